@@ -1,0 +1,46 @@
+# The two commands of the README: `make up` and `make test`. Both run as root on Debian 12 and
+# install what they need first.
+BUILD_DIR ?= build
+PREFIX ?= /usr/local
+JOBS ?= $(shell nproc)
+
+.PHONY: all deps test-deps build install up test unit integration bench format clean
+
+all: build
+
+deps:
+	@scripts/install-deps.sh
+
+test-deps:
+	@scripts/install-deps.sh --with-tests
+
+$(BUILD_DIR)/build.ninja $(BUILD_DIR)/Makefile:
+	@cmake -S . -B $(BUILD_DIR) -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+
+build: deps $(BUILD_DIR)/Makefile
+	@cmake --build $(BUILD_DIR) -j $(JOBS)
+
+install: build
+	@install -m 0755 $(BUILD_DIR)/bin/berth-runtime $(PREFIX)/bin/berth-runtime
+
+# Until the daemon exists, `up` runs the example: a busybox container through berth-runtime.
+up: test-deps install
+	@scripts/example.sh
+
+test: test-deps build
+	@cd $(BUILD_DIR) && ctest --output-on-failure -j 2 --timeout 900
+
+unit: build
+	@cd $(BUILD_DIR) && ctest --output-on-failure -L unit
+
+integration: test-deps build
+	@cd $(BUILD_DIR) && ctest --output-on-failure -L integration
+
+bench: test-deps build
+	@bench/run.sh
+
+format:
+	@git ls-files '*.cpp' '*.h' | xargs clang-format -i
+
+clean:
+	@rm -rf $(BUILD_DIR)

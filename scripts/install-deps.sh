@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Installs every Debian package that building, testing and benchmarking berth needs.
+# Idempotent and quiet: does nothing when all packages are present.
+set -euo pipefail
+
+build_packages=(
+    cmake g++ make pkg-config clang-format
+    nlohmann-json3-dev libcli11-dev libfmt-dev libseccomp-dev libcap-dev
+    libgtest-dev libgmock-dev
+)
+# Peers and tools used by the test suite and the benchmarks.
+test_packages=(
+    busybox-static runc crun docker.io containerd iproute2 tmux python3 util-linux procps
+)
+
+wanted=("${build_packages[@]}")
+if [ "${1:-}" = "--with-tests" ]; then
+    wanted+=("${test_packages[@]}")
+fi
+
+missing=()
+for pkg in "${wanted[@]}"; do
+    dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+echo "installing: ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

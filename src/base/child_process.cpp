@@ -1,0 +1,141 @@
+#include "base/child_process.h"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "base/fs.h"
+
+namespace berth {
+
+ChildProcess::ChildProcess(ChildProcess&& other) noexcept
+    : pid_(std::exchange(other.pid_, -1)), pidfd_(std::move(other.pidfd_)) {}
+
+ChildProcess& ChildProcess::operator=(ChildProcess&& other) noexcept {
+    if (this != &other) {
+        kill_and_reap();
+        pid_ = std::exchange(other.pid_, -1);
+        pidfd_ = std::move(other.pidfd_);
+    }
+    return *this;
+}
+
+ChildProcess::~ChildProcess() { kill_and_reap(); }
+
+void ChildProcess::kill_and_reap() {
+    if (pid_ <= 0) return;
+    ::kill(pid_, SIGKILL);
+    while (::waitpid(pid_, nullptr, 0) < 0 && errno == EINTR) {
+    }
+    pid_ = -1;
+}
+
+Result<int> ChildProcess::wait() {
+    if (pid_ <= 0) return fail(ErrorKind::InvalidArgument, "wait: no child process");
+    int status = 0;
+    while (::waitpid(pid_, &status, 0) < 0) {
+        if (errno != EINTR) return fail_errno("waitpid " + std::to_string(pid_));
+    }
+    pid_ = -1;
+    pidfd_.reset();
+    return status;
+}
+
+Result<int> ChildProcess::try_wait() {
+    if (pid_ <= 0) return fail(ErrorKind::InvalidArgument, "wait: no child process");
+    int status = 0;
+    pid_t r = ::waitpid(pid_, &status, WNOHANG);
+    if (r < 0) return fail_errno("waitpid " + std::to_string(pid_));
+    if (r == 0) return -1;
+    pid_ = -1;
+    pidfd_.reset();
+    return status;
+}
+
+Result<void> ChildProcess::signal(int sig) const {
+    if (pid_ <= 0) return fail(ErrorKind::InvalidArgument, "signal: no child process");
+    if (::kill(pid_, sig) < 0) return fail_errno("kill " + std::to_string(pid_));
+    return {};
+}
+
+pid_t ChildProcess::release() {
+    pidfd_.reset();
+    return std::exchange(pid_, -1);
+}
+
+int exit_code_of(int wait_status) {
+    if (WIFEXITED(wait_status)) return WEXITSTATUS(wait_status);
+    if (WIFSIGNALED(wait_status)) return 128 + WTERMSIG(wait_status);
+    return 255;
+}
+
+Result<ChildProcess> spawn(const std::vector<std::string>& argv, const SpawnOptions& options) {
+    if (argv.empty()) return fail(ErrorKind::InvalidArgument, "spawn: empty command");
+    std::vector<char*> args;
+    for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+    args.push_back(nullptr);
+    std::vector<char*> envp;
+    for (const auto& e : options.env) envp.push_back(const_cast<char*>(e.c_str()));
+    envp.push_back(nullptr);
+
+    // Reports an exec failure back to the parent through a close-on-exec pipe.
+    int report[2];
+    if (::pipe2(report, O_CLOEXEC) < 0) return fail_errno("pipe");
+    UniqueFd report_read(report[0]), report_write(report[1]);
+
+    pid_t pid = ::fork();
+    if (pid < 0) return fail_errno("fork");
+    if (pid == 0) {
+        if (options.stdin_fd >= 0) ::dup2(options.stdin_fd, 0);
+        if (options.stdout_fd >= 0) ::dup2(options.stdout_fd, 1);
+        if (options.stderr_fd >= 0) ::dup2(options.stderr_fd, 2);
+        if (!options.cwd.empty() && ::chdir(options.cwd.c_str()) < 0) {
+            int err = errno;
+            (void)!::write(report_write.get(), &err, sizeof err);
+            ::_exit(127);
+        }
+        if (options.env.empty()) {
+            ::execvp(args[0], args.data());
+        } else {
+            ::execvpe(args[0], args.data(), envp.data());
+        }
+        int err = errno;
+        (void)!::write(report_write.get(), &err, sizeof err);
+        ::_exit(127);
+    }
+    report_write.reset();
+    int pidfd = static_cast<int>(::syscall(SYS_pidfd_open, pid, 0));
+    ChildProcess child(pid, UniqueFd(pidfd));
+    int err = 0;
+    ssize_t n;
+    while ((n = ::read(report_read.get(), &err, sizeof err)) < 0 && errno == EINTR) {
+    }
+    if (n == sizeof err) {
+        (void)child.wait();
+        return fail_errno("exec " + argv[0], err);
+    }
+    return child;
+}
+
+Result<int> run_with_input(const std::vector<std::string>& argv, const std::string& input,
+                           const SpawnOptions& options) {
+    int fds[2];
+    if (::pipe2(fds, O_CLOEXEC) < 0) return fail_errno("pipe");
+    UniqueFd read_end(fds[0]), write_end(fds[1]);
+    SpawnOptions opts = options;
+    opts.stdin_fd = read_end.get();
+    auto child = TRY(spawn(argv, opts));
+    read_end.reset();
+    // A child that does not read its stdin must not fail us: ignore EPIPE.
+    struct sigaction ignore {}, old{};
+    ignore.sa_handler = SIG_IGN;
+    ::sigaction(SIGPIPE, &ignore, &old);
+    (void)write_all(write_end.get(), input);
+    ::sigaction(SIGPIPE, &old, nullptr);
+    write_end.reset();
+    return child.wait();
+}
+
+}  // namespace berth
