@@ -15,7 +15,7 @@ test-deps:
 	@scripts/install-deps.sh --with-tests
 
 $(BUILD_DIR)/build.ninja $(BUILD_DIR)/Makefile:
-	@cmake -S . -B $(BUILD_DIR) -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+	@cmake -S . -B $(BUILD_DIR) -DCMAKE_BUILD_TYPE=Release >/dev/null
 
 build: deps $(BUILD_DIR)/Makefile
 	@cmake --build $(BUILD_DIR) -j $(JOBS)

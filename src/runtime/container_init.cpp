@@ -1,0 +1,175 @@
+#include "runtime/container_init.h"
+
+#include <fcntl.h>
+#include <sched.h>
+#include <signal.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <linux/keyctl.h>
+
+#include "base/fs.h"
+#include "runtime/console.h"
+#include "runtime/process_setup.h"
+#include "runtime/rootfs.h"
+
+namespace berth::runtime {
+
+namespace {
+
+// Reports the error to the parent and ends the child.
+[[noreturn]] void die(const SyncSocket& sync, const Error& error) {
+    (void)sync.send(SyncType::Error, error.message());
+    ::_exit(1);
+}
+
+Result<void> write_sysctls(const std::map<std::string, std::string>& sysctls) {
+    for (const auto& [key, value] : sysctls) {
+        std::string path = "/proc/sys/";
+        for (char c : key) path += c == '.' ? '/' : c;
+        TRY_CTX(write_file(path, value), "set sysctl " + key);
+    }
+    return {};
+}
+
+void send_warnings(const SyncSocket& sync, std::vector<std::string>& warnings) {
+    for (const auto& w : warnings) (void)sync.send(SyncType::Warning, w);
+    warnings.clear();
+}
+
+Result<void> init_steps(const InitConfig& config, std::vector<std::string>& warnings,
+                        std::string& executable, std::vector<std::string>& env) {
+    const oci::Spec& spec = *config.spec;
+    const oci::Process& process = *spec.process;
+    const SyncSocket& sync = *config.sync;
+
+    if (config.plan.new_user) {
+        TRY(sync.expect(SyncType::Mapped));
+        // Become root of the new user namespace where root is mapped; the capabilities we hold
+        // as its creator suffice otherwise.
+        (void)::syscall(SYS_setresgid, 0, 0, 0);
+        (void)::syscall(SYS_setresuid, 0, 0, 0);
+    }
+    TRY(join_namespaces(config.plan));
+    if (config.plan.unshare_flags && ::unshare(config.plan.unshare_flags) < 0)
+        return fail_errno("unshare namespaces");
+    if (config.plan.new_time) TRY(enter_new_time_namespace(spec.linux.time_offsets));
+
+    ::umask(0);
+    if (!spec.hostname.empty() && ::sethostname(spec.hostname.data(), spec.hostname.size()) < 0)
+        return fail_errno("set hostname " + spec.hostname);
+    if (!spec.domainname.empty() &&
+        ::setdomainname(spec.domainname.data(), spec.domainname.size()) < 0)
+        return fail_errno("set domainname " + spec.domainname);
+
+    bool has_mount_ns = spec.linux.find_namespace("mount") != nullptr;
+    bool in_userns = spec.linux.find_namespace("user") != nullptr;
+    if (has_mount_ns) {
+        RootfsOptions options{config.rootfs, config.bundle, in_userns, config.no_pivot, &warnings};
+        TRY(prepare_rootfs(spec, options));
+    } else {
+        if (!spec.mounts.empty()) warnings.push_back("mounts are ignored without a mount namespace");
+        TRY(chroot_rootfs(config.rootfs));
+    }
+    if (process.terminal) TRY(setup_console(config.console_socket, process.console_size, has_mount_ns));
+    TRY(write_sysctls(spec.linux.sysctl));
+    if (has_mount_ns) TRY(finalize_rootfs(spec, in_userns));
+
+    TRY(apply_rlimits(process.rlimits));
+    if (process.oom_score_adj) TRY(set_oom_score_adj(*process.oom_score_adj));
+    if (!config.no_new_keyring) {
+        // A fresh session keyring, so the container cannot see the host's keys.
+        (void)::syscall(SYS_keyctl, KEYCTL_JOIN_SESSION_KEYRING, nullptr);
+    }
+    executable = TRY(find_executable(process));
+    env = process_environment(process);
+    bool cwd_entered = static_cast<bool>(enter_cwd(process));
+    TRY(switch_user(process, warnings));
+    if (!cwd_entered) TRY(enter_cwd(process));  // a cwd only the container's user may enter
+    close_fds_on_exec(3 + config.preserve_fds);
+    return {};
+}
+
+}  // namespace
+
+void reset_signals() {
+    struct sigaction dfl {};
+    dfl.sa_handler = SIG_DFL;
+    for (int sig = 1; sig < NSIG; ++sig) ::sigaction(sig, &dfl, nullptr);
+    sigset_t none;
+    sigemptyset(&none);
+    ::sigprocmask(SIG_SETMASK, &none, nullptr);
+}
+
+void run_container_init(const InitConfig& config) {
+    const SyncSocket& sync = *config.sync;
+    reset_signals();
+    // Die with the runtime while we are being set up; cleared before we report ready.
+    ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+
+    std::vector<std::string> warnings;
+    std::string executable;
+    std::vector<std::string> env;
+    if (auto r = init_steps(config, warnings, executable, env); !r) die(sync, r.error());
+    send_warnings(sync, warnings);
+
+    ::prctl(PR_SET_PDEATHSIG, 0);
+    if (auto r = sync.send(SyncType::Ready); !r) ::_exit(1);
+    if (config.start == StartSignal::ExecFifo) {
+        // `start` writes one byte into the fifo; anything else means we should not run.
+        char byte = 0;
+        ssize_t n;
+        while ((n = ::read(config.exec_fifo, &byte, 1)) < 0 && errno == EINTR) {
+        }
+        if (n != 1) ::_exit(1);
+        ::close(config.exec_fifo);
+    } else if (auto r = sync.expect(SyncType::Go); !r) {
+        ::_exit(1);
+    }
+    Error error = exec_program(executable, *config.spec->process, env);
+    (void)sync.send(SyncType::Error, error.message());
+    std::string line = "berth-runtime: " + error.message() + "\n";
+    (void)!::write(2, line.data(), line.size());
+    ::_exit(127);
+}
+
+void run_exec_child(const ExecChildConfig& config) {
+    const SyncSocket& sync = *config.sync;
+    const oci::Process& process = *config.process;
+    reset_signals();
+    ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+    // Nothing in the container may ptrace us or open our /proc files while we still run the
+    // runtime's code.
+    ::prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+
+    auto steps = [&]() -> Result<std::pair<std::string, std::vector<std::string>>> {
+        std::vector<std::string> warnings;
+        if (config.namespace_flags && ::setns(config.container_pidfd, config.namespace_flags) < 0)
+            return fail_errno("join the container's namespaces");
+        // The container's root as its init sees it (pivot_root or chroot alike).
+        if (::fchdir(config.container_root) < 0 || ::chroot(".") < 0)
+            return fail_errno("enter the container's root");
+        if (process.terminal) TRY(setup_console(config.console_socket, process.console_size, false));
+        TRY(apply_rlimits(process.rlimits));
+        if (process.oom_score_adj) TRY(set_oom_score_adj(*process.oom_score_adj));
+        auto executable = TRY(find_executable(process));
+        auto env = process_environment(process);
+        bool cwd_entered = static_cast<bool>(enter_cwd(process));
+        TRY(switch_user(process, warnings));
+        if (!cwd_entered) TRY(enter_cwd(process));
+        send_warnings(sync, warnings);
+        close_fds_on_exec(3 + config.preserve_fds);
+        return std::pair{executable, env};
+    };
+    auto prepared = steps();
+    if (!prepared) die(sync, prepared.error());
+    // The sync socket is close-on-exec: the parent sees it close when execve succeeds. A
+    // detached exec must outlive the runtime, so the death signal goes now.
+    ::prctl(PR_SET_PDEATHSIG, 0);
+    Error error = exec_program(prepared->first, process, prepared->second);
+    die(sync, error);
+}
+
+}  // namespace berth::runtime

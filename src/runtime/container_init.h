@@ -1,0 +1,51 @@
+// The code that runs in the child after clone3(), up to execve of the container's program: for a
+// new container (its init) and for `exec` (a process joining a running container). Failures are
+// sent to the parent over the sync socket as one-line messages, then the child exits.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "oci/runtime_spec.h"
+#include "runtime/namespaces.h"
+#include "runtime/sync_socket.h"
+
+namespace berth::runtime {
+
+enum class StartSignal {
+    ExecFifo,  // `create`: block reading the exec fifo until `start` writes to it
+    SyncGo,    // `run`: wait for a Go message on the sync socket
+};
+
+struct InitConfig {
+    const oci::Spec* spec = nullptr;
+    NamespacePlan plan;
+    std::string rootfs;
+    std::string bundle;
+    const SyncSocket* sync = nullptr;
+    int console_socket = -1;  // -1: no terminal handoff
+    int exec_fifo = -1;
+    StartSignal start = StartSignal::SyncGo;
+    int preserve_fds = 0;
+    bool no_pivot = false;
+    bool no_new_keyring = false;
+};
+
+[[noreturn]] void run_container_init(const InitConfig& config);
+
+struct ExecChildConfig {
+    const oci::Process* process = nullptr;
+    int container_pidfd = -1;
+    int namespace_flags = 0;  // the namespaces of the container that differ from ours (not pid)
+    int container_root = -1;  // O_PATH fd of /proc/<init>/root
+    const SyncSocket* sync = nullptr;
+    int console_socket = -1;
+    int preserve_fds = 0;
+};
+
+[[noreturn]] void run_exec_child(const ExecChildConfig& config);
+
+// Puts every signal back to its default disposition and unblocks them all (for a new child).
+void reset_signals();
+
+}  // namespace berth::runtime

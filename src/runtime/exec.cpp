@@ -1,0 +1,181 @@
+// `exec`: a new process in a running container, joining every namespace of its init.
+#include <fcntl.h>
+#include <linux/sched.h>
+#include <sched.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <charconv>
+
+#include "base/child_process.h"
+#include "base/fs.h"
+#include "runtime/capabilities.h"
+#include "runtime/container_init.h"
+#include "runtime/namespaces.h"
+#include "runtime/runtime.h"
+#include "runtime/supervisor.h"
+#include "runtime/sync_socket.h"
+
+namespace berth::runtime {
+
+namespace {
+
+Result<uint32_t> parse_id(std::string_view text, std::string_view what) {
+    uint32_t value = 0;
+    auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+    if (ec != std::errc() || end != text.data() + text.size())
+        return fail(ErrorKind::InvalidArgument, "invalid " + std::string(what) + " \"" + std::string(text) + "\"");
+    return value;
+}
+
+void set_env(std::vector<std::string>& env, const std::string& entry) {
+    auto eq = entry.find('=');
+    std::string key = entry.substr(0, eq);
+    for (auto& e : env) {
+        if (e.compare(0, key.size() + 1, key + "=") == 0) {
+            e = entry;
+            return;
+        }
+    }
+    env.push_back(entry);
+}
+
+// The process of an exec: from --process, or the container's own process with the command line's
+// changes, as runc does it.
+Result<oci::Process> exec_process(const ExecOptions& o, const std::string& container_config) {
+    if (!o.process_file.empty()) {
+        auto doc = TRY(read_json_file(o.process_file));
+        auto process = TRY_CTX(oci::parse_process(doc), o.process_file);
+        TRY_CTX(oci::validate_process(process), o.process_file);
+        return process;
+    }
+    auto doc = TRY(read_json_file(container_config));
+    auto spec = TRY(oci::parse_spec(doc));
+    oci::Process p = spec.process.value_or(oci::Process{});
+    if (o.args.empty()) return fail(ErrorKind::InvalidArgument, "exec: a command is required");
+    p.args = o.args;
+    p.terminal = o.tty;
+    p.console_size.reset();
+    for (const auto& e : o.env) {
+        if (e.find('=') == std::string::npos)
+            return fail(ErrorKind::InvalidArgument, "exec: environment \"" + e + "\" is not KEY=value");
+        set_env(p.env, e);
+    }
+    if (!o.cwd.empty()) p.cwd = o.cwd;
+    if (!o.user.empty()) {
+        auto colon = o.user.find(':');
+        p.user.uid = TRY(parse_id(o.user.substr(0, colon), "user"));
+        if (colon != std::string::npos) p.user.gid = TRY(parse_id(o.user.substr(colon + 1), "group"));
+    }
+    for (const auto& g : o.additional_gids) p.user.additional_gids.push_back(TRY(parse_id(g, "group")));
+    if (o.no_new_privileges) p.no_new_privileges = true;
+    if (!o.cap_add.empty()) {
+        if (!p.capabilities) p.capabilities = oci::Capabilities{};
+        for (const auto& cap : o.cap_add) {
+            if (!capability_from_name(cap)) return fail(ErrorKind::InvalidArgument, "exec: unknown capability " + cap);
+            for (auto* set : {&p.capabilities->bounding, &p.capabilities->effective,
+                              &p.capabilities->permitted, &p.capabilities->ambient})
+                set->push_back(cap);
+        }
+    }
+    TRY(oci::validate_process(p));
+    return p;
+}
+
+}  // namespace
+
+Result<int> Runtime::exec(const ExecOptions& o) {
+    auto container = TRY(store_.open(o.id));
+    auto record = TRY(container.load());
+    Status status = container.status(record);
+    if (status != Status::Running && status != Status::Created)
+        return fail(ErrorKind::Conflict, "cannot exec in a " + std::string(to_string(status)) + " container");
+    auto process = TRY(exec_process(o, container.path("config.json")));
+    bool proxy_terminal = process.terminal && o.console_socket.empty();
+    if (proxy_terminal && o.detach)
+        return fail(ErrorKind::InvalidArgument, "cannot allocate a terminal for a detached exec without --console-socket");
+
+    int raw_pidfd = static_cast<int>(::syscall(SYS_pidfd_open, record.pid, 0));
+    if (raw_pidfd < 0) return fail_errno("open container init");
+    UniqueFd init_pidfd(raw_pidfd);
+    if (process_start_time(record.pid) != record.pid_start_time)
+        return fail(ErrorKind::Conflict, "cannot exec in a stopped container");
+    auto root = TRY(open_fd("/proc/" + std::to_string(record.pid) + "/root", O_PATH | O_DIRECTORY));
+
+    int flags = 0;
+    const std::pair<const char*, int> kinds[] = {
+        {"user", CLONE_NEWUSER}, {"mnt", CLONE_NEWNS},  {"net", CLONE_NEWNET},
+        {"ipc", CLONE_NEWIPC},   {"uts", CLONE_NEWUTS}, {"cgroup", CLONE_NEWCGROUP},
+        {"time", CLONE_NEWTIME},
+    };
+    for (const auto& [name, flag] : kinds)
+        if (namespace_differs(record.pid, name)) flags |= flag;
+    // The pid namespace applies to our children: join it here, before clone.
+    if (namespace_differs(record.pid, "pid") && ::setns(init_pidfd.get(), CLONE_NEWPID) < 0)
+        return fail_errno("join the container's pid namespace");
+
+    UniqueFd console, console_receiver;
+    if (process.terminal) {
+        if (proxy_terminal) {
+            int pair[2];
+            if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pair) < 0) return fail_errno("socketpair");
+            console_receiver.reset(pair[0]);
+            console.reset(pair[1]);
+        } else {
+            console = TRY_CTX(connect_unix(o.console_socket), "console socket");
+        }
+    }
+    // The container's lock is not needed past this point, and holding it would block `kill`.
+    { LockedContainer release_lock = std::move(container); }
+
+    auto [parent_sync, child_sync] = TRY(make_sync_pair());
+    std::optional<BlockedSignals> blocked;
+    if (!o.detach) blocked.emplace();
+    ExecChildConfig config;
+    config.process = &process;
+    config.container_pidfd = init_pidfd.get();
+    config.namespace_flags = flags;
+    config.container_root = root.get();
+    config.sync = &child_sync;
+    config.console_socket = console.get();
+    config.preserve_fds = o.preserve_fds;
+
+    clone_args args{};
+    int pidfd = -1;
+    args.flags = CLONE_PIDFD;
+    args.pidfd = reinterpret_cast<uint64_t>(&pidfd);
+    args.exit_signal = SIGCHLD;
+    long pid = ::syscall(SYS_clone3, &args, sizeof args);
+    if (pid < 0) return fail_errno("clone3");
+    if (pid == 0) {
+        parent_sync.close();
+        run_exec_child(config);
+    }
+    ChildProcess child(static_cast<pid_t>(pid), UniqueFd(pidfd));
+    child_sync.close();
+    console.reset();
+    for (;;) {
+        auto msg = parent_sync.receive();
+        if (!msg) break;  // closed on execve: the program runs
+        if (msg->type == SyncType::Warning) log_.warn(msg->text);
+        if (msg->type == SyncType::Error) {
+            (void)child.wait();
+            return fail(ErrorKind::Internal, msg->text);
+        }
+    }
+    if (!o.pid_file.empty()) {
+        std::string path = o.pid_file;
+        TRY_CTX(write_file_atomic(path, std::to_string(pid), 0644), "write pid file");
+    }
+    if (o.detach) {
+        child.release();
+        return 0;
+    }
+    UniqueFd master;
+    if (proxy_terminal) master = TRY_CTX(receive_fd(console_receiver.get()), "receive terminal");
+    return supervise(child, *blocked, std::move(master));
+}
+
+}  // namespace berth::runtime

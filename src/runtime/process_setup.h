@@ -1,0 +1,39 @@
+// The last steps before a container process runs its program, shared by a container's init and
+// `exec`: rlimits, the user and groups, capabilities, no_new_privs, umask, cwd, and execve.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "base/error.h"
+#include "oci/runtime_spec.h"
+
+namespace berth::runtime {
+
+// Looks args[0] up in the PATH of the process's env (or a default PATH), inside the current root.
+Result<std::string> find_executable(const oci::Process& process);
+
+Result<void> apply_rlimits(const std::vector<oci::Rlimit>& rlimits);
+Result<void> set_oom_score_adj(int adj);
+
+// Switches to the configured user (dropping the bounding set first and setting the other
+// capability sets after), sets no_new_privs and the umask. Unknown capability names are added
+// to `warnings`.
+Result<void> switch_user(const oci::Process& process, std::vector<std::string>& warnings);
+
+// Changes directory to the process's cwd.
+Result<void> enter_cwd(const oci::Process& process);
+
+// The environment the program gets: the configured env, with HOME added from the container's
+// /etc/passwd when missing (as runc does).
+std::vector<std::string> process_environment(const oci::Process& process);
+
+// Marks every fd from `first_to_close` on close-on-exec, so the program inherits only stdio and
+// the preserved fds.
+void close_fds_on_exec(int first_to_close);
+
+// execve; returns only on failure.
+Error exec_program(const std::string& path, const oci::Process& process,
+                   const std::vector<std::string>& env);
+
+}  // namespace berth::runtime

@@ -1,0 +1,364 @@
+#include "runtime/runtime.h"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <linux/sched.h>
+#include <poll.h>
+#include <sched.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <charconv>
+#include <cstring>
+
+#include "base/child_process.h"
+#include "base/fs.h"
+#include "runtime/container_init.h"
+#include "runtime/namespaces.h"
+#include "runtime/supervisor.h"
+#include "runtime/sync_socket.h"
+
+namespace berth::runtime {
+
+namespace {
+
+// Entries of config.json this version does not apply: each is named in a warning, never dropped
+// silently.
+std::vector<std::string> unapplied_entries(const oci::Spec& spec) {
+    std::vector<std::string> out;
+    const auto& l = spec.linux;
+    if (!l.resources.is_null() && !l.resources.empty())
+        out.push_back("linux.resources (cgroup limits) is not applied yet");
+    if (!l.cgroups_path.empty()) out.push_back("linux.cgroupsPath is not applied yet");
+    if (!l.seccomp.is_null()) out.push_back("linux.seccomp is not applied yet");
+    if (!spec.hooks.empty()) out.push_back("hooks are not run yet");
+    if (!l.intel_rdt.is_null()) out.push_back("linux.intelRdt is not supported");
+    if (!l.personality.is_null()) out.push_back("linux.personality is not applied yet");
+    if (!l.memory_policy.is_null()) out.push_back("linux.memoryPolicy is not applied yet");
+    if (!l.net_devices.is_null()) out.push_back("linux.netDevices is not applied yet");
+    if (!l.mount_label.empty()) out.push_back("linux.mountLabel (SELinux) is not applied");
+    if (spec.process) {
+        if (!spec.process->apparmor_profile.empty())
+            out.push_back("process.apparmorProfile is not applied (no AppArmor support)");
+        if (!spec.process->selinux_label.empty())
+            out.push_back("process.selinuxLabel is not applied (no SELinux support)");
+        if (!spec.process->io_priority.is_null()) out.push_back("process.ioPriority is not applied yet");
+        if (!spec.process->scheduler.is_null()) out.push_back("process.scheduler is not applied yet");
+    }
+    return out;
+}
+
+Result<std::string> absolute_path(const std::string& path) {
+    if (!path.empty() && path.front() == '/') return clean_path(path);
+    char cwd[4096];
+    if (::getcwd(cwd, sizeof cwd) == nullptr) return fail_errno("getcwd");
+    return clean_path(join_path(cwd, path));
+}
+
+Result<pid_t> clone_child(int flags, int* pidfd) {
+    clone_args args{};
+    args.flags = static_cast<uint64_t>(flags) | CLONE_PIDFD;
+    args.pidfd = reinterpret_cast<uint64_t>(pidfd);
+    args.exit_signal = SIGCHLD;
+    long pid = ::syscall(SYS_clone3, &args, sizeof args);
+    if (pid < 0) return fail_errno("clone3");
+    return static_cast<pid_t>(pid);
+}
+
+Result<void> write_pid_file(const std::string& path, pid_t pid) {
+    if (path.empty()) return {};
+    auto abs = TRY(absolute_path(path));
+    TRY_CTX(write_file_atomic(abs, std::to_string(pid), 0644), "write pid file");
+    return {};
+}
+
+// Waits until the process behind pidfd has exited (it need not be our child).
+void wait_for_exit(int pidfd, int timeout_ms) {
+    pollfd p{pidfd, POLLIN, 0};
+    while (::poll(&p, 1, timeout_ms) < 0 && errno == EINTR) {
+    }
+}
+
+Result<UniqueFd> open_pidfd(pid_t pid) {
+    int fd = static_cast<int>(::syscall(SYS_pidfd_open, pid, 0));
+    if (fd < 0) return fail_errno("pidfd_open " + std::to_string(pid));
+    return UniqueFd(fd);
+}
+
+// Processes that share the pid namespace of `init` (all of them but init's ancestors' world).
+std::vector<pid_t> processes_in_pid_namespace(pid_t init) {
+    std::vector<pid_t> pids;
+    struct stat target {};
+    std::string ns = "/proc/" + std::to_string(init) + "/ns/pid";
+    if (::stat(ns.c_str(), &target) < 0) return pids;
+    DIR* dir = ::opendir("/proc");
+    if (dir == nullptr) return pids;
+    while (auto* entry = ::readdir(dir)) {
+        pid_t pid = 0;
+        auto [end, ec] = std::from_chars(entry->d_name, entry->d_name + std::strlen(entry->d_name), pid);
+        if (ec != std::errc() || *end != '\0') continue;
+        struct stat st {};
+        std::string path = std::string("/proc/") + entry->d_name + "/ns/pid";
+        if (::stat(path.c_str(), &st) == 0 && st.st_ino == target.st_ino && st.st_dev == target.st_dev)
+            pids.push_back(pid);
+    }
+    ::closedir(dir);
+    return pids;
+}
+
+// Removes the container's state when launching fails, so a failed create leaves nothing behind.
+class StateGuard {
+public:
+    explicit StateGuard(LockedContainer& container) : container_(&container) {}
+    ~StateGuard() {
+        if (container_) (void)container_->destroy();
+    }
+    void dismiss() { container_ = nullptr; }
+
+private:
+    LockedContainer* container_;
+};
+
+}  // namespace
+
+Json Runtime::state_json(const ContainerRecord& record, Status status) const {
+    Json j = {{"ociVersion", "1.2.0"},
+              {"id", record.id},
+              {"pid", status == Status::Stopped ? 0 : record.pid},
+              {"status", to_string(status)},
+              {"bundle", record.bundle},
+              {"rootfs", record.rootfs},
+              {"created", record.created},
+              {"owner", ""}};
+    if (!record.annotations.empty()) j["annotations"] = record.annotations;
+    return j;
+}
+
+Result<int> Runtime::launch(const CreateOptions& options, Mode mode) {
+    auto bundle = TRY(absolute_path(options.bundle));
+    auto spec = TRY(oci::load_spec(bundle));
+    if (!spec.process) return fail(ErrorKind::InvalidArgument, "config.json: process is required to create a container");
+    std::string rootfs = spec.root.path.front() == '/' ? clean_path(spec.root.path)
+                                                       : clean_path(join_path(bundle, spec.root.path));
+    struct stat st {};
+    if (::stat(rootfs.c_str(), &st) < 0 || !S_ISDIR(st.st_mode))
+        return fail(ErrorKind::InvalidArgument, "rootfs " + rootfs + " is not a directory");
+    bool foreground = mode == Mode::RunForeground;
+    bool proxy_terminal = spec.process->terminal && options.console_socket.empty();
+    if (proxy_terminal && !foreground)
+        return fail(ErrorKind::InvalidArgument,
+                    "cannot allocate a terminal for a detached container without --console-socket");
+    for (const auto& warning : unapplied_entries(spec)) log_.warn(warning);
+
+    auto container = TRY(store_.create(options.id));
+    StateGuard guard(container);
+    // exec needs the container's process settings later, whatever happens to the bundle.
+    TRY(write_file(container.path("config.json"), TRY(read_file(join_path(bundle, "config.json"))), 0600));
+
+    UniqueFd console;
+    UniqueFd console_receiver;  // our end when we proxy the terminal ourselves
+    if (spec.process->terminal) {
+        if (proxy_terminal) {
+            int pair[2];
+            if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pair) < 0) return fail_errno("socketpair");
+            console_receiver.reset(pair[0]);
+            console.reset(pair[1]);
+        } else {
+            console = TRY_CTX(connect_unix(options.console_socket), "console socket");
+        }
+    }
+
+    UniqueFd fifo;
+    if (mode == Mode::Create) {
+        std::string fifo_path = container.path("exec.fifo");
+        if (::mkfifo(fifo_path.c_str(), 0600) < 0) return fail_errno("mkfifo " + fifo_path);
+        // Read-write, so opening never blocks; init reads from it until `start` writes.
+        fifo = TRY(open_fd(fifo_path, O_RDWR));
+    }
+
+    auto [parent_sync, child_sync] = TRY(make_sync_pair());
+    auto plan = TRY(plan_namespaces(spec.linux));
+    if (plan.join_pid) {
+        auto ns = TRY(open_fd(plan.pid_path, O_RDONLY));
+        if (::setns(ns.get(), CLONE_NEWPID) < 0) return fail_errno("join pid namespace " + plan.pid_path);
+    }
+
+    std::optional<BlockedSignals> blocked;
+    if (foreground) blocked.emplace();
+    InitConfig init;
+    init.spec = &spec;
+    init.plan = plan;
+    init.rootfs = rootfs;
+    init.bundle = bundle;
+    init.sync = &child_sync;
+    init.console_socket = console.get();
+    init.exec_fifo = fifo.get();
+    init.start = mode == Mode::Create ? StartSignal::ExecFifo : StartSignal::SyncGo;
+    init.preserve_fds = options.preserve_fds;
+    init.no_pivot = options.no_pivot;
+    init.no_new_keyring = options.no_new_keyring;
+
+    int pidfd = -1;
+    pid_t pid = TRY(clone_child(plan.clone_flags, &pidfd));
+    if (pid == 0) {
+        parent_sync.close();
+        run_container_init(init);
+    }
+    ChildProcess child(pid, UniqueFd(pidfd));
+    child_sync.close();
+    console.reset();
+    fifo.reset();
+
+    if (plan.new_user) {
+        TRY(write_id_mappings(pid, spec.linux.uid_mappings, spec.linux.gid_mappings));
+        TRY(parent_sync.send(SyncType::Mapped));
+    }
+    for (;;) {
+        auto msg = TRY(parent_sync.receive());
+        if (msg.type == SyncType::Warning) {
+            log_.warn(msg.text);
+            continue;
+        }
+        if (msg.type == SyncType::Error) return fail(ErrorKind::Internal, msg.text);
+        if (msg.type == SyncType::Ready) break;
+        return fail(ErrorKind::Internal, "unexpected message from container init");
+    }
+
+    ContainerRecord record;
+    record.id = options.id;
+    record.pid = pid;
+    record.pid_start_time = process_start_time(pid);
+    record.bundle = bundle;
+    record.rootfs = rootfs;
+    record.created = rfc3339_now();
+    record.owner = ::getuid();
+    record.annotations = spec.annotations;
+    record.detached_from_fifo = mode != Mode::Create;
+    TRY(container.save(record));
+    TRY(write_pid_file(options.pid_file, pid));
+
+    if (mode == Mode::Create) {
+        guard.dismiss();
+        child.release();
+        return 0;
+    }
+    TRY(parent_sync.send(SyncType::Go));
+    // Either the socket closes (execve succeeded) or an error arrives.
+    for (;;) {
+        auto msg = parent_sync.receive();
+        if (!msg) break;
+        if (msg->type == SyncType::Error) return fail(ErrorKind::Internal, msg->text);
+    }
+    guard.dismiss();
+    if (mode == Mode::RunDetached) {
+        child.release();
+        return 0;
+    }
+
+    // Foreground: let other commands (kill, exec, state) at the container while we wait.
+    UniqueFd master;
+    if (proxy_terminal) master = TRY_CTX(receive_fd(console_receiver.get()), "receive terminal");
+    { LockedContainer release_lock = std::move(container); }
+    int code = TRY(supervise(child, *blocked, std::move(master)));
+    // Like runc, a foreground container is deleted once its process exits.
+    if (auto again = store_.open(options.id)) (void)again->destroy();
+    return code;
+}
+
+Result<void> Runtime::create(const CreateOptions& options) {
+    TRY(launch(options, Mode::Create));
+    return {};
+}
+
+Result<int> Runtime::run(const CreateOptions& options) {
+    return launch(options, options.detach ? Mode::RunDetached : Mode::RunForeground);
+}
+
+Result<void> Runtime::start(const std::string& id) {
+    auto container = TRY(store_.open(id));
+    auto record = TRY(container.load());
+    Status status = container.status(record);
+    if (status != Status::Created)
+        return fail(ErrorKind::Conflict, "cannot start a container that is " + std::string(to_string(status)));
+    std::string fifo_path = container.path("exec.fifo");
+    int fd = ::open(fifo_path.c_str(), O_WRONLY | O_NONBLOCK | O_CLOEXEC);
+    if (fd < 0) {
+        if (errno == ENXIO) return fail(ErrorKind::Conflict, "cannot start container " + id + ": its init has exited");
+        return fail_errno("open " + fifo_path);
+    }
+    UniqueFd owned(fd);
+    if (::write(fd, "0", 1) != 1) return fail_errno("start container " + id);
+    ::unlink(fifo_path.c_str());
+    return {};
+}
+
+Result<Json> Runtime::state(const std::string& id) {
+    auto container = TRY(store_.open(id));
+    auto record = TRY(container.load());
+    return state_json(record, container.status(record));
+}
+
+Result<std::vector<Json>> Runtime::list() {
+    std::vector<Json> out;
+    for (const auto& id : TRY(store_.list())) {
+        auto container = store_.open(id);
+        if (!container) continue;
+        auto record = container->load();
+        if (!record) continue;
+        out.push_back(state_json(*record, container->status(*record)));
+    }
+    return out;
+}
+
+Result<void> Runtime::kill(const std::string& id, int signal, bool all) {
+    auto container = TRY(store_.open(id));
+    auto record = TRY(container.load());
+    Status status = container.status(record);
+    if (status == Status::Stopped) return fail(ErrorKind::Conflict, "container not running");
+    auto pidfd = TRY(open_pidfd(record.pid));
+    // The start time check guards against a recycled pid; the pidfd against one recycled since.
+    if (process_start_time(record.pid) != record.pid_start_time)
+        return fail(ErrorKind::Conflict, "container not running");
+    if (all && namespace_differs(record.pid, "pid")) {
+        for (pid_t pid : processes_in_pid_namespace(record.pid)) ::kill(pid, signal);
+        return {};
+    }
+    if (::syscall(SYS_pidfd_send_signal, pidfd.get(), signal, nullptr, 0) < 0) {
+        if (errno == ESRCH) return fail(ErrorKind::Conflict, "container not running");
+        return fail_errno("signal container " + id);
+    }
+    return {};
+}
+
+Result<void> Runtime::remove(const std::string& id, bool force) {
+    auto container = store_.open(id);
+    if (!container) {
+        // `delete --force` of something that does not exist is not an error for runc's callers.
+        if (force && container.error().kind() == ErrorKind::NotFound) return {};
+        return fail(std::move(container).error());
+    }
+    auto record = container->load();
+    if (!record) {
+        // A create that died half-way: nothing runs, only the directory is left.
+        return container->destroy();
+    }
+    Status status = container->status(*record);
+    if (status == Status::Running && !force)
+        return fail(ErrorKind::Conflict,
+                    "cannot delete container " + id + " that is not stopped: " + std::string(to_string(status)));
+    if (status != Status::Stopped) {
+        auto pidfd = open_pidfd(record->pid);
+        if (pidfd) {
+            // Killing the init of a pid namespace kills everything in it.
+            ::syscall(SYS_pidfd_send_signal, pidfd->get(), SIGKILL, nullptr, 0);
+            wait_for_exit(pidfd->get(), 10000);
+        }
+    }
+    return container->destroy();
+}
+
+}  // namespace berth::runtime

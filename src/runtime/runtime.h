@@ -1,0 +1,72 @@
+// The runtime's commands, as runc has them: create, start, run, state, kill, delete, list, exec.
+// Each call is one command of one process; containers live on in the state directory between
+// calls, guarded by a lock per container.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "base/error.h"
+#include "base/json.h"
+#include "base/logger.h"
+#include "oci/runtime_spec.h"
+#include "runtime/state.h"
+
+namespace berth::runtime {
+
+struct CreateOptions {
+    std::string id;
+    std::string bundle = ".";
+    std::string pid_file;
+    std::string console_socket;
+    int preserve_fds = 0;
+    bool no_pivot = false;
+    bool no_new_keyring = false;
+    bool detach = false;  // run -d
+};
+
+struct ExecOptions {
+    std::string id;
+    std::string process_file;  // --process; otherwise built from the fields below
+    std::vector<std::string> args;
+    std::vector<std::string> env;
+    std::string cwd;
+    std::string user;  // "uid[:gid]"
+    std::vector<std::string> additional_gids;
+    std::vector<std::string> cap_add;
+    bool tty = false;
+    bool no_new_privileges = false;
+    bool detach = false;
+    std::string pid_file;
+    std::string console_socket;
+    int preserve_fds = 0;
+};
+
+class Runtime {
+public:
+    Runtime(std::string root, const Logger& log) : store_(std::move(root)), log_(log) {}
+
+    Result<void> create(const CreateOptions& options);
+    Result<void> start(const std::string& id);
+    // Foreground: the exit code of the container's process. Detached: 0.
+    Result<int> run(const CreateOptions& options);
+    Result<Json> state(const std::string& id);
+    Result<void> kill(const std::string& id, int signal, bool all);
+    Result<void> remove(const std::string& id, bool force);
+    Result<std::vector<Json>> list();
+    Result<int> exec(const ExecOptions& options);
+
+private:
+    enum class Mode { Create, RunDetached, RunForeground };
+    Result<int> launch(const CreateOptions& options, Mode mode);
+    Json state_json(const ContainerRecord& record, Status status) const;
+
+    StateStore store_;
+    const Logger& log_;
+};
+
+// The runtime's view of itself for `features` (runtime-spec features.md).
+Json features_json();
+
+}  // namespace berth::runtime
