@@ -78,9 +78,53 @@ Result<void> write_default_spec(const std::string& bundle) {
     return berth::write_file(path, berth::oci::default_spec_json().dump(4) + "\n", 0644);
 }
 
+// runc's `exec ID COMMAND...` takes everything after the id as the command, even words that look
+// like flags (`exec ID sh -c 'echo hi'`). CLI11 would read "-c" as exec's --cap, so the command is
+// cut off argv here, before parsing.
+std::vector<std::string> split_exec_command(int& argc, char** argv) {
+    auto takes_value = [](std::string_view arg, std::initializer_list<std::string_view> names) {
+        for (auto name : names)
+            if (arg == name) return true;
+        return false;
+    };
+    int i = 1;
+    for (; i < argc; ++i) {  // global flags up to the subcommand
+        std::string_view arg = argv[i];
+        if (arg.empty() || arg.front() != '-') break;
+        if (takes_value(arg, {"--root", "--log", "--log-format", "--criu", "--rootless"})) ++i;
+    }
+    if (i >= argc || std::string_view(argv[i]) != "exec") return {};
+    for (++i; i < argc; ++i) {
+        std::string_view arg = argv[i];
+        if (arg == "--") {
+            // "exec -- ID CMD": drop the separator, the id follows.
+            for (int j = i; j + 1 < argc; ++j) argv[j] = argv[j + 1];
+            --argc;
+            break;
+        }
+        if (arg.empty() || arg.front() != '-') break;
+        if (takes_value(arg, {"-p", "--process", "--console-socket", "--cwd", "-e", "--env", "-u",
+                              "--user", "-g", "--additional-gids", "-c", "--cap", "--pid-file",
+                              "--preserve-fds", "--process-label", "--apparmor", "--cgroup"}))
+            ++i;
+    }
+    // argv[i] is the id; what follows is the command.
+    std::vector<std::string> command;
+    if (i + 1 < argc) {
+        for (int j = i + 1; j < argc; ++j) command.emplace_back(argv[j]);
+        argc = i + 1;
+    }
+    return command;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
+    // The full argv is kept for re-executing from the sealed copy.
+    int parse_argc = argc;
+    std::vector<char*> parse_argv(argv, argv + argc);
+    std::vector<std::string> exec_command = split_exec_command(parse_argc, parse_argv.data());
+
     CLI::App app{"berth-runtime: an OCI container runtime with runc's command line", "berth-runtime"};
     app.set_version_flag("-v,--version",
                          std::string("berth-runtime version ") + BERTH_VERSION + "\ncommit: " +
@@ -140,7 +184,6 @@ int main(int argc, char** argv) {
     cmd_list->add_flag("-q,--quiet", quiet, "print only ids");
 
     berth::runtime::ExecOptions exec;
-    std::vector<std::string> exec_command;
     std::string process_label, apparmor, cgroup;
     bool ignore_paused = false;
     auto* cmd_exec = app.add_subcommand("exec", "run a new process in a running container");
@@ -161,8 +204,6 @@ int main(int argc, char** argv) {
     cmd_exec->add_option("--cgroup", cgroup, "sub-cgroup to join (not supported yet)");
     cmd_exec->add_flag("--ignore-paused", ignore_paused, "allow exec in a paused container");
     cmd_exec->add_option("id", exec.id, "container id")->required();
-    cmd_exec->add_option("command", exec_command, "command and arguments");
-    cmd_exec->prefix_command();
 
     std::string spec_bundle = ".";
     bool spec_rootless = false;
@@ -181,15 +222,11 @@ int main(int argc, char** argv) {
     }
 
     try {
-        app.parse(argc, argv);
+        app.parse(parse_argc, parse_argv.data());
     } catch (const CLI::ParseError& e) {
         return app.exit(e);
     }
-    if (cmd_exec->parsed()) {
-        auto rest = cmd_exec->remaining();
-        exec.args = exec_command;
-        exec.args.insert(exec.args.end(), rest.begin(), rest.end());
-    }
+    exec.args = exec_command;
 
     berth::Logger log;
     auto log_format = g.log_format == "json" ? berth::LogFormat::Json : berth::LogFormat::Text;

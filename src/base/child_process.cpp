@@ -80,7 +80,11 @@ Result<ChildProcess> spawn(const std::vector<std::string>& argv, const SpawnOpti
     for (const auto& e : options.env) envp.push_back(const_cast<char*>(e.c_str()));
     envp.push_back(nullptr);
 
-    // Reports an exec failure back to the parent through a close-on-exec pipe.
+    // Reports a chdir or exec failure back to the parent through a close-on-exec pipe.
+    struct Failure {
+        int in_chdir;
+        int err;
+    };
     int report[2];
     if (::pipe2(report, O_CLOEXEC) < 0) return fail_errno("pipe");
     UniqueFd report_read(report[0]), report_write(report[1]);
@@ -92,8 +96,8 @@ Result<ChildProcess> spawn(const std::vector<std::string>& argv, const SpawnOpti
         if (options.stdout_fd >= 0) ::dup2(options.stdout_fd, 1);
         if (options.stderr_fd >= 0) ::dup2(options.stderr_fd, 2);
         if (!options.cwd.empty() && ::chdir(options.cwd.c_str()) < 0) {
-            int err = errno;
-            (void)!::write(report_write.get(), &err, sizeof err);
+            Failure failure{1, errno};
+            (void)!::write(report_write.get(), &failure, sizeof failure);
             ::_exit(127);
         }
         if (options.env.empty()) {
@@ -101,20 +105,21 @@ Result<ChildProcess> spawn(const std::vector<std::string>& argv, const SpawnOpti
         } else {
             ::execvpe(args[0], args.data(), envp.data());
         }
-        int err = errno;
-        (void)!::write(report_write.get(), &err, sizeof err);
+        Failure failure{0, errno};
+        (void)!::write(report_write.get(), &failure, sizeof failure);
         ::_exit(127);
     }
     report_write.reset();
     int pidfd = static_cast<int>(::syscall(SYS_pidfd_open, pid, 0));
     ChildProcess child(pid, UniqueFd(pidfd));
-    int err = 0;
+    Failure failure{};
     ssize_t n;
-    while ((n = ::read(report_read.get(), &err, sizeof err)) < 0 && errno == EINTR) {
+    while ((n = ::read(report_read.get(), &failure, sizeof failure)) < 0 && errno == EINTR) {
     }
-    if (n == sizeof err) {
+    if (n == sizeof failure) {
         (void)child.wait();
-        return fail_errno("exec " + argv[0], err);
+        if (failure.in_chdir) return fail_errno("chdir to " + options.cwd, failure.err);
+        return fail_errno("exec " + argv[0], failure.err);
     }
     return child;
 }

@@ -166,6 +166,27 @@ Result<Linux> parse_linux(const Json& j) {
     return linux;
 }
 
+// A sysctl must belong to a namespace of the container's own, or it would change the host.
+Result<void> validate_sysctls(const Spec& spec) {
+    auto owns = [&](std::string_view type) { return spec.linux.find_namespace(type) != nullptr; };
+    static const std::set<std::string> ipc_sysctls = {
+        "kernel.msgmax", "kernel.msgmnb", "kernel.msgmni",  "kernel.sem",
+        "kernel.shmall", "kernel.shmmax", "kernel.shmmni", "kernel.shm_rmid_forced"};
+    for (const auto& [key, value] : spec.linux.sysctl) {
+        std::string where = "linux.sysctl." + key;
+        if (ipc_sysctls.contains(key) || key.rfind("fs.mqueue.", 0) == 0) {
+            if (!owns("ipc")) return bad(where, "needs an ipc namespace of the container's own");
+        } else if (key.rfind("net.", 0) == 0) {
+            if (!owns("network")) return bad(where, "needs a network namespace of the container's own");
+        } else if (key == "kernel.hostname" || key == "kernel.domainname") {
+            if (!owns("uts")) return bad(where, "needs a uts namespace of the container's own");
+        } else {
+            return bad(where, "is not in a separate kernel namespace");
+        }
+    }
+    return {};
+}
+
 }  // namespace
 
 const Namespace* Linux::find_namespace(std::string_view type) const {
@@ -345,6 +366,7 @@ Result<void> validate(const Spec& spec) {
         if (d.type != "c" && d.type != "b" && d.type != "u" && d.type != "p")
             return bad("linux.devices", d.path + ": unknown type \"" + d.type + "\"");
     }
+    TRY(validate_sysctls(spec));
     const std::set<std::string> propagations = {"",       "shared", "rshared",  "slave",
                                                 "rslave", "private", "rprivate", "unbindable",
                                                 "runbindable"};

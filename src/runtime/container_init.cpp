@@ -105,6 +105,7 @@ void reset_signals() {
 
 void run_container_init(const InitConfig& config) {
     const SyncSocket& sync = *config.sync;
+    if (config.state_lock >= 0) ::close(config.state_lock);
     reset_signals();
     // Die with the runtime while we are being set up; cleared before we report ready.
     ::prctl(PR_SET_PDEATHSIG, SIGKILL);

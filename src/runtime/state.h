@@ -41,6 +41,9 @@ class LockedContainer {
 public:
     LockedContainer(std::string dir, UniqueFd lock) : dir_(std::move(dir)), lock_(std::move(lock)) {}
     const std::string& dir() const { return dir_; }
+    // The fd holding the lock. A forked child must close it: the flock belongs to the open file,
+    // so a child's copy would keep the container locked after we exit.
+    int lock_fd() const { return lock_.get(); }
     std::string path(std::string_view name) const;
 
     Result<ContainerRecord> load() const;
