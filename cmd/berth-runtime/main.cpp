@@ -1,12 +1,17 @@
 // berth-runtime: an OCI runtime with runc's command line, so containerd, dockerd and Kubernetes
 // can use it in place of runc.
+#include <fcntl.h>
 #include <unistd.h>
+
+#include <algorithm>
+#include <sstream>
 
 #include <CLI/CLI.hpp>
 #include <cstdio>
 #include <iostream>
 #include <string>
 
+#include "base/child_process.h"
 #include "base/fs.h"
 #include "base/logger.h"
 #include "oci/runtime_spec.h"
@@ -68,6 +73,54 @@ Result<void> print_list(berth::runtime::Runtime& runtime, const std::string& for
         rows.push_back({s["id"], std::to_string(s["pid"].get<int>()), s["status"], s["bundle"],
                         s["created"], "root"});
     std::fputs(left_pad_table(rows).c_str(), stdout);
+    return {};
+}
+
+// `ps`: JSON is the list of pids; the table is ps(1)'s output reduced to the container's lines.
+Result<void> print_ps(berth::runtime::Runtime& runtime, const std::string& id,
+                      const std::string& format, std::vector<std::string> ps_args) {
+    auto pids = TRY(runtime.pids(id));
+    if (format == "json") {
+        std::printf("%s\n", Json(pids).dump().c_str());
+        return {};
+    }
+    if (format != "table")
+        return berth::fail(ErrorKind::InvalidArgument, "invalid format \"" + format + "\" (table or json)");
+    if (ps_args.empty()) ps_args = {"-ef"};
+    ps_args.insert(ps_args.begin(), "ps");
+    int fds[2];
+    if (::pipe2(fds, O_CLOEXEC) < 0) return berth::fail_errno("pipe");
+    berth::UniqueFd read_end(fds[0]), write_end(fds[1]);
+    berth::SpawnOptions options;
+    options.stdout_fd = write_end.get();
+    auto child = TRY(berth::spawn(ps_args, options));
+    write_end.reset();
+    std::string output;
+    char buf[8192];
+    ssize_t n;
+    while ((n = ::read(read_end.get(), buf, sizeof buf)) > 0) output.append(buf, static_cast<size_t>(n));
+    auto status = TRY(child.wait());
+    if (berth::exit_code_of(status) != 0) return berth::fail(ErrorKind::Internal, "ps failed");
+    // Keep the header and the lines whose PID column is one of ours.
+    std::istringstream lines(output);
+    std::string line, header;
+    std::getline(lines, header);
+    std::istringstream header_words(header);
+    std::string word;
+    int pid_column = -1;
+    for (int i = 0; header_words >> word; ++i)
+        if (word == "PID") pid_column = i;
+    if (pid_column < 0) return berth::fail(ErrorKind::InvalidArgument, "ps output has no PID column");
+    std::printf("%s\n", header.c_str());
+    while (std::getline(lines, line)) {
+        std::istringstream words(line);
+        for (int i = 0; words >> word; ++i) {
+            if (i != pid_column) continue;
+            pid_t pid = std::atoi(word.c_str());
+            if (std::find(pids.begin(), pids.end(), pid) != pids.end()) std::printf("%s\n", line.c_str());
+            break;
+        }
+    }
     return {};
 }
 
@@ -215,7 +268,14 @@ int main(int argc, char** argv) {
 
     // Part of runc's command line that arrives with cgroups, seccomp and hooks.
     std::vector<CLI::App*> later;
-    for (const char* name : {"ps", "pause", "resume", "update", "events", "checkpoint", "restore"}) {
+    std::string ps_format = "table";
+    std::vector<std::string> ps_args;
+    auto* cmd_ps = app.add_subcommand("ps", "list the processes of a container");
+    cmd_ps->add_option("-f,--format", ps_format, "table or json");
+    cmd_ps->add_option("id", id, "container id")->required();
+    cmd_ps->add_option("ps-args", ps_args, "arguments for ps(1) (default -ef)");
+
+    for (const char* name : {"pause", "resume", "update", "events", "checkpoint", "restore"}) {
         auto* cmd = app.add_subcommand(name, std::string(name) + " (not supported yet)");
         cmd->allow_extras();
         later.push_back(cmd);
@@ -276,6 +336,8 @@ int main(int argc, char** argv) {
         if (!process_label.empty()) log.warn("--process-label is ignored: no SELinux support");
         if (!apparmor.empty()) log.warn("--apparmor is ignored: no AppArmor support");
         result = runtime.exec(exec);
+    } else if (cmd_ps->parsed()) {
+        result = as_code(print_ps(runtime, id, ps_format, ps_args));
     } else if (cmd_spec->parsed()) {
         if (spec_rootless) log.warn("--rootless: the default spec is written; adjust uid/gid mappings by hand");
         result = as_code(write_default_spec(spec_bundle));

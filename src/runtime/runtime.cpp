@@ -335,6 +335,14 @@ Result<void> Runtime::kill(const std::string& id, int signal, bool all) {
     return {};
 }
 
+Result<std::vector<pid_t>> Runtime::pids(const std::string& id) {
+    auto container = TRY(store_.open(id));
+    auto record = TRY(container.load());
+    if (container.status(record) == Status::Stopped) return std::vector<pid_t>{};
+    if (namespace_differs(record.pid, "pid")) return processes_in_pid_namespace(record.pid);
+    return std::vector<pid_t>{record.pid};
+}
+
 Result<void> Runtime::remove(const std::string& id, bool force) {
     auto container = store_.open(id);
     if (!container) {

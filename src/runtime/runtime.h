@@ -56,6 +56,9 @@ public:
     Result<void> remove(const std::string& id, bool force);
     Result<std::vector<Json>> list();
     Result<int> exec(const ExecOptions& options);
+    // The host pids of the container's processes: everything in its pid namespace, or only its
+    // init when it shares the host's (until cgroups give the exact set).
+    Result<std::vector<pid_t>> pids(const std::string& id);
 
 private:
     enum class Mode { Create, RunDetached, RunForeground };

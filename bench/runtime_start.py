@@ -1,0 +1,451 @@
+#!/usr/bin/env python3
+"""Start-time benchmark: `RUNTIME --root R run --bundle B ID` of /bin/true, berth-runtime vs runc vs crun.
+
+Usually started by `make bench` through bench/run.sh, which builds the bundle. By hand (as root):
+
+    bench/run.sh --runs 20
+    python3 bench/runtime_start.py --bundle DIR [--runs N] [--json FILE] [--extra-config PY]...
+
+What one run is: posix_spawn of `RUNTIME --root <tmp root> run --bundle <B> <unique id>` (stdin
+/dev/null, stdout+stderr to a log file), then os.wait4 on it. Wall time is time.perf_counter_ns()
+around spawn + wait4; peak RSS is ru_maxrss of the rusage that wait4 returns for that child. Each
+run must exit 0. Runtimes are interleaved round-robin (start order rotates every iteration) so
+machine noise hits all of them alike. Before timing, each runtime gets one check run (the
+container must write a file into a bind-mounted host dir, so a runtime that exits 0 without running
+anything is caught) and one warm-up run of the timed config; neither is counted. A runtime whose
+binary is missing or whose first run fails is shown as "failed: <first line of its error>".
+
+--extra-config PY (repeatable, applied in order) is a Python statement run on the bundle's
+config.json before anything starts; the config dict is bound to `config` (alias `c`), and `json`,
+`os` and `load_json(path)` are available. `--extra-config @file.py` reads the statement(s) from a
+file. `--label` names the variant in the output. Example, the "memory + pids limit + seccomp"
+variant:
+
+    bench/run.sh --label limits+seccomp \\
+      --extra-config 'c["linux"]["resources"] = {"memory": {"limit": 256 << 20}, "pids": {"limit": 100}}' \\
+      --extra-config 'c["linux"]["seccomp"] = load_json("/path/to/oci-seccomp-profile.json")'
+
+(load_json expects an OCI `linux.seccomp` object; Docker's default profile, in moby's own format,
+has to be converted first.) The modified config goes into a separate bundle dir whose root.path
+points at the original rootfs; the original bundle is not changed.
+"""
+
+import argparse
+import json
+import os
+import platform
+import shutil
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+REPO = os.path.dirname(HERE)
+BASELINE = "berth-runtime"
+
+
+# ---------------------------------------------------------------------------------------------
+# machine facts
+
+def read_first(path, default=""):
+    try:
+        with open(path) as f:
+            return f.readline().strip()
+    except OSError:
+        return default
+
+
+def cgroup_layout():
+    mounts = []
+    try:
+        with open("/proc/self/mounts") as f:
+            for line in f:
+                parts = line.split()
+                if parts[2] in ("cgroup", "cgroup2"):
+                    mounts.append((parts[1], parts[2]))
+    except OSError:
+        return "unknown"
+    v1 = [m for m, t in mounts if t == "cgroup"]
+    v2 = [m for m, t in mounts if t == "cgroup2"]
+    if v1 and v2:
+        ctrl = read_first(os.path.join(v2[0], "cgroup.controllers")) or "no controllers"
+        return f"hybrid (v1 + cgroup2 at {v2[0]}: {ctrl})"
+    if v2:
+        return "v2 (unified)"
+    if v1:
+        return "v1"
+    return "none mounted"
+
+
+def machine_facts():
+    cpu = ""
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    cpu = line.split(":", 1)[1].strip()
+                    break
+    except OSError:
+        pass
+    mem_kib = 0
+    try:
+        with open("/proc/meminfo") as f:
+            for line in f:
+                if line.startswith("MemTotal:"):
+                    mem_kib = int(line.split()[1])
+    except OSError:
+        pass
+    return {
+        "kernel": platform.release(),
+        "nproc": os.cpu_count(),
+        "usable_cpus": len(os.sched_getaffinity(0)),
+        "cpu": cpu,
+        "mem_total_mib": mem_kib // 1024,
+        "cgroups": cgroup_layout(),
+        "python": platform.python_version(),
+        "date": time.strftime("%Y-%m-%d %H:%M:%S %Z"),
+    }
+
+
+def runtime_version(path):
+    try:
+        out = subprocess.run([path, "--version"], capture_output=True, text=True, timeout=10)
+        return (out.stdout or out.stderr).strip().splitlines()[0]
+    except Exception as e:  # a version string is decoration, never a reason to stop
+        return f"? ({e.__class__.__name__})"
+
+
+# ---------------------------------------------------------------------------------------------
+# bundle variants
+
+def load_json(path):
+    with open(path) as f:
+        return json.load(f)
+
+
+def apply_extra_config(config, statements):
+    for stmt in statements:
+        if stmt.startswith("@"):
+            with open(stmt[1:]) as f:
+                stmt = f.read()
+        env = {"config": config, "c": config, "json": json, "os": os, "load_json": load_json}
+        exec(compile(stmt, "<extra-config>", "exec"), env)
+        if env["c"] is not config or env["config"] is not config:
+            raise SystemExit("--extra-config must modify the config in place, not rebind `config`/`c`")
+    return config
+
+
+def write_bundle(dest, config, rootfs):
+    """A bundle dir at dest with config, whose root.path points at the shared rootfs."""
+    os.makedirs(dest, exist_ok=True)
+    config = json.loads(json.dumps(config))
+    config.setdefault("root", {})["path"] = rootfs
+    with open(os.path.join(dest, "config.json"), "w") as f:
+        json.dump(config, f, indent=2)
+    return dest
+
+
+# ---------------------------------------------------------------------------------------------
+# one run
+
+class Timeout(Exception):
+    pass
+
+
+def run_once(rt, bundle, cid, log_path, timeout_s):
+    """Spawn `rt --root ROOT run --bundle bundle cid`, wait for it; returns (rc, wall_ns, maxrss_kib).
+
+    Only posix_spawn and wait4 are inside the timed region; the watchdog timer is armed before and
+    disarmed after it.
+    """
+    argv = [rt["path"], "--root", rt["root"], "run", "--bundle", bundle, cid]
+    actions = [
+        (os.POSIX_SPAWN_OPEN, 0, "/dev/null", os.O_RDONLY, 0),
+        (os.POSIX_SPAWN_OPEN, 1, log_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644),
+        (os.POSIX_SPAWN_DUP2, 1, 2),
+    ]
+    pid = None
+    fired = []
+
+    def on_alarm(signum, frame):
+        if pid is not None:
+            fired.append(True)
+            os.kill(pid, signal.SIGKILL)
+
+    old = signal.signal(signal.SIGALRM, on_alarm)
+    signal.setitimer(signal.ITIMER_REAL, timeout_s)
+    try:
+        t0 = time.perf_counter_ns()
+        pid = os.posix_spawn(rt["path"], argv, os.environ, file_actions=actions)
+        _, status, ru = os.wait4(pid, 0)
+        t1 = time.perf_counter_ns()
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, old)
+    if fired:
+        raise Timeout(f"timed out after {timeout_s:g}s")
+    rc = os.waitstatus_to_exitcode(status)
+    return rc, t1 - t0, ru.ru_maxrss
+
+
+def first_error_line(log_path, rc):
+    try:
+        with open(log_path, errors="replace") as f:
+            for line in f:
+                if line.strip():
+                    return line.strip()
+    except OSError:
+        pass
+    return f"exit status {rc}" if rc >= 0 else f"killed by signal {-rc}"
+
+
+def force_delete(rt, cid):
+    """Best effort: a failed or killed run may leave container state (and runc/crun cgroups) behind."""
+    try:
+        subprocess.run([rt["path"], "--root", rt["root"], "delete", "--force", cid],
+                       stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                       timeout=30)
+    except Exception:
+        pass
+
+
+def run_checked(rt, bundle, cid, timeout_s):
+    """One run that must exit 0; returns (wall_ns, maxrss_kib) or raises RuntimeError(first error line)."""
+    log = os.path.join(rt["dir"], "last.log")
+    try:
+        rc, wall, rss = run_once(rt, bundle, cid, log, timeout_s)
+    except Timeout as e:
+        force_delete(rt, cid)
+        raise RuntimeError(str(e))
+    if rc != 0:
+        msg = first_error_line(log, rc)
+        force_delete(rt, cid)
+        raise RuntimeError(f"{msg} (exit {rc})" if not msg.startswith(("exit status", "killed")) else msg)
+    return wall, rss
+
+
+def check_container_ran(rt, config, rootfs, timeout_s):
+    """Run `sh -c 'echo $$ > /tmp/ran'` with a host dir bound on /tmp; the file must appear."""
+    out_dir = os.path.join(rt["dir"], "check-out")
+    os.makedirs(out_dir, exist_ok=True)
+    cfg = json.loads(json.dumps(config))
+    cfg["process"]["args"] = ["/bin/sh", "-c", "echo $$ > /tmp/ran"]
+    cfg.setdefault("mounts", []).append(
+        {"destination": "/tmp", "type": "bind", "source": out_dir, "options": ["rbind", "rw"]})
+    bundle = write_bundle(os.path.join(rt["dir"], "check-bundle"), cfg, rootfs)
+    run_checked(rt, bundle, f"{rt['id_prefix']}-check", timeout_s)
+    marker = os.path.join(out_dir, "ran")
+    if not os.path.exists(marker):
+        raise RuntimeError("exited 0 but the container process never ran (no marker file written)")
+    return read_first(marker)
+
+
+# ---------------------------------------------------------------------------------------------
+# statistics and output
+
+def percentile(values, q):
+    """Linear interpolation between closest ranks (numpy's default), q in [0, 100]."""
+    s = sorted(values)
+    if len(s) == 1:
+        return s[0]
+    k = (len(s) - 1) * q / 100.0
+    lo = int(k)
+    hi = min(lo + 1, len(s) - 1)
+    return s[lo] + (s[hi] - s[lo]) * (k - lo)
+
+
+def ratio_text(t, base):
+    if t is None or base is None:
+        return "n/a"
+    if abs(t - base) / base < 0.05:
+        return "same (within 5%)"
+    if t > base:
+        return f"{t / base:.1f}x slower"
+    return f"{base / t:.1f}x faster"
+
+
+def print_table(rows):
+    headers = ["runtime", "runs", "median ms", "p90 ms", "median peak RSS MiB", f"time vs {BASELINE}"]
+    widths = [max(len(h), *(len(r[i]) for r in rows)) for i, h in enumerate(headers)]
+    line = lambda cells: "| " + " | ".join(c.ljust(w) for c, w in zip(cells, widths)) + " |"
+    print(line(headers))
+    print("|" + "|".join("-" * (w + 2) for w in widths) + "|")
+    for r in rows:
+        print(line(r))
+
+
+# ---------------------------------------------------------------------------------------------
+
+def find_runtimes(args):
+    berth_bin = args.berth_bin or os.environ.get("BERTH_BIN") or os.path.join(REPO, "build", "bin")
+    found = {
+        BASELINE: os.path.join(berth_bin, BASELINE),
+        "runc": shutil.which("runc") or "/usr/sbin/runc",
+        "crun": shutil.which("crun") or "/usr/bin/crun",
+    }
+    for spec in args.runtime:
+        name, sep, path = spec.partition("=")
+        if not sep or not name or not path:
+            raise SystemExit(f"--runtime wants NAME=PATH, got {spec!r}")
+        found[name] = path
+    if args.only:
+        wanted = [n.strip() for n in args.only.split(",") if n.strip()]
+        unknown = [n for n in wanted if n not in found]
+        if unknown:
+            raise SystemExit(f"--only: unknown runtime(s) {', '.join(unknown)}")
+        found = {n: found[n] for n in wanted}
+    return found
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0],
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--bundle", required=True, help="bundle dir (config.json + rootfs), e.g. from bench/make-bundle.sh")
+    ap.add_argument("--runs", type=int, default=100, help="timed runs per runtime (default 100)")
+    ap.add_argument("--berth-bin", help="dir holding berth-runtime (default $BERTH_BIN, else <repo>/build/bin)")
+    ap.add_argument("--runtime", action="append", default=[], metavar="NAME=PATH",
+                    help="add a runtime or override the path of berth-runtime/runc/crun")
+    ap.add_argument("--only", metavar="A,B", help="benchmark only these runtimes")
+    ap.add_argument("--extra-config", action="append", default=[], metavar="PY",
+                    help="python statement applied to the config dict (see the top of this file)")
+    ap.add_argument("--label", default="", help="name of this config variant, printed and saved")
+    ap.add_argument("--timeout", type=float, default=30.0, help="seconds before one run is killed (default 30)")
+    ap.add_argument("--json", metavar="FILE", help="save machine facts, config and every run's figures")
+    ap.add_argument("--strict", action="store_true", help="exit 1 if any runtime failed")
+    args = ap.parse_args()
+    if args.runs < 1:
+        ap.error("--runs must be at least 1")
+    if os.geteuid() != 0:
+        raise SystemExit("runtime_start.py: must run as root (the runtimes create namespaces and mounts)")
+
+    bundle = os.path.abspath(args.bundle)
+    config = load_json(os.path.join(bundle, "config.json"))
+    rootfs = config.get("root", {}).get("path", "rootfs")
+    rootfs = rootfs if os.path.isabs(rootfs) else os.path.join(bundle, rootfs)
+    apply_extra_config(config, args.extra_config)
+
+    facts = machine_facts()
+    work = tempfile.mkdtemp(prefix="berth-bench-runs.")
+    timed_bundle = write_bundle(os.path.join(work, "bundle"), config, rootfs)
+    tag = f"bench{os.getpid()}"
+
+    runtimes = []
+    for name, path in find_runtimes(args).items():
+        d = os.path.join(work, name)
+        os.makedirs(d)
+        rt = {"name": name, "path": path, "dir": d, "root": os.path.join(d, "state"),
+              "id_prefix": f"{tag}-{name}", "version": None, "error": None,
+              "check_pid": None, "wall_ns": [], "maxrss_kib": [], "failures": []}
+        runtimes.append(rt)
+        if not (os.path.isfile(path) and os.access(path, os.X_OK)):
+            rt["error"] = f"{path}: no such executable"
+            continue
+        rt["version"] = runtime_version(path)
+
+    print(f"# runtime start benchmark{' — variant ' + args.label if args.label else ''}")
+    print(f"kernel {facts['kernel']}, nproc {facts['nproc']} (usable {facts['usable_cpus']}), "
+          f"{facts['cpu'] or 'cpu ?'}, {facts['mem_total_mib']} MiB RAM")
+    print(f"cgroups: {facts['cgroups']}; python {facts['python']}; {facts['date']}")
+    for rt in runtimes:
+        print(f"  {rt['name']}: {rt['path']} — {rt['version'] or rt['error']}")
+    print(f"workload: RUNTIME --root <tmp> run --bundle <B> <id> of {config['process']['args']}, "
+          f"{args.runs} timed runs each, interleaved; 1 check run + 1 warm-up not counted")
+    if args.extra_config:
+        print(f"extra config: {' ; '.join(args.extra_config)}")
+    print(flush=True)
+
+    try:
+        # the first run of each runtime: proof that it really runs a container, then a warm-up
+        for rt in runtimes:
+            if rt["error"]:
+                continue
+            try:
+                rt["check_pid"] = check_container_ran(rt, config, rootfs, args.timeout)
+                run_checked(rt, timed_bundle, f"{rt['id_prefix']}-warmup", args.timeout)
+            except RuntimeError as e:
+                rt["error"] = str(e)
+
+        live = [rt for rt in runtimes if not rt["error"]]
+        for i in range(args.runs):
+            k = i % len(live) if live else 0
+            for rt in live[k:] + live[:k]:
+                if rt["error"]:
+                    continue
+                try:
+                    wall, rss = run_checked(rt, timed_bundle, f"{rt['id_prefix']}-{i}", args.timeout)
+                except RuntimeError as e:
+                    rt["failures"].append({"run": i, "error": str(e)})
+                    if len(rt["failures"]) >= 5 and not rt["wall_ns"]:
+                        rt["error"] = f"first 5 timed runs failed: {e}"
+                    continue
+                rt["wall_ns"].append(wall)
+                rt["maxrss_kib"].append(rss)
+    finally:
+        for rt in runtimes:
+            if os.path.isdir(rt["root"]):
+                leftovers = [c for c in os.listdir(rt["root"]) if c.startswith(tag)]
+                for cid in leftovers:
+                    force_delete(rt, cid)
+        shutil.rmtree(work, ignore_errors=True)
+
+    # ---- results
+    med = {}
+    for rt in runtimes:
+        if rt["wall_ns"]:
+            med[rt["name"]] = statistics.median(rt["wall_ns"]) / 1e6
+    base = med.get(BASELINE)
+    rows = []
+    for rt in runtimes:
+        if not rt["wall_ns"]:
+            rows.append([rt["name"], "0", "-", "-", "-", f"failed: {rt['error'] or 'no successful run'}"])
+            continue
+        n_ok = len(rt["wall_ns"])
+        runs = str(n_ok) if not rt["failures"] else f"{n_ok} ({len(rt['failures'])} failed)"
+        ms = [w / 1e6 for w in rt["wall_ns"]]
+        rss = statistics.median(rt["maxrss_kib"]) / 1024
+        if rt["name"] == BASELINE:
+            vs = "baseline"
+        elif base is None:
+            vs = f"n/a ({BASELINE} failed)"
+        else:
+            vs = ratio_text(med[rt["name"]], base)
+        rows.append([rt["name"], runs, f"{med[rt['name']]:.2f}", f"{percentile(ms, 90):.2f}", f"{rss:.1f}", vs])
+    print_table(rows)
+    print()
+    for rt in runtimes:
+        if rt["failures"]:
+            print(f"{rt['name']}: {len(rt['failures'])} timed run(s) failed, first: {rt['failures'][0]['error']}")
+    print("time: wall clock from posix_spawn to wait4 returning, i.e. the whole `run` including the container's")
+    print("  /bin/true and the runtime's teardown. ratio = median / median of berth-runtime.")
+    print("peak RSS: ru_maxrss from wait4's rusage = the highest resident set reached by the runtime process")
+    print("  itself or any descendant it reaped (kept across exec), in one process — not a sum. For runc this is")
+    print("  the Go `runc run` process (or its `runc init` child, whichever peaked higher); for crun and")
+    print("  berth-runtime the C/C++ runtime process and its forked container init before /bin/true.")
+
+    if args.json:
+        out = {
+            "label": args.label,
+            "machine": facts,
+            "runs_requested": args.runs,
+            "extra_config": args.extra_config,
+            "config": config,
+            "runtimes": [
+                {k: rt[k] for k in ("name", "path", "version", "error", "check_pid", "wall_ns",
+                                    "maxrss_kib", "failures")}
+                for rt in runtimes
+            ],
+        }
+        with open(args.json, "w") as f:
+            json.dump(out, f, indent=2)
+        print(f"\nraw results: {args.json}")
+
+    if args.strict and any(not rt["wall_ns"] or rt["failures"] for rt in runtimes):
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

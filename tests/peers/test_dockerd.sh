@@ -1,0 +1,352 @@
+#!/usr/bin/env bash
+# Peer test: a private dockerd (with the containerd it starts itself) runs containers
+# through berth-runtime, registered with `--add-runtime berth=$RUNTIME`.
+#
+#   RUNTIME     runtime binary under test (default ${BERTH_BIN:-<repo>/build/bin}/berth-runtime);
+#               RUNTIME=runc (or /usr/sbin/runc) validates the test itself.
+#   DOCKERD     dockerd binary (default /usr/sbin/dockerd)
+#   DOCKER      docker CLI (default /usr/local/bin/docker, falling back to docker on PATH)
+#   DOCKERD_STORAGE_DRIVER  force a storage driver (default: dockerd picks; overlay2 here)
+#   KEEP_TMP=1  keep the temp dir (logs) after the run
+#
+# Needs root. Never touches a system dockerd: everything lives in one temp dir.
+# Output: `ok - ...` / `not ok - ...` per check, then `N passed, M failed`.
+# Exit: 0 all passed, 1 a check failed, 77 skipped (dockerd cannot start here).
+set -u
+
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+BERTH_SRC=${BERTH_SRC:-$(cd "$HERE/../.." && pwd)}
+RUNTIME=${RUNTIME:-${BERTH_BIN:-$BERTH_SRC/build/bin}/berth-runtime}
+# Accept a bare name (RUNTIME=runc).
+if [[ $RUNTIME != */* ]] && command -v "$RUNTIME" >/dev/null 2>&1; then RUNTIME=$(command -v "$RUNTIME"); fi
+DOCKERD=${DOCKERD:-/usr/sbin/dockerd}
+DOCKER=${DOCKER:-/usr/local/bin/docker}
+[ -x "$DOCKER" ] || DOCKER=$(command -v docker || true)
+BUSYBOX=${BUSYBOX:-$(command -v busybox || echo /bin/busybox)}
+IMG=berth-test-busybox:latest
+RT=berth                     # the name dockerd knows the runtime by
+CMD_TIMEOUT=${CMD_TIMEOUT:-30}
+
+PASS=0
+FAIL=0
+ok()     { PASS=$((PASS + 1)); echo "ok - $*"; }
+not_ok() { FAIL=$((FAIL + 1)); echo "not ok - $*"; }
+skip()   { echo "skip - $*"; echo "0 passed, 0 failed"; exit 77; }
+note()   { sed 's/^/#   /' >&2; }
+
+[ "$(id -u)" = 0 ] || skip "needs root"
+[ -x "$DOCKERD" ] || skip "no dockerd at $DOCKERD"
+[ -n "$DOCKER" ] && [ -x "$DOCKER" ] || skip "no docker CLI"
+[ -x "$BUSYBOX" ] || skip "no static busybox (apt-get install busybox-static)"
+command -v python3 >/dev/null || skip "no python3 (needed for the pty check)"
+if [ ! -x "$RUNTIME" ]; then
+    not_ok "runtime binary $RUNTIME is not executable (build it or set RUNTIME/BERTH_BIN)"
+    echo "$PASS passed, $FAIL failed"
+    exit 1
+fi
+RUNTIME=$(readlink -f "$RUNTIME")
+
+# Short path: the containerd socket under --exec-root must fit in sun_path (108 bytes).
+TMP=$(mktemp -d /tmp/berth-dockerd.XXXXXX)
+echo "# test_dockerd: RUNTIME=$RUNTIME TMP=$TMP"
+chmod 711 "$TMP"
+LOG=$TMP/dockerd.log
+SOCK=$TMP/docker.sock
+DPID=
+# A cgroup parent of our own, so every container cgroup is ours to check and remove.
+CGPARENT=berth-peer-$(basename "$TMP" | tr -c 'a-zA-Z0-9\n' -)
+
+export DOCKER_HOST=unix://$SOCK
+export DOCKER_CONFIG=$TMP/cli          # isolate from ~/.docker (contexts, plugins)
+unset DOCKER_CONTEXT DOCKER_TLS_VERIFY DOCKER_CERT_PATH
+mkdir -p "$DOCKER_CONFIG"
+
+# docker with a deadline; after 3 timed-out commands the runtime is taken to be hung and
+# later commands fail at once (so a hanging runtime cannot stretch the run past ~3 minutes).
+TIMEOUTS=0
+d() {
+    local rc
+    if [ "$TIMEOUTS" -ge 3 ]; then echo "skipped: earlier docker commands timed out" >&2; return 124; fi
+    # SIGKILL: an attached `docker run` forwards SIGTERM to the container and keeps waiting.
+    timeout -s KILL "$CMD_TIMEOUT" "$DOCKER" "$@"
+    rc=$?
+    if [ $rc = 137 ]; then
+        TIMEOUTS=$((TIMEOUTS + 1)); echo "timed out after ${CMD_TIMEOUT}s: docker $*" >&2
+    fi
+    return $rc
+}
+
+# --- cleanup ----------------------------------------------------------------------------
+# Pids of processes whose command line names our temp dir (the shims dockerd's containerd
+# started; they are reparented away from dockerd). Only ever our own processes.
+our_pids() {
+    local p
+    for p in /proc/[0-9]*; do
+        p=${p#/proc/}
+        [ "$p" = "$$" ] && continue
+        { tr '\0' ' ' <"/proc/$p/cmdline"; } 2>/dev/null | grep -qF -- "$TMP/" && echo "$p"
+    done
+}
+cgroup_pids() {     # processes still in our containers' cgroups (a runtime that left them)
+    [ -n "$CGPARENT" ] || return 0
+    cat /sys/fs/cgroup/*/"$CGPARENT"/*/cgroup.procs /sys/fs/cgroup/"$CGPARENT"/*/cgroup.procs 2>/dev/null | sort -u
+}
+
+umount_under() {    # lazily unmount everything mounted at or below $1, deepest first
+    local m
+    awk -v root="$1" '{ if ($5 == root || index($5, root "/") == 1) print $5 }' /proc/self/mountinfo |
+        sort -r | while read -r m; do umount -l "$m" 2>/dev/null || umount -R -l "$m" 2>/dev/null; done
+}
+
+rm_cgroups() {      # remove our (empty) cgroup parent in every hierarchy
+    local h
+    for h in /sys/fs/cgroup/*/ /sys/fs/cgroup/; do
+        [ -d "$h$CGPARENT" ] || continue
+        find "$h$CGPARENT" -depth -type d -exec rmdir {} \; 2>/dev/null
+    done
+}
+
+# Paths outside $TMP that dockerd or its containerd create whatever their flags say;
+# the ones that did not exist before we started are removed at the end (when empty).
+SYSTEM_PATHS=(/etc/docker/key.json /etc/docker /run/docker/plugins /run/docker
+              /opt/containerd/bin /opt/containerd/lib /opt/containerd
+              /run/containerd/s /run/containerd/fifo /run/containerd)
+CREATED=()
+for p in "${SYSTEM_PATHS[@]}"; do [ -e "$p" ] || CREATED+=("$p"); done
+SHIM_SOCKS_BEFORE=$(ls /run/containerd/s 2>/dev/null)
+
+rm_stale_shim_sockets() {   # sockets of shims we had to SIGKILL: new since we started, no listener
+    local f
+    for f in /run/containerd/s/*; do
+        [ -S "$f" ] || continue
+        printf '%s\n' "$SHIM_SOCKS_BEFORE" | grep -qxF "${f##*/}" && continue
+        python3 -c 'import socket,sys; s=socket.socket(socket.AF_UNIX); s.settimeout(1); s.connect(sys.argv[1])' "$f" \
+            2>/dev/null || rm -f "$f"
+    done
+}
+
+cleanup() {
+    local rc=$? p
+    trap - EXIT INT TERM
+    if [ -n "$DPID" ] && kill -0 "$DPID" 2>/dev/null; then
+        # Best effort: remove containers while dockerd still runs, so the runtime deletes them.
+        if [ "${TIMEOUTS:-0}" -lt 3 ]; then
+            ids=$(timeout -s KILL 5 "$DOCKER" ps -aq 2>/dev/null)
+            [ -n "$ids" ] && timeout -s KILL 10 "$DOCKER" rm -f $ids >/dev/null 2>&1
+        fi
+        kill -TERM "$DPID" 2>/dev/null
+        for _ in $(seq 150); do kill -0 "$DPID" 2>/dev/null || break; sleep 0.1; done
+        if kill -0 "$DPID" 2>/dev/null; then
+            echo "# dockerd did not exit after SIGTERM; sending SIGKILL" >&2
+            kill -KILL "$DPID" 2>/dev/null
+        fi
+        wait "$DPID" 2>/dev/null
+    fi
+    # Leftovers: dockerd's containerd, shims, container processes started from our dirs.
+    for _ in 1 2 3; do
+        p=$(our_pids; cgroup_pids)
+        [ -z "$p" ] && break
+        kill -KILL $p 2>/dev/null
+        sleep 0.2
+    done
+    umount_under "$TMP"
+    rm_cgroups
+    rm_stale_shim_sockets
+    for p in "${CREATED[@]}"; do
+        if [ -f "$p" ]; then rm -f "$p"; else rmdir "$p" 2>/dev/null; fi
+    done
+    if [ "${KEEP_TMP:-0}" = 1 ]; then
+        echo "# kept $TMP" >&2
+    else
+        rm -rf --one-file-system "$TMP" 2>/dev/null || echo "# could not remove all of $TMP" >&2
+    fi
+    exit "$rc"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+# --- start dockerd ----------------------------------------------------------------------
+echo '{}' >"$TMP/daemon.json"      # don't read /etc/docker/daemon.json
+DOCKERD_ARGS=(
+    --config-file "$TMP/daemon.json"
+    --data-root "$TMP/data"
+    --exec-root "$TMP/exec"
+    --pidfile "$TMP/dockerd.pid"
+    -H "unix://$SOCK"
+    --iptables=false --ip6tables=false --ip-masq=false --ip-forward=false
+    --bridge=none                  # no docker0, no NAT: default network becomes "none"
+    --userland-proxy=false
+    --cgroup-parent "$CGPARENT"
+    --exec-opt native.cgroupdriver=cgroupfs
+    --add-runtime "$RT=$RUNTIME"
+)
+[ -n "${DOCKERD_STORAGE_DRIVER:-}" ] && DOCKERD_ARGS+=(--storage-driver "$DOCKERD_STORAGE_DRIVER")
+
+"$DOCKERD" "${DOCKERD_ARGS[@]}" >"$LOG" 2>&1 &
+DPID=$!
+
+started=0
+for _ in $(seq 300); do           # up to 30 s
+    if ! kill -0 "$DPID" 2>/dev/null; then break; fi
+    if [ -S "$SOCK" ] && timeout 5 "$DOCKER" version >/dev/null 2>&1; then started=1; break; fi
+    sleep 0.1
+done
+if [ $started = 0 ]; then
+    echo "# dockerd did not come up; its log ($LOG):" >&2
+    tail -n 40 "$LOG" | note
+    reason=$(grep -m1 -iE 'level=(fatal|error)|failed to start' "$LOG" | sed 's/.*msg=//')
+    skip "dockerd cannot start on this machine: ${reason:-see log above}"
+fi
+"$DOCKER" info 2>/dev/null | grep -q "Runtimes:.*\b$RT\b" ||
+    { echo "# dockerd does not list runtime $RT" >&2; "$DOCKER" info 2>&1 | note; }
+
+# --- the test image: busybox rootfs imported as a single layer ---------------------------
+ROOTFS=$TMP/rootfs
+mkdir -p "$ROOTFS"/{bin,etc,tmp,root,proc,sys,dev}
+cp "$BUSYBOX" "$ROOTFS/bin/busybox"
+for a in $("$BUSYBOX" --list); do
+    [ "$a" = busybox ] || ln -sf busybox "$ROOTFS/bin/$a"
+done
+echo 'root:x:0:0:root:/root:/bin/sh' >"$ROOTFS/etc/passwd"
+echo 'root:x:0:' >"$ROOTFS/etc/group"
+chmod 1777 "$ROOTFS/tmp"
+if tar -C "$ROOTFS" -c . | d import -c 'ENV PATH=/usr/sbin:/usr/bin:/sbin:/bin' -c 'CMD ["sh"]' - "$IMG" >/dev/null 2>"$TMP/import.err"; then
+    ok "docker import busybox image"
+else
+    not_ok "docker import busybox image"; note <"$TMP/import.err"
+    echo "$PASS passed, $FAIL failed"; exit 1
+fi
+
+# --- checks -------------------------------------------------------------------------------
+# run CMD... : runs it, leaves stdout in $OUT, stderr in $ERR, exit code in $RC
+run() {
+    "$@" >"$TMP/out" 2>"$TMP/err"
+    RC=$?
+    OUT=$(cat "$TMP/out"); ERR=$(cat "$TMP/err")
+}
+show() { { echo "exit $RC"; echo "stdout: $OUT"; echo "stderr: $ERR"; } | note; }
+dump_log_tail() { echo "# dockerd log tail:" >&2; tail -n 15 "$LOG" | note; }
+
+# 1. run, output, exit 0
+run d run --runtime "$RT" --rm "$IMG" echo hi
+if [ $RC = 0 ] && [ "$OUT" = hi ]; then ok "docker run --rm echo hi prints hi, exits 0"
+else not_ok "docker run --rm echo hi prints hi, exits 0"; show; dump_log_tail; fi
+
+# 2. exit status propagation
+run d run --runtime "$RT" --rm "$IMG" sh -c 'exit 3'
+if [ $RC = 3 ]; then ok "exit status 3 propagates through docker run"
+else not_ok "exit status 3 propagates through docker run (got $RC)"; show; fi
+
+# 3. stdin (no tty)
+run d run --runtime "$RT" --rm -i "$IMG" sh -c 'read l; echo "got:$l"' <<<"piped-line"
+if [ $RC = 0 ] && [ "$OUT" = "got:piped-line" ]; then ok "docker run -i passes stdin"
+else not_ok "docker run -i passes stdin"; show; fi
+
+# 4. the container sees its own rootfs, pid namespace and hostname
+run d run --runtime "$RT" --rm --hostname berth-peer "$IMG" sh -c 'echo "$$ $(hostname) $(cat /etc/passwd | head -n1)"'
+if [ $RC = 0 ] && [ "$OUT" = "1 berth-peer root:x:0:0:root:/root:/bin/sh" ]; then
+    ok "container is pid 1 with its hostname and the image rootfs"
+else not_ok "container is pid 1 with its hostname and the image rootfs"; show; fi
+
+# pty SEND EXPECT CMD... : drive CMD through a pty (see pty_drive.py), stderr in $TMP/pty.err
+pty() {
+    local send=$1 expect=$2 rc; shift 2
+    if [ "$TIMEOUTS" -ge 3 ]; then echo "skipped: earlier docker commands timed out" >"$TMP/pty.err"; return 124; fi
+    timeout -k 5 40 python3 "$HERE/pty_drive.py" --timeout 30 --send "$send" --expect "$expect" \
+        -- "$@" 2>"$TMP/pty.err"
+    rc=$?
+    [ $rc = 2 ] || [ $rc = 124 ] && TIMEOUTS=$((TIMEOUTS + 1))
+    return $rc
+}
+
+# 5. interactive shell through a pty
+if pty "echo hel''lo; exit" 'hello' "$DOCKER" run -it --runtime "$RT" --rm "$IMG" sh; then
+    ok "docker run -it: interactive sh through a pty"
+else
+    not_ok "docker run -it: interactive sh through a pty"; note <"$TMP/pty.err"
+fi
+
+# 6. detached container: logs, exec, stop, rm
+C=berth-peer-detached
+LOOP='trap "echo got-term; exit 0" TERM; echo started; while :; do sleep 1 & wait $!; done'
+run d run -d --runtime "$RT" --name "$C" "$IMG" sh -c "$LOOP"
+if [ $RC = 0 ] && [ -n "$OUT" ]; then
+    ok "docker run -d starts a container"
+    for _ in $(seq 100); do            # wait (bounded) for the first log line
+        [ "$(d logs "$C" 2>/dev/null)" = started ] && break; sleep 0.1
+    done
+    run d inspect -f '{{.State.Status}} {{.State.Running}} {{.State.Pid}}' "$C"
+    set -- $OUT
+    if [ "${1:-}" = running ] && [ "${2:-}" = true ] && [ "${3:-0}" -gt 0 ] && kill -0 "${3}" 2>/dev/null; then
+        ok "docker inspect: running, with a live host pid"
+    else not_ok "docker inspect: running, with a live host pid"; show; fi
+    run d logs "$C"
+    if [ "$OUT" = started ]; then ok "docker logs shows the container's output"
+    else not_ok "docker logs shows the container's output"; show; fi
+
+    run d exec "$C" sh -c 'echo "from-exec $(cat /proc/1/cmdline | tr "\0" " " | cut -c1-8)"; exit 5'
+    if [ $RC = 5 ] && [ "$OUT" = "from-exec sh -c tr" ]; then
+        ok "docker exec: output and exit status 5 from a process in the container"
+    else not_ok "docker exec: output and exit status 5 from a process in the container"; show; fi
+
+    run d exec -e BERTH_X=42 -w /tmp "$C" sh -c 'echo "$BERTH_X $(pwd)"'
+    if [ $RC = 0 ] && [ "$OUT" = "42 /tmp" ]; then ok "docker exec -e -w: env and cwd"
+    else not_ok "docker exec -e -w: env and cwd"; show; fi
+
+    if pty "echo ex''ec-tty; exit" 'exec-tty' "$DOCKER" exec -it "$C" sh; then
+        ok "docker exec -it: interactive sh through a pty"
+    else
+        not_ok "docker exec -it: interactive sh through a pty"; note <"$TMP/pty.err"
+    fi
+
+    t0=$(date +%s%N)
+    run d stop -t 10 "$C"
+    t1=$(date +%s%N); ms=$(( (t1 - t0) / 1000000 ))
+    if [ $RC = 0 ] && [ $ms -lt 9000 ]; then ok "docker stop -t 10 returns in ${ms}ms (SIGTERM handled)"
+    else not_ok "docker stop -t 10 returns before the timeout (rc $RC, ${ms}ms)"; show; fi
+    run d inspect -f '{{.State.Status}} {{.State.ExitCode}}' "$C"
+    if [ "$OUT" = "exited 0" ]; then ok "stopped container is exited with code 0"
+    else not_ok "stopped container is exited with code 0 (got '$OUT')"; show; fi
+    run d logs "$C"
+    if printf '%s\n' "$OUT" | grep -qx got-term; then ok "container's TERM trap ran on docker stop"
+    else not_ok "container's TERM trap ran on docker stop"; show; fi
+
+    run d rm "$C"
+    if [ $RC = 0 ] && ! d ps -a --format '{{.Names}}' | grep -qx "$C"; then ok "docker rm removes it"
+    else not_ok "docker rm removes it"; show; fi
+else
+    not_ok "docker run -d starts a container"; show; dump_log_tail
+    d rm -f "$C" >/dev/null 2>&1
+fi
+
+# 7. stop escalates to SIGKILL when pid 1 ignores SIGTERM
+C=berth-peer-stubborn
+run d run -d --runtime "$RT" --name "$C" "$IMG" sleep 600
+if [ $RC = 0 ]; then
+    t0=$(date +%s%N)
+    run d stop -t 1 "$C"
+    t1=$(date +%s%N); ms=$(( (t1 - t0) / 1000000 ))
+    run2=$(d inspect -f '{{.State.Status}} {{.State.ExitCode}}' "$C" 2>&1)
+    if [ $RC = 0 ] && [ "$run2" = "exited 137" ] && [ $ms -lt 15000 ]; then
+        ok "docker stop -t 1 kills a TERM-ignoring pid 1 (exit 137, ${ms}ms)"
+    else not_ok "docker stop -t 1 kills a TERM-ignoring pid 1 (rc $RC, state '$run2', ${ms}ms)"; show; fi
+    run d rm -f "$C"
+else
+    not_ok "docker run -d sleep 600"; show
+    d rm -f "$C" >/dev/null 2>&1
+fi
+
+# 8. docker run --rm leaves nothing behind
+run d ps -aq
+if [ $RC = 0 ] && [ -z "$OUT" ]; then ok "no containers left"
+else not_ok "no containers left"; d ps -a 2>&1 | note; fi
+left=$(for h in /sys/fs/cgroup/*/"$CGPARENT" /sys/fs/cgroup/"$CGPARENT"; do [ -d "$h" ] && find "$h" -mindepth 1 -type d; done)
+if [ -z "$left" ]; then ok "no container cgroups left under $CGPARENT"
+else not_ok "no container cgroups left under $CGPARENT"; echo "$left" | note; fi
+
+if [ $FAIL -gt 0 ]; then
+    echo "# last lines of the dockerd log ($LOG):" >&2
+    tail -n 30 "$LOG" | note
+fi
+echo "$PASS passed, $FAIL failed"
+[ $FAIL = 0 ]
