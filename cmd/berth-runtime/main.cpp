@@ -19,6 +19,7 @@
 #include "runtime/self_protect.h"
 #include "runtime/signals.h"
 
+
 namespace {
 
 using berth::Error;
@@ -134,18 +135,26 @@ Result<void> write_default_spec(const std::string& bundle) {
 // runc's `exec ID COMMAND...` takes everything after the id as the command, even words that look
 // like flags (`exec ID sh -c 'echo hi'`). CLI11 would read "-c" as exec's --cap, so the command is
 // cut off argv here, before parsing.
-std::vector<std::string> split_exec_command(int& argc, char** argv) {
-    auto takes_value = [](std::string_view arg, std::initializer_list<std::string_view> names) {
-        for (auto name : names)
-            if (arg == name) return true;
-        return false;
-    };
+bool is_one_of(std::string_view arg, std::initializer_list<std::string_view> names) {
+    for (auto name : names)
+        if (arg == name) return true;
+    return false;
+}
+
+// The index of the subcommand in argv, past the global flags (argc if there is none).
+int subcommand_index(int argc, char** argv) {
     int i = 1;
-    for (; i < argc; ++i) {  // global flags up to the subcommand
+    for (; i < argc; ++i) {
         std::string_view arg = argv[i];
         if (arg.empty() || arg.front() != '-') break;
-        if (takes_value(arg, {"--root", "--log", "--log-format", "--criu", "--rootless"})) ++i;
+        if (is_one_of(arg, {"--root", "--log", "--log-format", "--criu", "--rootless"})) ++i;
     }
+    return i;
+}
+
+std::vector<std::string> split_exec_command(int& argc, char** argv) {
+    const auto takes_value = is_one_of;
+    int i = subcommand_index(argc, argv);
     if (i >= argc || std::string_view(argv[i]) != "exec") return {};
     for (++i; i < argc; ++i) {
         std::string_view arg = argv[i];
@@ -173,7 +182,15 @@ std::vector<std::string> split_exec_command(int& argc, char** argv) {
 }  // namespace
 
 int main(int argc, char** argv) {
-    // The full argv is kept for re-executing from the sealed copy.
+    // Commands that put a process into a container run from a protected copy of this binary.
+    // Checked before anything else, since it usually means exec'ing again.
+    if (int sub = subcommand_index(argc, argv);
+        sub < argc && is_one_of(argv[sub], {"create", "run", "exec"})) {
+        if (auto r = berth::runtime::ensure_running_from_sealed_copy(argv); !r) {
+            std::fprintf(stderr, "berth-runtime: %s\n", r.error().message().c_str());
+            return 1;
+        }
+    }
     int parse_argc = argc;
     std::vector<char*> parse_argv(argv, argv + argc);
     std::vector<std::string> exec_command = split_exec_command(parse_argc, parse_argv.data());
@@ -303,11 +320,6 @@ int main(int argc, char** argv) {
         return report(Error(ErrorKind::Unavailable,
                             "--systemd-cgroup: systemd is not running on this host; use the cgroupfs driver"));
     if (g.systemd_cgroup) log.warn("--systemd-cgroup: cgroups are not managed yet");
-
-    // Commands that put a process into a container run from a sealed copy of this binary.
-    if (cmd_create->parsed() || cmd_run->parsed() || cmd_exec->parsed()) {
-        if (auto r = berth::runtime::ensure_running_from_sealed_copy(argv); !r) return report(r.error());
-    }
 
     berth::runtime::Runtime runtime(g.root, log);
     Result<int> result = 0;

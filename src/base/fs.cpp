@@ -61,7 +61,8 @@ Result<void> write_file(const std::string& path, std::string_view data, mode_t m
     return {};
 }
 
-Result<void> write_file_atomic(const std::string& path, std::string_view data, mode_t mode) {
+Result<void> write_file_atomic(const std::string& path, std::string_view data, mode_t mode,
+                               Durability durability) {
     std::string tmp = path + ".tmp" + std::to_string(::getpid());
     {
         auto fd = TRY(open_fd(tmp, O_WRONLY | O_CREAT | O_TRUNC, mode));
@@ -69,7 +70,7 @@ Result<void> write_file_atomic(const std::string& path, std::string_view data, m
             ::unlink(tmp.c_str());
             return fail(std::move(r).error().context("write " + tmp));
         }
-        if (::fsync(fd.get()) < 0) {
+        if (durability == Durability::Flushed && ::fsync(fd.get()) < 0) {
             int err = errno;
             ::unlink(tmp.c_str());
             return fail_errno("fsync " + tmp, err);

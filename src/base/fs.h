@@ -15,8 +15,11 @@ Result<std::string> read_file(const std::string& path);
 Result<std::string> read_file_at(int dirfd, const std::string& path);
 // Writes the whole of `data` to an existing or new file (O_TRUNC).
 Result<void> write_file(const std::string& path, std::string_view data, mode_t mode = 0644);
-// Writes atomically: a temp file in the same directory, fsync, rename.
-Result<void> write_file_atomic(const std::string& path, std::string_view data, mode_t mode = 0644);
+enum class Durability { Flushed, Volatile };
+// Writes atomically: a temp file in the same directory, rename over the target. Flushed also
+// fsyncs first, for files that must survive a power cut; Volatile suits state on tmpfs (/run).
+Result<void> write_file_atomic(const std::string& path, std::string_view data, mode_t mode = 0644,
+                               Durability durability = Durability::Flushed);
 Result<void> write_all(int fd, std::string_view data);
 Result<void> mkdir_all(const std::string& path, mode_t mode = 0755);
 // Removes a directory tree; a missing path is not an error.

@@ -167,7 +167,7 @@ Result<int> Runtime::exec(const ExecOptions& o) {
     }
     if (!o.pid_file.empty()) {
         std::string path = o.pid_file;
-        TRY_CTX(write_file_atomic(path, std::to_string(pid), 0644), "write pid file");
+        TRY_CTX(write_file_atomic(path, std::to_string(pid), 0644, Durability::Volatile), "write pid file");
     }
     if (o.detach) {
         child.release();

@@ -22,6 +22,7 @@
 #include "runtime/supervisor.h"
 #include "runtime/sync_socket.h"
 
+
 namespace berth::runtime {
 
 namespace {
@@ -72,7 +73,7 @@ Result<pid_t> clone_child(int flags, int* pidfd) {
 Result<void> write_pid_file(const std::string& path, pid_t pid) {
     if (path.empty()) return {};
     auto abs = TRY(absolute_path(path));
-    TRY_CTX(write_file_atomic(abs, std::to_string(pid), 0644), "write pid file");
+    TRY_CTX(write_file_atomic(abs, std::to_string(pid), 0644, Durability::Volatile), "write pid file");
     return {};
 }
 

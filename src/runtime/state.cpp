@@ -107,7 +107,9 @@ Result<ContainerRecord> LockedContainer::load() const {
 }
 
 Result<void> LockedContainer::save(const ContainerRecord& record) const {
-    return write_file_atomic(path("state.json"), record_to_json(record).dump(), 0600);
+    // The state lives in /run (tmpfs) and means nothing after a reboot: no fsync needed.
+    return write_file_atomic(path("state.json"), record_to_json(record).dump(), 0600,
+                             Durability::Volatile);
 }
 
 Status LockedContainer::status(const ContainerRecord& record) const {
