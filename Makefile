@@ -21,7 +21,7 @@ build: deps $(BUILD_DIR)/Makefile
 	@cmake --build $(BUILD_DIR) -j $(JOBS)
 
 install: build
-	@install -m 0755 $(BUILD_DIR)/bin/berth-runtime $(PREFIX)/bin/berth-runtime
+	@install -s -m 0755 $(BUILD_DIR)/bin/berth-runtime $(PREFIX)/bin/berth-runtime
 
 # Until the daemon exists, `up` runs the example: a busybox container through berth-runtime.
 up: test-deps install
