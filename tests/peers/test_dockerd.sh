@@ -237,6 +237,12 @@ run d run --runtime "$RT" --rm "$IMG" sh -c 'exit 3'
 if [ $RC = 3 ]; then ok "exit status 3 propagates through docker run"
 else not_ok "exit status 3 propagates through docker run (got $RC)"; show; fi
 
+# 2b. a command that does not exist: the runtime's error reaches the user through the shim's
+# log.json, and docker maps it to exit 127 like with runc
+run d run --runtime "$RT" --rm "$IMG" /no/such/command
+if [ $RC = 127 ] && [[ "$ERR" == *"/no/such/command"* ]]; then ok "a missing command: exit 127 and the runtime's error names it"
+else not_ok "a missing command: exit 127 and the runtime's error names it (got $RC)"; show; fi
+
 # 3. stdin (no tty)
 run d run --runtime "$RT" --rm -i "$IMG" sh -c 'read l; echo "got:$l"' <<<"piped-line"
 if [ $RC = 0 ] && [ "$OUT" = "got:piped-line" ]; then ok "docker run -i passes stdin"
