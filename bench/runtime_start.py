@@ -6,10 +6,16 @@ Usually started by `make bench` through bench/run.sh, which builds the bundle. B
     bench/run.sh --runs 20
     python3 bench/runtime_start.py --bundle DIR [--runs N] [--json FILE] [--extra-config PY]...
 
-What one run is: posix_spawn of `RUNTIME --root <tmp root> run --bundle <B> <unique id>` (stdin
-/dev/null, stdout+stderr to a log file), then os.wait4 on it. Wall time is time.perf_counter_ns()
-around spawn + wait4; peak RSS is ru_maxrss of the rusage that wait4 returns for that child. Each
-run must exit 0. Runtimes are interleaved round-robin (start order rotates every iteration) so
+What one run is: `RUNTIME --root /run/berth-bench.XXXXXX/RUNTIME run --bundle <B> <unique id>`
+(stdin /dev/null, stdout+stderr to a log file), started by the small C launcher bench/spawn_measure.c
+(--launcher; compiled here with `cc -O2` when not given), which fork()s + execvp()s it and waits with
+wait4. Wall time is CLOCK_MONOTONIC around fork..wait4; peak RSS is ru_maxrss of the rusage that
+wait4 returns for that child: the largest single process among the runtime and the descendants it
+reaped. (Spawned straight from Python, every runtime would show Python's own ~16 MiB: a forked or
+vforked child starts from its parent's RSS high-water mark and keeps it across exec.) The runtimes'
+state roots sit in a fresh dir under /run, as in real deployments (/run/runc, /run/containerd/runc),
+on tmpfs: if /run is not a tmpfs on this host, a tmpfs is mounted on that dir. It is removed at the
+end, also after a failure or an interrupt (SIGINT, SIGTERM, SIGHUP). Each run must exit 0. Runtimes are interleaved round-robin (start order rotates every iteration) so
 machine noise hits all of them alike. Before timing, each runtime gets one check run (the
 container must write a file into a bind-mounted host dir, so a runtime that exits 0 without running
 anything is caught) and one warm-up run of the timed config; neither is counted. A runtime whose
@@ -149,46 +155,96 @@ def write_bundle(dest, config, rootfs):
 
 
 # ---------------------------------------------------------------------------------------------
+# state roots on tmpfs under /run
+
+def fs_type(path):
+    """Filesystem type of the mount holding path, from /proc/self/mountinfo ("?" if unknown)."""
+    path = os.path.realpath(path)
+    best, best_type = "", "?"
+    try:
+        with open("/proc/self/mountinfo") as f:
+            for line in f:
+                left, _, right = line.partition(" - ")
+                mnt = left.split()[4].replace("\\040", " ")
+                inside = path == mnt or path.startswith(mnt.rstrip("/") + "/")
+                if inside and len(mnt) >= len(best):  # later entries overmount earlier ones
+                    best, best_type = mnt, right.split()[0]
+    except (OSError, IndexError):
+        pass
+    return best_type
+
+
+def make_state_dir():
+    """A fresh /run/berth-bench.XXXXXX on tmpfs; returns {"path", "fs", "mounted", "note"}."""
+    path = tempfile.mkdtemp(prefix="berth-bench.", dir="/run")
+    state = {"path": path, "fs": fs_type(path), "mounted": False, "note": ""}
+    if state["fs"] != "tmpfs":
+        host_fs = state["fs"]
+        r = subprocess.run(["mount", "-t", "tmpfs", "-o", "mode=0700,size=256m", "berth-bench", path],
+                           stdin=subprocess.DEVNULL, capture_output=True, text=True)
+        if r.returncode == 0:
+            state.update(fs="tmpfs", mounted=True, note=f"mounted by the bench: /run is {host_fs} here")
+        else:
+            err = (r.stderr or r.stdout).strip().splitlines()
+            state["note"] = f"NOT tmpfs: mounting one failed ({err[0] if err else 'mount failed'})"
+    return state
+
+
+def remove_state_dir(state):
+    if state["mounted"]:
+        if subprocess.run(["umount", state["path"]], stdin=subprocess.DEVNULL,
+                          stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL).returncode != 0:
+            subprocess.run(["umount", "-l", state["path"]], stdin=subprocess.DEVNULL,
+                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    shutil.rmtree(state["path"], ignore_errors=True)
+
+
+def on_termination(signum, frame):
+    """SIGTERM/SIGHUP unwind like Ctrl-C, so that the finally blocks remove the state dir."""
+    raise KeyboardInterrupt(f"signal {signum}")
+
+
+# ---------------------------------------------------------------------------------------------
 # one run
 
 class Timeout(Exception):
     pass
 
 
-def run_once(rt, bundle, cid, log_path, timeout_s):
-    """Spawn `rt --root ROOT run --bundle bundle cid`, wait for it; returns (rc, wall_ns, maxrss_kib).
+def build_launcher(dest_dir):
+    out = os.path.join(dest_dir, "spawn_measure")
+    cc = os.environ.get("CC", "cc")
+    r = subprocess.run([cc, "-O2", "-o", out, os.path.join(HERE, "spawn_measure.c")],
+                       stdin=subprocess.DEVNULL, capture_output=True, text=True)
+    if r.returncode != 0:
+        raise SystemExit(f"runtime_start.py: building the launcher with {cc} failed:\n{r.stderr}")
+    return out
 
-    Only posix_spawn and wait4 are inside the timed region; the watchdog timer is armed before and
-    disarmed after it.
+
+def launch(launcher, argv, log_path, timeout_s):
+    """Run argv through the launcher; returns (rc, wall_ns, maxrss_kib), raises Timeout.
+
+    Only the launcher's fork..wait4 is timed; starting the launcher and parsing its output are not.
     """
-    argv = [rt["path"], "--root", rt["root"], "run", "--bundle", bundle, cid]
-    actions = [
-        (os.POSIX_SPAWN_OPEN, 0, "/dev/null", os.O_RDONLY, 0),
-        (os.POSIX_SPAWN_OPEN, 1, log_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644),
-        (os.POSIX_SPAWN_DUP2, 1, 2),
-    ]
-    pid = None
-    fired = []
-
-    def on_alarm(signum, frame):
-        if pid is not None:
-            fired.append(True)
-            os.kill(pid, signal.SIGKILL)
-
-    old = signal.signal(signal.SIGALRM, on_alarm)
-    signal.setitimer(signal.ITIMER_REAL, timeout_s)
     try:
-        t0 = time.perf_counter_ns()
-        pid = os.posix_spawn(rt["path"], argv, os.environ, file_actions=actions)
-        _, status, ru = os.wait4(pid, 0)
-        t1 = time.perf_counter_ns()
-    finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, old)
-    if fired:
+        r = subprocess.run([launcher, log_path, str(max(1, round(timeout_s * 1000))), *argv],
+                           stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=timeout_s + 30)
+    except subprocess.TimeoutExpired:  # backstop only: the launcher kills the command itself
+        raise Timeout(f"timed out after {timeout_s:g}s (launcher killed)")
+    fields = r.stdout.split()
+    if r.returncode != 0 or len(fields) != 4:
+        err = (r.stderr.strip() or f"exit status {r.returncode}").splitlines()[0]
+        raise RuntimeError(f"launcher failed: {err}")
+    rc, wall_ns, maxrss_kib, timed_out = (int(x) for x in fields)
+    if timed_out:
         raise Timeout(f"timed out after {timeout_s:g}s")
-    rc = os.waitstatus_to_exitcode(status)
-    return rc, t1 - t0, ru.ru_maxrss
+    return rc, wall_ns, maxrss_kib
+
+
+def run_once(rt, bundle, cid, log_path, timeout_s):
+    """Run `rt --root ROOT run --bundle bundle cid` through the launcher; returns (rc, wall_ns, maxrss_kib)."""
+    argv = [rt["path"], "--root", rt["root"], "run", "--bundle", bundle, cid]
+    return launch(rt["launcher"], argv, log_path, timeout_s)
 
 
 def first_error_line(log_path, rc):
@@ -315,6 +371,7 @@ def main():
     ap.add_argument("--timeout", type=float, default=30.0, help="seconds before one run is killed (default 30)")
     ap.add_argument("--json", metavar="FILE", help="save machine facts, config and every run's figures")
     ap.add_argument("--strict", action="store_true", help="exit 1 if any runtime failed")
+    ap.add_argument("--launcher", help="compiled bench/spawn_measure.c (default: built into a temp dir with cc -O2)")
     args = ap.parse_args()
     if args.runs < 1:
         ap.error("--runs must be at least 1")

@@ -19,7 +19,6 @@
 #include "runtime/self_protect.h"
 #include "runtime/signals.h"
 
-
 namespace {
 
 using berth::Error;
@@ -60,7 +59,8 @@ std::string left_pad_table(const std::vector<std::vector<std::string>>& rows) {
 Result<void> print_list(berth::runtime::Runtime& runtime, const std::string& format, bool quiet) {
     auto states = TRY(runtime.list());
     if (quiet) {
-        for (const auto& s : states) std::printf("%s\n", s["id"].get<std::string>().c_str());
+        for (const auto& s : states)
+            std::printf("%s\n", s["id"].get<std::string>().c_str());
         return {};
     }
     if (format == "json") {
@@ -68,8 +68,10 @@ Result<void> print_list(berth::runtime::Runtime& runtime, const std::string& for
         return {};
     }
     if (format != "table")
-        return berth::fail(ErrorKind::InvalidArgument, "invalid format \"" + format + "\" (table or json)");
-    std::vector<std::vector<std::string>> rows = {{"ID", "PID", "STATUS", "BUNDLE", "CREATED", "OWNER"}};
+        return berth::fail(ErrorKind::InvalidArgument,
+                           "invalid format \"" + format + "\" (table or json)");
+    std::vector<std::vector<std::string>> rows = {
+        {"ID", "PID", "STATUS", "BUNDLE", "CREATED", "OWNER"}};
     for (const auto& s : states)
         rows.push_back({s["id"], std::to_string(s["pid"].get<int>()), s["status"], s["bundle"],
                         s["created"], "root"});
@@ -86,7 +88,8 @@ Result<void> print_ps(berth::runtime::Runtime& runtime, const std::string& id,
         return {};
     }
     if (format != "table")
-        return berth::fail(ErrorKind::InvalidArgument, "invalid format \"" + format + "\" (table or json)");
+        return berth::fail(ErrorKind::InvalidArgument,
+                           "invalid format \"" + format + "\" (table or json)");
     if (ps_args.empty()) ps_args = {"-ef"};
     ps_args.insert(ps_args.begin(), "ps");
     int fds[2];
@@ -99,7 +102,8 @@ Result<void> print_ps(berth::runtime::Runtime& runtime, const std::string& id,
     std::string output;
     char buf[8192];
     ssize_t n;
-    while ((n = ::read(read_end.get(), buf, sizeof buf)) > 0) output.append(buf, static_cast<size_t>(n));
+    while ((n = ::read(read_end.get(), buf, sizeof buf)) > 0)
+        output.append(buf, static_cast<size_t>(n));
     auto status = TRY(child.wait());
     if (berth::exit_code_of(status) != 0) return berth::fail(ErrorKind::Internal, "ps failed");
     // Keep the header and the lines whose PID column is one of ours.
@@ -111,14 +115,16 @@ Result<void> print_ps(berth::runtime::Runtime& runtime, const std::string& id,
     int pid_column = -1;
     for (int i = 0; header_words >> word; ++i)
         if (word == "PID") pid_column = i;
-    if (pid_column < 0) return berth::fail(ErrorKind::InvalidArgument, "ps output has no PID column");
+    if (pid_column < 0)
+        return berth::fail(ErrorKind::InvalidArgument, "ps output has no PID column");
     std::printf("%s\n", header.c_str());
     while (std::getline(lines, line)) {
         std::istringstream words(line);
         for (int i = 0; words >> word; ++i) {
             if (i != pid_column) continue;
             pid_t pid = std::atoi(word.c_str());
-            if (std::find(pids.begin(), pids.end(), pid) != pids.end()) std::printf("%s\n", line.c_str());
+            if (std::find(pids.begin(), pids.end(), pid) != pids.end())
+                std::printf("%s\n", line.c_str());
             break;
         }
     }
@@ -160,7 +166,8 @@ std::vector<std::string> split_exec_command(int& argc, char** argv) {
         std::string_view arg = argv[i];
         if (arg == "--") {
             // "exec -- ID CMD": drop the separator, the id follows.
-            for (int j = i; j + 1 < argc; ++j) argv[j] = argv[j + 1];
+            for (int j = i; j + 1 < argc; ++j)
+                argv[j] = argv[j + 1];
             --argc;
             break;
         }
@@ -173,7 +180,8 @@ std::vector<std::string> split_exec_command(int& argc, char** argv) {
     // argv[i] is the id; what follows is the command.
     std::vector<std::string> command;
     if (i + 1 < argc) {
-        for (int j = i + 1; j < argc; ++j) command.emplace_back(argv[j]);
+        for (int j = i + 1; j < argc; ++j)
+            command.emplace_back(argv[j]);
         argc = i + 1;
     }
     return command;
@@ -195,10 +203,10 @@ int main(int argc, char** argv) {
     std::vector<char*> parse_argv(argv, argv + argc);
     std::vector<std::string> exec_command = split_exec_command(parse_argc, parse_argv.data());
 
-    CLI::App app{"berth-runtime: an OCI container runtime with runc's command line", "berth-runtime"};
-    app.set_version_flag("-v,--version",
-                         std::string("berth-runtime version ") + BERTH_VERSION + "\ncommit: " +
-                             BERTH_GIT_COMMIT + "\nspec: 1.2.0");
+    CLI::App app{"berth-runtime: an OCI container runtime with runc's command line",
+                 "berth-runtime"};
+    app.set_version_flag("-v,--version", std::string("berth-runtime version ") + BERTH_VERSION +
+                                             "\ncommit: " + BERTH_GIT_COMMIT + "\nspec: 1.2.0");
     app.require_subcommand(1);
     GlobalFlags g;
     app.add_option("--root", g.root, "directory for container state")->capture_default_str();
@@ -213,11 +221,15 @@ int main(int argc, char** argv) {
     berth::runtime::CreateOptions create;
     auto add_create_flags = [&](CLI::App* cmd) {
         cmd->add_option("-b,--bundle", create.bundle, "path to the bundle directory");
-        cmd->add_option("--console-socket", create.console_socket, "unix socket that receives the pty master");
+        cmd->add_option("--console-socket", create.console_socket,
+                        "unix socket that receives the pty master");
         cmd->add_option("--pid-file", create.pid_file, "file to write the init process id to");
-        cmd->add_option("--preserve-fds", create.preserve_fds, "number of extra fds (after stdio) to pass on");
-        cmd->add_flag("--no-pivot", create.no_pivot, "do not use pivot_root (for a rootfs on a ramdisk)");
-        cmd->add_flag("--no-new-keyring", create.no_new_keyring, "keep the caller's session keyring");
+        cmd->add_option("--preserve-fds", create.preserve_fds,
+                        "number of extra fds (after stdio) to pass on");
+        cmd->add_flag("--no-pivot", create.no_pivot,
+                      "do not use pivot_root (for a rootfs on a ramdisk)");
+        cmd->add_flag("--no-new-keyring", create.no_new_keyring,
+                      "keep the caller's session keyring");
         cmd->add_option("id", create.id, "container id")->required();
     };
     auto* cmd_create = app.add_subcommand("create", "create a container");
@@ -258,12 +270,15 @@ int main(int argc, char** argv) {
     bool ignore_paused = false;
     auto* cmd_exec = app.add_subcommand("exec", "run a new process in a running container");
     cmd_exec->add_option("-p,--process", exec.process_file, "process.json to run");
-    cmd_exec->add_option("--console-socket", exec.console_socket, "unix socket that receives the pty master");
+    cmd_exec->add_option("--console-socket", exec.console_socket,
+                         "unix socket that receives the pty master");
     cmd_exec->add_option("--cwd", exec.cwd, "working directory");
-    cmd_exec->add_option("-e,--env", exec.env, "environment variable KEY=value")->allow_extra_args(false);
+    cmd_exec->add_option("-e,--env", exec.env, "environment variable KEY=value")
+        ->allow_extra_args(false);
     cmd_exec->add_flag("-t,--tty", exec.tty, "allocate a terminal");
     cmd_exec->add_option("-u,--user", exec.user, "uid[:gid]");
-    cmd_exec->add_option("-g,--additional-gids", exec.additional_gids, "additional gid")->allow_extra_args(false);
+    cmd_exec->add_option("-g,--additional-gids", exec.additional_gids, "additional gid")
+        ->allow_extra_args(false);
     cmd_exec->add_option("-c,--cap", exec.cap_add, "add a capability")->allow_extra_args(false);
     cmd_exec->add_flag("--no-new-privs", exec.no_new_privileges, "set no_new_privs");
     cmd_exec->add_flag("-d,--detach", exec.detach, "detach from the process");
@@ -281,7 +296,8 @@ int main(int argc, char** argv) {
     cmd_spec->add_option("-b,--bundle", spec_bundle, "bundle directory");
     cmd_spec->add_flag("--rootless", spec_rootless, "a config for rootless containers");
 
-    auto* cmd_features = app.add_subcommand("features", "print the features of this runtime as JSON");
+    auto* cmd_features =
+        app.add_subcommand("features", "print the features of this runtime as JSON");
 
     // Part of runc's command line that arrives with cgroups, seccomp and hooks.
     std::vector<CLI::App*> later;
@@ -317,8 +333,9 @@ int main(int argc, char** argv) {
         return 1;
     };
     if (g.systemd_cgroup && ::access("/run/systemd/system", F_OK) != 0)
-        return report(Error(ErrorKind::Unavailable,
-                            "--systemd-cgroup: systemd is not running on this host; use the cgroupfs driver"));
+        return report(Error(
+            ErrorKind::Unavailable,
+            "--systemd-cgroup: systemd is not running on this host; use the cgroupfs driver"));
     if (g.systemd_cgroup) log.warn("--systemd-cgroup: cgroups are not managed yet");
 
     berth::runtime::Runtime runtime(g.root, log);
@@ -351,15 +368,17 @@ int main(int argc, char** argv) {
     } else if (cmd_ps->parsed()) {
         result = as_code(print_ps(runtime, id, ps_format, ps_args));
     } else if (cmd_spec->parsed()) {
-        if (spec_rootless) log.warn("--rootless: the default spec is written; adjust uid/gid mappings by hand");
+        if (spec_rootless)
+            log.warn("--rootless: the default spec is written; adjust uid/gid mappings by hand");
         result = as_code(write_default_spec(spec_bundle));
     } else if (cmd_features->parsed()) {
         std::printf("%s\n", berth::runtime::features_json().dump(4).c_str());
     } else {
         for (auto* cmd : later)
             if (cmd->parsed())
-                result = std::unexpected(Error(ErrorKind::Unsupported,
-                                               cmd->get_name() + ": not supported yet (cgroups arrive in the next version)"));
+                result = std::unexpected(Error(
+                    ErrorKind::Unsupported,
+                    cmd->get_name() + ": not supported yet (cgroups arrive in the next version)"));
     }
     if (!result) return report(result.error());
     std::fflush(stdout);

@@ -22,7 +22,9 @@ ChildProcess& ChildProcess::operator=(ChildProcess&& other) noexcept {
     return *this;
 }
 
-ChildProcess::~ChildProcess() { kill_and_reap(); }
+ChildProcess::~ChildProcess() {
+    kill_and_reap();
+}
 
 void ChildProcess::kill_and_reap() {
     if (pid_ <= 0) return;
@@ -74,10 +76,12 @@ int exit_code_of(int wait_status) {
 Result<ChildProcess> spawn(const std::vector<std::string>& argv, const SpawnOptions& options) {
     if (argv.empty()) return fail(ErrorKind::InvalidArgument, "spawn: empty command");
     std::vector<char*> args;
-    for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+    for (const auto& a : argv)
+        args.push_back(const_cast<char*>(a.c_str()));
     args.push_back(nullptr);
     std::vector<char*> envp;
-    for (const auto& e : options.env) envp.push_back(const_cast<char*>(e.c_str()));
+    for (const auto& e : options.env)
+        envp.push_back(const_cast<char*>(e.c_str()));
     envp.push_back(nullptr);
 
     // Reports a chdir or exec failure back to the parent through a close-on-exec pipe.
@@ -134,7 +138,8 @@ Result<int> run_with_input(const std::vector<std::string>& argv, const std::stri
     auto child = TRY(spawn(argv, opts));
     read_end.reset();
     // A child that does not read its stdin must not fail us: ignore EPIPE.
-    struct sigaction ignore {}, old{};
+    struct sigaction ignore {
+    }, old{};
     ignore.sa_handler = SIG_IGN;
     ::sigaction(SIGPIPE, &ignore, &old);
     (void)write_all(write_end.get(), input);

@@ -13,7 +13,7 @@
 namespace berth {
 
 class ChildProcess {
-public:
+  public:
     ChildProcess() = default;
     ChildProcess(pid_t pid, UniqueFd pidfd) : pid_(pid), pidfd_(std::move(pidfd)) {}
     ChildProcess(ChildProcess&& other) noexcept;
@@ -34,7 +34,7 @@ public:
     // Lets the child live on unsupervised; returns its pid.
     pid_t release();
 
-private:
+  private:
     void kill_and_reap();
 
     pid_t pid_ = -1;

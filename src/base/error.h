@@ -27,7 +27,7 @@ enum class ErrorKind {
 std::string_view to_string(ErrorKind kind);
 
 class Error {
-public:
+  public:
     Error(ErrorKind kind, std::string message, int sys_errno = 0)
         : kind_(kind), errno_(sys_errno), message_(std::move(message)) {}
 
@@ -42,7 +42,7 @@ public:
     Error&& context(std::string_view what) &&;
     Error& context(std::string_view what) &;
 
-private:
+  private:
     ErrorKind kind_;
     int errno_;
     std::string message_;
@@ -55,26 +55,28 @@ using Result = std::expected<T, Error>;
 inline std::unexpected<Error> fail(ErrorKind kind, std::string message) {
     return std::unexpected(Error(kind, std::move(message)));
 }
-inline std::unexpected<Error> fail(Error error) { return std::unexpected(std::move(error)); }
+inline std::unexpected<Error> fail(Error error) {
+    return std::unexpected(std::move(error));
+}
 inline std::unexpected<Error> fail_errno(std::string_view what, int err = errno) {
     return std::unexpected(Error::from_errno(what, err));
 }
 
 // The value of a Result, or return its error from the enclosing function (GNU statement
 // expression; g++ and clang both accept it).
-#define TRY(expr)                                                \
-    ({                                                           \
-        auto&& try_result_ = (expr);                             \
+#define TRY(expr)                                                                 \
+    ({                                                                            \
+        auto&& try_result_ = (expr);                                              \
         if (!try_result_) return std::unexpected(std::move(try_result_).error()); \
-        std::move(try_result_).value();                          \
+        std::move(try_result_).value();                                           \
     })
 
 // Like TRY, adding context to the error on the way out.
-#define TRY_CTX(expr, ctx)                                                          \
-    ({                                                                              \
-        auto&& try_result_ = (expr);                                                \
+#define TRY_CTX(expr, ctx)                                                                     \
+    ({                                                                                         \
+        auto&& try_result_ = (expr);                                                           \
         if (!try_result_) return std::unexpected(std::move(try_result_).error().context(ctx)); \
-        std::move(try_result_).value();                                             \
+        std::move(try_result_).value();                                                        \
     })
 
 }  // namespace berth

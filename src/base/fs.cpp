@@ -136,8 +136,10 @@ bool path_exists(const std::string& path) {
 
 std::string join_path(std::string_view a, std::string_view b) {
     std::string out(a);
-    while (!out.empty() && out.back() == '/') out.pop_back();
-    while (!b.empty() && b.front() == '/') b.remove_prefix(1);
+    while (!out.empty() && out.back() == '/')
+        out.pop_back();
+    while (!b.empty() && b.front() == '/')
+        b.remove_prefix(1);
     out += '/';
     out += b;
     return out;

@@ -22,8 +22,9 @@ Result<void> Logger::open(const std::string& path, LogFormat format, bool debug)
 static std::string rfc3339_now() {
     auto now = std::chrono::system_clock::now();
     std::time_t secs = std::chrono::system_clock::to_time_t(now);
-    auto nanos = std::chrono::duration_cast<std::chrono::nanoseconds>(now.time_since_epoch()).count() %
-                 1000000000;
+    auto nanos =
+        std::chrono::duration_cast<std::chrono::nanoseconds>(now.time_since_epoch()).count() %
+        1000000000;
     std::tm tm{};
     ::gmtime_r(&secs, &tm);
     char buf[64];
@@ -34,10 +35,14 @@ static std::string rfc3339_now() {
 
 static std::string_view level_name(LogLevel level) {
     switch (level) {
-        case LogLevel::Debug: return "debug";
-        case LogLevel::Info: return "info";
-        case LogLevel::Warning: return "warning";
-        case LogLevel::Error: return "error";
+        case LogLevel::Debug:
+            return "debug";
+        case LogLevel::Info:
+            return "info";
+        case LogLevel::Warning:
+            return "warning";
+        case LogLevel::Error:
+            return "error";
     }
     return "info";
 }
@@ -50,7 +55,8 @@ void Logger::write(LogLevel level, std::string_view msg) const {
         line = j.dump() + "\n";
     } else if (!file_.valid()) {
         // A person reads stderr: "berth-runtime: <msg>", the way runc prints its errors.
-        line = level == LogLevel::Error ? "berth-runtime: " : "berth-runtime: " + std::string(level_name(level)) + ": ";
+        line = level == LogLevel::Error ? "berth-runtime: "
+                                        : "berth-runtime: " + std::string(level_name(level)) + ": ";
         line += msg;
         line += "\n";
     } else {

@@ -15,7 +15,7 @@ enum class LogFormat { Text, Json };
 enum class LogLevel { Debug, Info, Warning, Error };
 
 class Logger {
-public:
+  public:
     Logger() = default;
     // path empty: stderr. The file is opened for append and created if missing.
     Result<void> open(const std::string& path, LogFormat format, bool debug);
@@ -27,7 +27,7 @@ public:
     bool to_stderr() const { return !file_.valid(); }
     int fd() const { return file_.valid() ? file_.get() : 2; }
 
-private:
+  private:
     void write(LogLevel level, std::string_view msg) const;
 
     UniqueFd file_;

@@ -37,7 +37,9 @@ void split_into(std::deque<std::string>& out, std::string_view path, bool at_fro
 
 }  // namespace
 
-std::string fd_path(int fd) { return "/proc/self/fd/" + std::to_string(fd); }
+std::string fd_path(int fd) {
+    return "/proc/self/fd/" + std::to_string(fd);
+}
 
 bool RootResolver::openat2_available() {
     open_how how{};
@@ -99,8 +101,9 @@ Result<UniqueFd> RootResolver::walk(std::string_view path, int flags, CreateMode
         if (::fstatat(cur, name.c_str(), &st, AT_SYMLINK_NOFOLLOW) < 0) {
             if (errno != ENOENT || create == CreateMode::None) return fail_errno("open " + display);
             if (last && create == CreateMode::File) {
-                int fd = ::openat(cur, name.c_str(), O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC | O_NOFOLLOW,
-                                  perm & 0666);
+                int fd =
+                    ::openat(cur, name.c_str(),
+                             O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC | O_NOFOLLOW, perm & 0666);
                 if (fd < 0 && errno != EEXIST) return fail_errno("create " + display);
                 if (fd >= 0) ::close(fd);
             } else if (::mkdirat(cur, name.c_str(), perm) < 0 && errno != EEXIST) {

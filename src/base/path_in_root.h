@@ -1,10 +1,11 @@
 // Path resolution confined to a root directory, as the kernel does for a chrooted process:
 // ".." never climbs above the root and absolute symlinks are taken relative to it. A hostile image
-// (a symlink "/proc -> /", "../../etc", a symlink loop) can therefore never send an open, a mkdir or
-// a mount to a place outside the root.
+// (a symlink "/proc -> /", "../../etc", a symlink loop) can therefore never send an open, a mkdir
+// or a mount to a place outside the root.
 //
-// openat2(RESOLVE_IN_ROOT) is used where the kernel has it (5.6+); elsewhere a component-by-component
-// walk with O_NOFOLLOW gives the same answer for a tree that is not changing underneath.
+// openat2(RESOLVE_IN_ROOT) is used where the kernel has it (5.6+); elsewhere a
+// component-by-component walk with O_NOFOLLOW gives the same answer for a tree that is not changing
+// underneath.
 #pragma once
 
 #include <sys/types.h>
@@ -24,7 +25,7 @@ enum class CreateMode {
 };
 
 class RootResolver {
-public:
+  public:
     // root_fd: an open directory that plays "/". Not owned.
     explicit RootResolver(int root_fd, bool use_openat2 = openat2_available())
         : root_fd_(root_fd), use_openat2_(use_openat2) {}
@@ -38,7 +39,7 @@ public:
 
     static bool openat2_available();
 
-private:
+  private:
     Result<UniqueFd> walk(std::string_view path, int flags, CreateMode create, mode_t perm) const;
 
     int root_fd_;

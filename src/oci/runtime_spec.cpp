@@ -18,14 +18,16 @@ std::unexpected<Error> bad(std::string_view where, std::string_view why) {
 Result<const Json*> object_field(const Json& obj, std::string_view key, std::string_view where) {
     auto it = obj.find(key);
     if (it == obj.end() || it->is_null()) return nullptr;
-    if (!it->is_object()) return bad(std::string(where) + "." + std::string(key), "must be an object");
+    if (!it->is_object())
+        return bad(std::string(where) + "." + std::string(key), "must be an object");
     return &*it;
 }
 
 Result<const Json*> array_field(const Json& obj, std::string_view key, std::string_view where) {
     auto it = obj.find(key);
     if (it == obj.end() || it->is_null()) return nullptr;
-    if (!it->is_array()) return bad(std::string(where) + "." + std::string(key), "must be an array");
+    if (!it->is_array())
+        return bad(std::string(where) + "." + std::string(key), "must be an array");
     return &*it;
 }
 
@@ -170,14 +172,15 @@ Result<Linux> parse_linux(const Json& j) {
 Result<void> validate_sysctls(const Spec& spec) {
     auto owns = [&](std::string_view type) { return spec.linux.find_namespace(type) != nullptr; };
     static const std::set<std::string> ipc_sysctls = {
-        "kernel.msgmax", "kernel.msgmnb", "kernel.msgmni",  "kernel.sem",
+        "kernel.msgmax", "kernel.msgmnb", "kernel.msgmni", "kernel.sem",
         "kernel.shmall", "kernel.shmmax", "kernel.shmmni", "kernel.shm_rmid_forced"};
     for (const auto& [key, value] : spec.linux.sysctl) {
         std::string where = "linux.sysctl." + key;
         if (ipc_sysctls.contains(key) || key.rfind("fs.mqueue.", 0) == 0) {
             if (!owns("ipc")) return bad(where, "needs an ipc namespace of the container's own");
         } else if (key.rfind("net.", 0) == 0) {
-            if (!owns("network")) return bad(where, "needs a network namespace of the container's own");
+            if (!owns("network"))
+                return bad(where, "needs a network namespace of the container's own");
         } else if (key == "kernel.hostname" || key == "kernel.domainname") {
             if (!owns("uts")) return bad(where, "needs a uts namespace of the container's own");
         } else {
@@ -308,14 +311,17 @@ Result<Spec> load_spec(const std::string& bundle_dir) {
 
 Result<void> validate_process(const Process& p) {
     if (p.args.empty()) return bad("process.args", "must not be empty");
-    if (p.cwd.empty() || p.cwd.front() != '/') return bad("process.cwd", "must be an absolute path");
+    if (p.cwd.empty() || p.cwd.front() != '/')
+        return bad("process.cwd", "must be an absolute path");
     for (const auto& e : p.env) {
         if (e.find('=') == std::string::npos || e.front() == '=')
             return bad("process.env", "\"" + e + "\" is not of the form KEY=value");
     }
     for (const auto& r : p.rlimits) {
-        if (r.type.rfind("RLIMIT_", 0) != 0) return bad("process.rlimits", "unknown type " + r.type);
-        if (r.soft > r.hard) return bad("process.rlimits", r.type + ": soft limit exceeds hard limit");
+        if (r.type.rfind("RLIMIT_", 0) != 0)
+            return bad("process.rlimits", "unknown type " + r.type);
+        if (r.soft > r.hard)
+            return bad("process.rlimits", r.type + ": soft limit exceeds hard limit");
     }
     if (p.oom_score_adj && (*p.oom_score_adj < -1000 || *p.oom_score_adj > 1000))
         return bad("process.oomScoreAdj", "must be between -1000 and 1000");
@@ -367,11 +373,12 @@ Result<void> validate(const Spec& spec) {
             return bad("linux.devices", d.path + ": unknown type \"" + d.type + "\"");
     }
     TRY(validate_sysctls(spec));
-    const std::set<std::string> propagations = {"",       "shared", "rshared",  "slave",
-                                                "rslave", "private", "rprivate", "unbindable",
-                                                "runbindable"};
+    const std::set<std::string> propagations = {"",         "shared",     "rshared",
+                                                "slave",    "rslave",     "private",
+                                                "rprivate", "unbindable", "runbindable"};
     if (!propagations.contains(spec.linux.rootfs_propagation))
-        return bad("linux.rootfsPropagation", "unknown value \"" + spec.linux.rootfs_propagation + "\"");
+        return bad("linux.rootfsPropagation",
+                   "unknown value \"" + spec.linux.rootfs_propagation + "\"");
     for (const auto& hook_list :
          {&spec.hooks.prestart, &spec.hooks.create_runtime, &spec.hooks.create_container,
           &spec.hooks.start_container, &spec.hooks.poststart, &spec.hooks.poststop}) {

@@ -22,7 +22,7 @@ Result<void> setup_console(int console_socket, const std::optional<oci::ConsoleS
 // mode meanwhile when stdin is one. Used by foreground `run`/`exec` with a terminal and no
 // --console-socket.
 class TerminalProxy {
-public:
+  public:
     explicit TerminalProxy(UniqueFd master);
     ~TerminalProxy();
     int master() const { return master_.get(); }
@@ -31,7 +31,7 @@ public:
     void resize_from_stdin() const;
     bool stdin_open() const { return stdin_open_; }
 
-private:
+  private:
     UniqueFd master_;
     bool raw_ = false;
     bool stdin_open_ = true;

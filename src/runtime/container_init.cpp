@@ -28,14 +28,16 @@ namespace {
 Result<void> write_sysctls(const std::map<std::string, std::string>& sysctls) {
     for (const auto& [key, value] : sysctls) {
         std::string path = "/proc/sys/";
-        for (char c : key) path += c == '.' ? '/' : c;
+        for (char c : key)
+            path += c == '.' ? '/' : c;
         TRY_CTX(write_file(path, value), "set sysctl " + key);
     }
     return {};
 }
 
 void send_warnings(const SyncSocket& sync, std::vector<std::string>& warnings) {
-    for (const auto& w : warnings) (void)sync.send(SyncType::Warning, w);
+    for (const auto& w : warnings)
+        (void)sync.send(SyncType::Warning, w);
     warnings.clear();
 }
 
@@ -70,10 +72,12 @@ Result<void> init_steps(const InitConfig& config, std::vector<std::string>& warn
         RootfsOptions options{config.rootfs, config.bundle, in_userns, config.no_pivot, &warnings};
         TRY(prepare_rootfs(spec, options));
     } else {
-        if (!spec.mounts.empty()) warnings.push_back("mounts are ignored without a mount namespace");
+        if (!spec.mounts.empty())
+            warnings.push_back("mounts are ignored without a mount namespace");
         TRY(chroot_rootfs(config.rootfs));
     }
-    if (process.terminal) TRY(setup_console(config.console_socket, process.console_size, has_mount_ns));
+    if (process.terminal)
+        TRY(setup_console(config.console_socket, process.console_size, has_mount_ns));
     TRY(write_sysctls(spec.linux.sysctl));
     if (has_mount_ns) TRY(finalize_rootfs(spec, in_userns));
 
@@ -97,7 +101,8 @@ Result<void> init_steps(const InitConfig& config, std::vector<std::string>& warn
 void reset_signals() {
     struct sigaction dfl {};
     dfl.sa_handler = SIG_DFL;
-    for (int sig = 1; sig < NSIG; ++sig) ::sigaction(sig, &dfl, nullptr);
+    for (int sig = 1; sig < NSIG; ++sig)
+        ::sigaction(sig, &dfl, nullptr);
     sigset_t none;
     sigemptyset(&none);
     ::sigprocmask(SIG_SETMASK, &none, nullptr);
@@ -152,7 +157,8 @@ void run_exec_child(const ExecChildConfig& config) {
         // The container's root as its init sees it (pivot_root or chroot alike).
         if (::fchdir(config.container_root) < 0 || ::chroot(".") < 0)
             return fail_errno("enter the container's root");
-        if (process.terminal) TRY(setup_console(config.console_socket, process.console_size, false));
+        if (process.terminal)
+            TRY(setup_console(config.console_socket, process.console_size, false));
         TRY(apply_rlimits(process.rlimits));
         if (process.oom_score_adj) TRY(set_oom_score_adj(*process.oom_score_adj));
         auto executable = TRY(find_executable(process));

@@ -26,7 +26,8 @@ Result<uint32_t> parse_id(std::string_view text, std::string_view what) {
     uint32_t value = 0;
     auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
     if (ec != std::errc() || end != text.data() + text.size())
-        return fail(ErrorKind::InvalidArgument, "invalid " + std::string(what) + " \"" + std::string(text) + "\"");
+        return fail(ErrorKind::InvalidArgument,
+                    "invalid " + std::string(what) + " \"" + std::string(text) + "\"");
     return value;
 }
 
@@ -60,21 +61,25 @@ Result<oci::Process> exec_process(const ExecOptions& o, const std::string& conta
     p.console_size.reset();
     for (const auto& e : o.env) {
         if (e.find('=') == std::string::npos)
-            return fail(ErrorKind::InvalidArgument, "exec: environment \"" + e + "\" is not KEY=value");
+            return fail(ErrorKind::InvalidArgument,
+                        "exec: environment \"" + e + "\" is not KEY=value");
         set_env(p.env, e);
     }
     if (!o.cwd.empty()) p.cwd = o.cwd;
     if (!o.user.empty()) {
         auto colon = o.user.find(':');
         p.user.uid = TRY(parse_id(o.user.substr(0, colon), "user"));
-        if (colon != std::string::npos) p.user.gid = TRY(parse_id(o.user.substr(colon + 1), "group"));
+        if (colon != std::string::npos)
+            p.user.gid = TRY(parse_id(o.user.substr(colon + 1), "group"));
     }
-    for (const auto& g : o.additional_gids) p.user.additional_gids.push_back(TRY(parse_id(g, "group")));
+    for (const auto& g : o.additional_gids)
+        p.user.additional_gids.push_back(TRY(parse_id(g, "group")));
     if (o.no_new_privileges) p.no_new_privileges = true;
     if (!o.cap_add.empty()) {
         if (!p.capabilities) p.capabilities = oci::Capabilities{};
         for (const auto& cap : o.cap_add) {
-            if (!capability_from_name(cap)) return fail(ErrorKind::InvalidArgument, "exec: unknown capability " + cap);
+            if (!capability_from_name(cap))
+                return fail(ErrorKind::InvalidArgument, "exec: unknown capability " + cap);
             for (auto* set : {&p.capabilities->bounding, &p.capabilities->effective,
                               &p.capabilities->permitted, &p.capabilities->ambient})
                 set->push_back(cap);
@@ -91,11 +96,13 @@ Result<int> Runtime::exec(const ExecOptions& o) {
     auto record = TRY(container.load());
     Status status = container.status(record);
     if (status != Status::Running && status != Status::Created)
-        return fail(ErrorKind::Conflict, "cannot exec in a " + std::string(to_string(status)) + " container");
+        return fail(ErrorKind::Conflict,
+                    "cannot exec in a " + std::string(to_string(status)) + " container");
     auto process = TRY(exec_process(o, container.path("config.json")));
     bool proxy_terminal = process.terminal && o.console_socket.empty();
     if (proxy_terminal && o.detach)
-        return fail(ErrorKind::InvalidArgument, "cannot allocate a terminal for a detached exec without --console-socket");
+        return fail(ErrorKind::InvalidArgument,
+                    "cannot allocate a terminal for a detached exec without --console-socket");
 
     int raw_pidfd = static_cast<int>(::syscall(SYS_pidfd_open, record.pid, 0));
     if (raw_pidfd < 0) return fail_errno("open container init");
@@ -120,7 +127,8 @@ Result<int> Runtime::exec(const ExecOptions& o) {
     if (process.terminal) {
         if (proxy_terminal) {
             int pair[2];
-            if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pair) < 0) return fail_errno("socketpair");
+            if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pair) < 0)
+                return fail_errno("socketpair");
             console_receiver.reset(pair[0]);
             console.reset(pair[1]);
         } else {
@@ -167,7 +175,8 @@ Result<int> Runtime::exec(const ExecOptions& o) {
     }
     if (!o.pid_file.empty()) {
         std::string path = o.pid_file;
-        TRY_CTX(write_file_atomic(path, std::to_string(pid), 0644, Durability::Volatile), "write pid file");
+        TRY_CTX(write_file_atomic(path, std::to_string(pid), 0644, Durability::Volatile),
+                "write pid file");
     }
     if (o.detach) {
         child.release();

@@ -14,9 +14,9 @@ struct MountOptions {
     unsigned long propagation = 0;  // MS_SHARED/MS_SLAVE/MS_PRIVATE/MS_UNBINDABLE (| MS_REC)
     uint64_t recursive_set = 0;     // MOUNT_ATTR_* for "rro", "rnosuid", … (mount_setattr)
     uint64_t recursive_clear = 0;
-    bool bind = false;              // "bind" or "rbind" (MS_BIND set in flags)
-    bool tmpcopyup = false;         // runc extension: copy the image's content into a new tmpfs
-    std::string data;               // everything else, comma-joined, for the filesystem
+    bool bind = false;       // "bind" or "rbind" (MS_BIND set in flags)
+    bool tmpcopyup = false;  // runc extension: copy the image's content into a new tmpfs
+    std::string data;        // everything else, comma-joined, for the filesystem
 };
 
 MountOptions parse_mount_options(const std::vector<std::string>& options);

@@ -65,7 +65,8 @@ Result<void> enter_new_time_namespace(const std::map<std::string, oci::TimeOffse
     if (!offsets.empty()) {
         std::string text;
         for (const auto& [clock, offset] : offsets)
-            text += clock + " " + std::to_string(offset.secs) + " " + std::to_string(offset.nanosecs) + "\n";
+            text += clock + " " + std::to_string(offset.secs) + " " +
+                    std::to_string(offset.nanosecs) + "\n";
         TRY_CTX(write_file("/proc/self/timens_offsets", text), "set time namespace offsets");
     }
     // unshare() only moved our future children; setns() to that namespace moves us too.
@@ -93,7 +94,8 @@ Result<void> write_id_mappings(pid_t pid, const std::vector<oci::IdMapping>& uid
 }
 
 bool namespace_differs(pid_t pid, const char* proc_name) {
-    struct stat theirs {}, ours{};
+    struct stat theirs {
+    }, ours{};
     std::string path = "/proc/" + std::to_string(pid) + "/ns/" + proc_name;
     std::string self = std::string("/proc/self/ns/") + proc_name;
     if (::stat(path.c_str(), &theirs) < 0 || ::stat(self.c_str(), &ours) < 0) return false;

@@ -19,9 +19,9 @@ struct NamespacePlan {
     // new namespaces are owned by the right user namespace.
     int unshare_flags = 0;
     bool new_user = false;
-    bool new_time = false;       // made in the child so that offsets can be written first
+    bool new_time = false;  // made in the child so that offsets can be written first
     bool new_mount = false;
-    bool join_pid = false;       // a pid namespace path: joined by the parent before clone
+    bool join_pid = false;  // a pid namespace path: joined by the parent before clone
     std::string pid_path;
     struct Join {
         int flag;

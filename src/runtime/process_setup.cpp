@@ -27,14 +27,22 @@ struct RlimitName {
 };
 
 constexpr RlimitName kRlimits[] = {
-    {"RLIMIT_AS", RLIMIT_AS},           {"RLIMIT_CORE", RLIMIT_CORE},
-    {"RLIMIT_CPU", RLIMIT_CPU},         {"RLIMIT_DATA", RLIMIT_DATA},
-    {"RLIMIT_FSIZE", RLIMIT_FSIZE},     {"RLIMIT_LOCKS", RLIMIT_LOCKS},
-    {"RLIMIT_MEMLOCK", RLIMIT_MEMLOCK}, {"RLIMIT_MSGQUEUE", RLIMIT_MSGQUEUE},
-    {"RLIMIT_NICE", RLIMIT_NICE},       {"RLIMIT_NOFILE", RLIMIT_NOFILE},
-    {"RLIMIT_NPROC", RLIMIT_NPROC},     {"RLIMIT_RSS", RLIMIT_RSS},
-    {"RLIMIT_RTPRIO", RLIMIT_RTPRIO},   {"RLIMIT_RTTIME", RLIMIT_RTTIME},
-    {"RLIMIT_SIGPENDING", RLIMIT_SIGPENDING}, {"RLIMIT_STACK", RLIMIT_STACK},
+    {"RLIMIT_AS", RLIMIT_AS},
+    {"RLIMIT_CORE", RLIMIT_CORE},
+    {"RLIMIT_CPU", RLIMIT_CPU},
+    {"RLIMIT_DATA", RLIMIT_DATA},
+    {"RLIMIT_FSIZE", RLIMIT_FSIZE},
+    {"RLIMIT_LOCKS", RLIMIT_LOCKS},
+    {"RLIMIT_MEMLOCK", RLIMIT_MEMLOCK},
+    {"RLIMIT_MSGQUEUE", RLIMIT_MSGQUEUE},
+    {"RLIMIT_NICE", RLIMIT_NICE},
+    {"RLIMIT_NOFILE", RLIMIT_NOFILE},
+    {"RLIMIT_NPROC", RLIMIT_NPROC},
+    {"RLIMIT_RSS", RLIMIT_RSS},
+    {"RLIMIT_RTPRIO", RLIMIT_RTPRIO},
+    {"RLIMIT_RTTIME", RLIMIT_RTTIME},
+    {"RLIMIT_SIGPENDING", RLIMIT_SIGPENDING},
+    {"RLIMIT_STACK", RLIMIT_STACK},
 };
 
 std::string env_value(const std::vector<std::string>& env, std::string_view key) {
@@ -90,7 +98,8 @@ Result<std::string> find_executable(const oci::Process& process) {
     size_t start = 0;
     for (;;) {
         size_t colon = path.find(':', start);
-        std::string dir = path.substr(start, colon == std::string::npos ? std::string::npos : colon - start);
+        std::string dir =
+            path.substr(start, colon == std::string::npos ? std::string::npos : colon - start);
         if (dir.empty()) dir = ".";
         std::string candidate = dir + "/" + name;
         if (is_executable_file(candidate)) return candidate;
@@ -124,7 +133,8 @@ Result<void> switch_user(const oci::Process& process, std::vector<std::string>& 
     if (process.capabilities) {
         std::vector<std::string> unknown;
         masks = capability_masks(*process.capabilities, unknown);
-        for (const auto& name : unknown) warnings.push_back("unknown capability \"" + name + "\" ignored");
+        for (const auto& name : unknown)
+            warnings.push_back("unknown capability \"" + name + "\" ignored");
         TRY(drop_bounding_set(masks));
         if (::prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) < 0) return fail_errno("keep capabilities");
     }
@@ -147,14 +157,16 @@ Result<void> switch_user(const oci::Process& process, std::vector<std::string>& 
 }
 
 Result<void> enter_cwd(const oci::Process& process) {
-    if (::chdir(process.cwd.c_str()) < 0) return fail_errno("chdir to cwd (\"" + process.cwd + "\") set in config.json");
+    if (::chdir(process.cwd.c_str()) < 0)
+        return fail_errno("chdir to cwd (\"" + process.cwd + "\") set in config.json");
     return {};
 }
 
 std::vector<std::string> process_environment(const oci::Process& process) {
     std::vector<std::string> env = process.env;
     bool has_home = false;
-    for (const auto& e : env) has_home = has_home || e.rfind("HOME=", 0) == 0;
+    for (const auto& e : env)
+        has_home = has_home || e.rfind("HOME=", 0) == 0;
     if (!has_home) env.push_back("HOME=" + home_of(process.user.uid));
     return env;
 }
@@ -162,16 +174,19 @@ std::vector<std::string> process_environment(const oci::Process& process) {
 void close_fds_on_exec(int first_to_close) {
     if (::syscall(SYS_close_range, first_to_close, ~0U, CLOSE_RANGE_CLOEXEC) == 0) return;
     // Kernels before 5.11: walk the open fds instead.
-    for (int fd = first_to_close; fd < 65536; ++fd) ::fcntl(fd, F_SETFD, FD_CLOEXEC);
+    for (int fd = first_to_close; fd < 65536; ++fd)
+        ::fcntl(fd, F_SETFD, FD_CLOEXEC);
 }
 
 Error exec_program(const std::string& path, const oci::Process& process,
                    const std::vector<std::string>& env) {
     std::vector<char*> argv;
-    for (const auto& a : process.args) argv.push_back(const_cast<char*>(a.c_str()));
+    for (const auto& a : process.args)
+        argv.push_back(const_cast<char*>(a.c_str()));
     argv.push_back(nullptr);
     std::vector<char*> envp;
-    for (const auto& e : env) envp.push_back(const_cast<char*>(e.c_str()));
+    for (const auto& e : env)
+        envp.push_back(const_cast<char*>(e.c_str()));
     envp.push_back(nullptr);
     ::execve(path.c_str(), argv.data(), envp.data());
     return Error::from_errno("exec " + path);

@@ -27,13 +27,13 @@ struct DefaultDevice {
 };
 
 constexpr DefaultDevice kDefaultDevices[] = {
-    {"/dev/null", 1, 3},    {"/dev/zero", 1, 5},    {"/dev/full", 1, 7},
-    {"/dev/random", 1, 8},  {"/dev/urandom", 1, 9}, {"/dev/tty", 5, 0},
+    {"/dev/null", 1, 3},   {"/dev/zero", 1, 5},    {"/dev/full", 1, 7},
+    {"/dev/random", 1, 8}, {"/dev/urandom", 1, 9}, {"/dev/tty", 5, 0},
 };
 
 constexpr const char* kDevSymlinks[][2] = {
-    {"/proc/self/fd", "/dev/fd"},         {"/proc/self/fd/0", "/dev/stdin"},
-    {"/proc/self/fd/1", "/dev/stdout"},   {"/proc/self/fd/2", "/dev/stderr"},
+    {"/proc/self/fd", "/dev/fd"},       {"/proc/self/fd/0", "/dev/stdin"},
+    {"/proc/self/fd/1", "/dev/stdout"}, {"/proc/self/fd/2", "/dev/stderr"},
     {"pts/ptmx", "/dev/ptmx"},
 };
 
@@ -81,12 +81,13 @@ Result<void> set_recursive_attributes(int fd, const MountOptions& opts, const st
 }
 
 class RootfsBuilder {
-public:
+  public:
     RootfsBuilder(const oci::Spec& spec, const RootfsOptions& options, int root_fd)
         : spec_(spec), options_(options), resolver_(root_fd) {}
 
     Result<void> mount_all() {
-        for (const auto& m : spec_.mounts) TRY(mount_entry(m));
+        for (const auto& m : spec_.mounts)
+            TRY(mount_entry(m));
         return {};
     }
 
@@ -102,7 +103,8 @@ public:
             oci::Device dev{"c", d.path, d.major, d.minor, 0666, 0, 0};
             TRY(create_device(dev));
         }
-        for (const auto& dev : spec_.linux.devices) TRY(create_device(dev));
+        for (const auto& dev : spec_.linux.devices)
+            TRY(create_device(dev));
         for (const auto& [target, link] : kDevSymlinks) {
             auto parent = TRY(resolver_.ensure(dirname_of(link), CreateMode::Directory));
             if (::symlinkat(target, parent.get(), basename_of(link).c_str()) < 0 && errno != EEXIST)
@@ -118,7 +120,7 @@ public:
     // Mounts that must become read-only once everything inside them exists (e.g. a "ro" /dev).
     const std::vector<std::string>& deferred_readonly() const { return deferred_readonly_; }
 
-private:
+  private:
     void warn(std::string text) const {
         if (options_.warnings) options_.warnings->push_back(std::move(text));
     }
@@ -132,7 +134,8 @@ private:
         if (opts.tmpcopyup) warn("mounts: tmpcopyup on " + dest + " is not applied yet");
         if (m.type == "bind" || opts.bind) return bind_mount(m, dest, opts, what);
         if (m.type == "cgroup" || m.type == "cgroup2") return mount_cgroup(dest, opts, what);
-        if (m.type.empty()) return fail(ErrorKind::InvalidArgument, what + ": mount type is missing");
+        if (m.type.empty())
+            return fail(ErrorKind::InvalidArgument, what + ": mount type is missing");
 
         UniqueFd target;
         if (m.type == "proc" || m.type == "sysfs") {
@@ -142,8 +145,9 @@ private:
             if (existing) {
                 struct stat st {};
                 if (::fstat(existing->get(), &st) == 0 && !S_ISDIR(st.st_mode))
-                    return fail(ErrorKind::InvalidArgument,
-                                what + ": destination is not a directory (symlinks are not allowed)");
+                    return fail(
+                        ErrorKind::InvalidArgument,
+                        what + ": destination is not a directory (symlinks are not allowed)");
                 target = std::move(*existing);
             } else {
                 target = TRY_CTX(resolver_.ensure(dest, CreateMode::Directory), what);
@@ -177,11 +181,13 @@ private:
     // Propagation and recursive attributes need the new mount itself: reopen the destination.
     Result<void> apply_after_mount(const std::string& dest, const MountOptions& opts,
                                    const std::string& what) {
-        if (opts.propagation == 0 && opts.recursive_set == 0 && opts.recursive_clear == 0) return {};
+        if (opts.propagation == 0 && opts.recursive_set == 0 && opts.recursive_clear == 0)
+            return {};
         auto mounted = TRY_CTX(resolver_.open(dest, O_PATH | O_NOFOLLOW), what);
         std::string path = fd_path(mounted.get());
         if (opts.propagation)
-            TRY(do_mount(nullptr, path, nullptr, opts.propagation, nullptr, what + " (propagation)"));
+            TRY(do_mount(nullptr, path, nullptr, opts.propagation, nullptr,
+                         what + " (propagation)"));
         TRY(set_recursive_attributes(mounted.get(), opts, dest));
         return {};
     }
@@ -189,12 +195,14 @@ private:
     Result<void> bind_mount(const oci::Mount& m, const std::string& dest, const MountOptions& opts,
                             const std::string& what) {
         std::string source = m.source;
-        if (source.empty()) return fail(ErrorKind::InvalidArgument, what + ": bind mount needs a source");
+        if (source.empty())
+            return fail(ErrorKind::InvalidArgument, what + ": bind mount needs a source");
         if (source.front() != '/') source = join_path(options_.bundle, source);
         struct stat st {};
         if (::stat(source.c_str(), &st) < 0) return fail_errno(what);
         auto target = TRY_CTX(
-            resolver_.ensure(dest, S_ISDIR(st.st_mode) ? CreateMode::Directory : CreateMode::File), what);
+            resolver_.ensure(dest, S_ISDIR(st.st_mode) ? CreateMode::Directory : CreateMode::File),
+            what);
         std::string target_path = fd_path(target.get());
         unsigned long bind_flags = MS_BIND | (opts.flags & MS_REC);
         TRY(do_mount(source.c_str(), target_path, nullptr, bind_flags, nullptr, what));
@@ -230,7 +238,8 @@ private:
         if (unified) {
             if (::mount("cgroup2", target_path.c_str(), "cgroup2", flags, nullptr) < 0) {
                 // Without a cgroup namespace of our own the kernel may refuse; bind the host's.
-                TRY(do_mount("/sys/fs/cgroup", target_path, nullptr, MS_BIND | MS_REC, nullptr, what));
+                TRY(do_mount("/sys/fs/cgroup", target_path, nullptr, MS_BIND | MS_REC, nullptr,
+                             what));
             }
             return apply_after_mount(dest, opts, what);
         }
@@ -261,12 +270,14 @@ private:
             if (!path_exists(source)) source = mount_point;
             auto dir = TRY_CTX(in_cgroup.ensure(name, CreateMode::Directory), what);
             std::string dir_path = fd_path(dir.get());
-            TRY(do_mount(source.c_str(), dir_path, nullptr, MS_BIND | MS_REC, nullptr, what + "/" + name));
+            TRY(do_mount(source.c_str(), dir_path, nullptr, MS_BIND | MS_REC, nullptr,
+                         what + "/" + name));
             auto bound = TRY_CTX(in_cgroup.open(name, O_PATH), what);
             std::string bound_path = fd_path(bound.get());
-            (void)::mount(nullptr, bound_path.c_str(), nullptr,
-                          MS_BIND | MS_REMOUNT | MS_NOSUID | MS_NODEV | MS_NOEXEC | (flags & MS_RDONLY),
-                          nullptr);
+            (void)::mount(
+                nullptr, bound_path.c_str(), nullptr,
+                MS_BIND | MS_REMOUNT | MS_NOSUID | MS_NODEV | MS_NOEXEC | (flags & MS_RDONLY),
+                nullptr);
         }
         // Comounted hierarchies ("cpu,cpuacct") are also reachable by each controller's name.
         for (const auto& [mount_point, super_opts] : hierarchies) {
@@ -279,9 +290,10 @@ private:
         }
         if (flags & MS_RDONLY) {
             auto reopened = TRY_CTX(resolver_.open(dest, O_PATH | O_DIRECTORY), what);
-            TRY(do_mount(nullptr, fd_path(reopened.get()), nullptr,
-                         MS_BIND | MS_REMOUNT | MS_RDONLY | (flags & (MS_NOSUID | MS_NODEV | MS_NOEXEC)),
-                         nullptr, what + " (read-only)"));
+            TRY(do_mount(
+                nullptr, fd_path(reopened.get()), nullptr,
+                MS_BIND | MS_REMOUNT | MS_RDONLY | (flags & (MS_NOSUID | MS_NODEV | MS_NOEXEC)),
+                nullptr, what + " (read-only)"));
         }
         return {};
     }
@@ -333,8 +345,10 @@ private:
         }
         if (!made) {
             // In a user namespace mknod is not allowed: bind the host's node instead.
-            if (type == S_IFIFO) return fail(ErrorKind::Unsupported, what + ": fifo in a user namespace");
-            int fd = ::openat(parent.get(), name.c_str(), O_CREAT | O_WRONLY | O_CLOEXEC | O_NOFOLLOW, 0000);
+            if (type == S_IFIFO)
+                return fail(ErrorKind::Unsupported, what + ": fifo in a user namespace");
+            int fd = ::openat(parent.get(), name.c_str(),
+                              O_CREAT | O_WRONLY | O_CLOEXEC | O_NOFOLLOW, 0000);
             if (fd < 0) return fail_errno(what);
             UniqueFd placeholder(fd);
             auto target = TRY_CTX(resolver_.open(path, O_PATH | O_NOFOLLOW), what);
@@ -342,10 +356,10 @@ private:
                          "bind " + dev.path + " on " + path));
             return {};
         }
-        if (::fchmodat(parent.get(), name.c_str(), perm, 0) < 0) return fail_errno(what + " (chmod)");
-        if ((dev.uid || dev.gid) &&
-            ::fchownat(parent.get(), name.c_str(), dev.uid.value_or(0), dev.gid.value_or(0),
-                       AT_SYMLINK_NOFOLLOW) < 0)
+        if (::fchmodat(parent.get(), name.c_str(), perm, 0) < 0)
+            return fail_errno(what + " (chmod)");
+        if ((dev.uid || dev.gid) && ::fchownat(parent.get(), name.c_str(), dev.uid.value_or(0),
+                                               dev.gid.value_or(0), AT_SYMLINK_NOFOLLOW) < 0)
             return fail_errno(what + " (chown)");
         return {};
     }
@@ -393,7 +407,8 @@ Result<void> prepare_rootfs(const oci::Spec& spec, const RootfsOptions& options)
     unsigned long initial = (propagation == "private" || propagation == "rprivate")
                                 ? MS_PRIVATE | MS_REC
                                 : MS_SLAVE | MS_REC;
-    TRY(do_mount(nullptr, "/", nullptr, initial, nullptr, "make / " + std::string(initial & MS_PRIVATE ? "rprivate" : "rslave")));
+    TRY(do_mount(nullptr, "/", nullptr, initial, nullptr,
+                 "make / " + std::string(initial & MS_PRIVATE ? "rprivate" : "rslave")));
     // pivot_root needs the new root to be a mount point.
     TRY(do_mount(options.rootfs.c_str(), options.rootfs, nullptr, MS_BIND | MS_REC, nullptr,
                  "bind mount rootfs " + options.rootfs));
@@ -405,7 +420,8 @@ Result<void> prepare_rootfs(const oci::Spec& spec, const RootfsOptions& options)
     TRY(builder.mount_all());
     TRY(builder.create_devices());
     TRY(switch_root(options.rootfs, options.no_pivot));
-    for (const auto& dest : builder.deferred_readonly()) TRY(remount_readonly(dest, "remount " + dest + " read-only"));
+    for (const auto& dest : builder.deferred_readonly())
+        TRY(remount_readonly(dest, "remount " + dest + " read-only"));
     if (unsigned long p = propagation_flags(propagation))
         TRY(do_mount(nullptr, "/", nullptr, p, nullptr, "set rootfs propagation " + propagation));
     return {};
@@ -424,7 +440,8 @@ Result<void> finalize_rootfs(const oci::Spec& spec, bool in_user_namespace) {
             return fail(std::move(target).error().context("readonly path " + path));
         }
         std::string fdp = fd_path(target->get());
-        TRY(do_mount(fdp.c_str(), fdp, nullptr, MS_BIND | MS_REC, nullptr, "bind readonly path " + path));
+        TRY(do_mount(fdp.c_str(), fdp, nullptr, MS_BIND | MS_REC, nullptr,
+                     "bind readonly path " + path));
         auto mounted = TRY_CTX(resolver.open(path, O_PATH | O_NOFOLLOW), "readonly path " + path);
         TRY(remount_readonly(fd_path(mounted.get()), "remount " + path + " read-only"));
     }

@@ -22,7 +22,6 @@
 #include "runtime/supervisor.h"
 #include "runtime/sync_socket.h"
 
-
 namespace berth::runtime {
 
 namespace {
@@ -47,8 +46,10 @@ std::vector<std::string> unapplied_entries(const oci::Spec& spec) {
             out.push_back("process.apparmorProfile is not applied (no AppArmor support)");
         if (!spec.process->selinux_label.empty())
             out.push_back("process.selinuxLabel is not applied (no SELinux support)");
-        if (!spec.process->io_priority.is_null()) out.push_back("process.ioPriority is not applied yet");
-        if (!spec.process->scheduler.is_null()) out.push_back("process.scheduler is not applied yet");
+        if (!spec.process->io_priority.is_null())
+            out.push_back("process.ioPriority is not applied yet");
+        if (!spec.process->scheduler.is_null())
+            out.push_back("process.scheduler is not applied yet");
     }
     return out;
 }
@@ -73,7 +74,8 @@ Result<pid_t> clone_child(int flags, int* pidfd) {
 Result<void> write_pid_file(const std::string& path, pid_t pid) {
     if (path.empty()) return {};
     auto abs = TRY(absolute_path(path));
-    TRY_CTX(write_file_atomic(abs, std::to_string(pid), 0644, Durability::Volatile), "write pid file");
+    TRY_CTX(write_file_atomic(abs, std::to_string(pid), 0644, Durability::Volatile),
+            "write pid file");
     return {};
 }
 
@@ -100,11 +102,13 @@ std::vector<pid_t> processes_in_pid_namespace(pid_t init) {
     if (dir == nullptr) return pids;
     while (auto* entry = ::readdir(dir)) {
         pid_t pid = 0;
-        auto [end, ec] = std::from_chars(entry->d_name, entry->d_name + std::strlen(entry->d_name), pid);
+        auto [end, ec] =
+            std::from_chars(entry->d_name, entry->d_name + std::strlen(entry->d_name), pid);
         if (ec != std::errc() || *end != '\0') continue;
         struct stat st {};
         std::string path = std::string("/proc/") + entry->d_name + "/ns/pid";
-        if (::stat(path.c_str(), &st) == 0 && st.st_ino == target.st_ino && st.st_dev == target.st_dev)
+        if (::stat(path.c_str(), &st) == 0 && st.st_ino == target.st_ino &&
+            st.st_dev == target.st_dev)
             pids.push_back(pid);
     }
     ::closedir(dir);
@@ -113,14 +117,14 @@ std::vector<pid_t> processes_in_pid_namespace(pid_t init) {
 
 // Removes the container's state when launching fails, so a failed create leaves nothing behind.
 class StateGuard {
-public:
+  public:
     explicit StateGuard(LockedContainer& container) : container_(&container) {}
     ~StateGuard() {
         if (container_) (void)container_->destroy();
     }
     void dismiss() { container_ = nullptr; }
 
-private:
+  private:
     LockedContainer* container_;
 };
 
@@ -142,9 +146,12 @@ Json Runtime::state_json(const ContainerRecord& record, Status status) const {
 Result<int> Runtime::launch(const CreateOptions& options, Mode mode) {
     auto bundle = TRY(absolute_path(options.bundle));
     auto spec = TRY(oci::load_spec(bundle));
-    if (!spec.process) return fail(ErrorKind::InvalidArgument, "config.json: process is required to create a container");
-    std::string rootfs = spec.root.path.front() == '/' ? clean_path(spec.root.path)
-                                                       : clean_path(join_path(bundle, spec.root.path));
+    if (!spec.process)
+        return fail(ErrorKind::InvalidArgument,
+                    "config.json: process is required to create a container");
+    std::string rootfs = spec.root.path.front() == '/'
+                             ? clean_path(spec.root.path)
+                             : clean_path(join_path(bundle, spec.root.path));
     struct stat st {};
     if (::stat(rootfs.c_str(), &st) < 0 || !S_ISDIR(st.st_mode))
         return fail(ErrorKind::InvalidArgument, "rootfs " + rootfs + " is not a directory");
@@ -153,19 +160,22 @@ Result<int> Runtime::launch(const CreateOptions& options, Mode mode) {
     if (proxy_terminal && !foreground)
         return fail(ErrorKind::InvalidArgument,
                     "cannot allocate a terminal for a detached container without --console-socket");
-    for (const auto& warning : unapplied_entries(spec)) log_.warn(warning);
+    for (const auto& warning : unapplied_entries(spec))
+        log_.warn(warning);
 
     auto container = TRY(store_.create(options.id));
     StateGuard guard(container);
     // exec needs the container's process settings later, whatever happens to the bundle.
-    TRY(write_file(container.path("config.json"), TRY(read_file(join_path(bundle, "config.json"))), 0600));
+    TRY(write_file(container.path("config.json"), TRY(read_file(join_path(bundle, "config.json"))),
+                   0600));
 
     UniqueFd console;
     UniqueFd console_receiver;  // our end when we proxy the terminal ourselves
     if (spec.process->terminal) {
         if (proxy_terminal) {
             int pair[2];
-            if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pair) < 0) return fail_errno("socketpair");
+            if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pair) < 0)
+                return fail_errno("socketpair");
             console_receiver.reset(pair[0]);
             console.reset(pair[1]);
         } else {
@@ -185,7 +195,8 @@ Result<int> Runtime::launch(const CreateOptions& options, Mode mode) {
     auto plan = TRY(plan_namespaces(spec.linux));
     if (plan.join_pid) {
         auto ns = TRY(open_fd(plan.pid_path, O_RDONLY));
-        if (::setns(ns.get(), CLONE_NEWPID) < 0) return fail_errno("join pid namespace " + plan.pid_path);
+        if (::setns(ns.get(), CLONE_NEWPID) < 0)
+            return fail_errno("join pid namespace " + plan.pid_path);
     }
 
     std::optional<BlockedSignals> blocked;
@@ -285,11 +296,14 @@ Result<void> Runtime::start(const std::string& id) {
     auto record = TRY(container.load());
     Status status = container.status(record);
     if (status != Status::Created)
-        return fail(ErrorKind::Conflict, "cannot start a container that is " + std::string(to_string(status)));
+        return fail(ErrorKind::Conflict,
+                    "cannot start a container that is " + std::string(to_string(status)));
     std::string fifo_path = container.path("exec.fifo");
     int fd = ::open(fifo_path.c_str(), O_WRONLY | O_NONBLOCK | O_CLOEXEC);
     if (fd < 0) {
-        if (errno == ENXIO) return fail(ErrorKind::Conflict, "cannot start container " + id + ": its init has exited");
+        if (errno == ENXIO)
+            return fail(ErrorKind::Conflict,
+                        "cannot start container " + id + ": its init has exited");
         return fail_errno("open " + fifo_path);
     }
     UniqueFd owned(fd);
@@ -326,7 +340,8 @@ Result<void> Runtime::kill(const std::string& id, int signal, bool all) {
     if (process_start_time(record.pid) != record.pid_start_time)
         return fail(ErrorKind::Conflict, "container not running");
     if (all && namespace_differs(record.pid, "pid")) {
-        for (pid_t pid : processes_in_pid_namespace(record.pid)) ::kill(pid, signal);
+        for (pid_t pid : processes_in_pid_namespace(record.pid))
+            ::kill(pid, signal);
         return {};
     }
     if (::syscall(SYS_pidfd_send_signal, pidfd.get(), signal, nullptr, 0) < 0) {
@@ -359,7 +374,8 @@ Result<void> Runtime::remove(const std::string& id, bool force) {
     Status status = container->status(*record);
     if (status == Status::Running && !force)
         return fail(ErrorKind::Conflict,
-                    "cannot delete container " + id + " that is not stopped: " + std::string(to_string(status)));
+                    "cannot delete container " + id +
+                        " that is not stopped: " + std::string(to_string(status)));
     if (status != Status::Stopped) {
         auto pidfd = open_pidfd(record->pid);
         if (pidfd) {

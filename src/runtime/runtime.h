@@ -44,7 +44,7 @@ struct ExecOptions {
 };
 
 class Runtime {
-public:
+  public:
     Runtime(std::string root, const Logger& log) : store_(std::move(root)), log_(log) {}
 
     Result<void> create(const CreateOptions& options);
@@ -60,7 +60,7 @@ public:
     // init when it shares the host's (until cgroups give the exact set).
     Result<std::vector<pid_t>> pids(const std::string& id);
 
-private:
+  private:
     enum class Mode { Create, RunDetached, RunForeground };
     Result<int> launch(const CreateOptions& options, Mode mode);
     Json state_json(const ContainerRecord& record, Status status) const;

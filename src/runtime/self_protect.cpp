@@ -30,8 +30,8 @@ bool is_protected(int exe_fd) {
 
 // A detached, read-only bind mount of the binary file, as an fd to exec from.
 Result<UniqueFd> readonly_bind_of(int exe_fd) {
-    UniqueFd tree(static_cast<int>(::syscall(SYS_open_tree, exe_fd, "",
-                                             AT_EMPTY_PATH | OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC)));
+    UniqueFd tree(static_cast<int>(
+        ::syscall(SYS_open_tree, exe_fd, "", AT_EMPTY_PATH | OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC)));
     if (!tree) return fail_errno("open_tree of the runtime binary");
     mount_attr attr{};
     attr.attr_set = MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV;

@@ -17,11 +17,16 @@ namespace berth::runtime {
 
 std::string_view to_string(Status status) {
     switch (status) {
-        case Status::Creating: return "creating";
-        case Status::Created: return "created";
-        case Status::Running: return "running";
-        case Status::Paused: return "paused";
-        case Status::Stopped: return "stopped";
+        case Status::Creating:
+            return "creating";
+        case Status::Created:
+            return "created";
+        case Status::Running:
+            return "running";
+        case Status::Paused:
+            return "paused";
+        case Status::Stopped:
+            return "stopped";
     }
     return "unknown";
 }
@@ -46,7 +51,9 @@ Result<void> validate_container_id(std::string_view id) {
     for (char c : id) {
         bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
                   c == '_' || c == '-' || c == '.' || c == '+';
-        if (!ok) return fail(ErrorKind::InvalidArgument, "invalid container id \"" + std::string(id) + "\"");
+        if (!ok)
+            return fail(ErrorKind::InvalidArgument,
+                        "invalid container id \"" + std::string(id) + "\"");
     }
     if (id == "." || id == "..")
         return fail(ErrorKind::InvalidArgument, "invalid container id \"" + std::string(id) + "\"");
@@ -99,7 +106,9 @@ Result<ContainerRecord> record_from_json(const Json& j) {
     return r;
 }
 
-std::string LockedContainer::path(std::string_view name) const { return join_path(dir_, name); }
+std::string LockedContainer::path(std::string_view name) const {
+    return join_path(dir_, name);
+}
 
 Result<ContainerRecord> LockedContainer::load() const {
     auto doc = TRY(read_json_file(path("state.json")));
@@ -142,7 +151,8 @@ Result<LockedContainer> StateStore::create(const std::string& id) const {
     std::string dir = join_path(root_, id);
     if (::mkdir(dir.c_str(), 0711) < 0) {
         if (errno == EEXIST)
-            return fail(ErrorKind::AlreadyExists, "container with id \"" + id + "\" already exists");
+            return fail(ErrorKind::AlreadyExists,
+                        "container with id \"" + id + "\" already exists");
         return fail_errno("mkdir " + dir);
     }
     auto lock = TRY(lock_dir(dir));

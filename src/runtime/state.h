@@ -38,8 +38,9 @@ Result<ContainerRecord> record_from_json(const Json& doc);
 
 // A locked container directory. Destroying it releases the lock.
 class LockedContainer {
-public:
-    LockedContainer(std::string dir, UniqueFd lock) : dir_(std::move(dir)), lock_(std::move(lock)) {}
+  public:
+    LockedContainer(std::string dir, UniqueFd lock)
+        : dir_(std::move(dir)), lock_(std::move(lock)) {}
     const std::string& dir() const { return dir_; }
     // The fd holding the lock. A forked child must close it: the flock belongs to the open file,
     // so a child's copy would keep the container locked after we exit.
@@ -53,13 +54,13 @@ public:
     // Removes the directory (the lock goes with it).
     Result<void> destroy();
 
-private:
+  private:
     std::string dir_;
     UniqueFd lock_;
 };
 
 class StateStore {
-public:
+  public:
     explicit StateStore(std::string root) : root_(std::move(root)) {}
     const std::string& root() const { return root_; }
 
@@ -70,7 +71,7 @@ public:
     // The ids of all containers, sorted.
     Result<std::vector<std::string>> list() const;
 
-private:
+  private:
     std::string root_;
 };
 

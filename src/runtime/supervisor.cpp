@@ -18,9 +18,12 @@ BlockedSignals::BlockedSignals() {
     ::sigprocmask(SIG_BLOCK, &blocked_, &previous_);
 }
 
-BlockedSignals::~BlockedSignals() { ::sigprocmask(SIG_SETMASK, &previous_, nullptr); }
+BlockedSignals::~BlockedSignals() {
+    ::sigprocmask(SIG_SETMASK, &previous_, nullptr);
+}
 
-Result<int> supervise(ChildProcess& child, const BlockedSignals& signals, UniqueFd terminal_master) {
+Result<int> supervise(ChildProcess& child, const BlockedSignals& signals,
+                      UniqueFd terminal_master) {
     int sfd = ::signalfd(-1, &signals.set(), SFD_CLOEXEC);
     if (sfd < 0) return fail_errno("signalfd");
     UniqueFd signal_fd(sfd);

@@ -14,14 +14,14 @@ namespace berth::runtime {
 // Blocks every signal that we forward, so none is lost between clone and supervision. The child
 // unblocks them (reset_signals) before it runs anything.
 class BlockedSignals {
-public:
+  public:
     BlockedSignals();
     ~BlockedSignals();
     BlockedSignals(const BlockedSignals&) = delete;
     BlockedSignals& operator=(const BlockedSignals&) = delete;
     const sigset_t& set() const { return blocked_; }
 
-private:
+  private:
     sigset_t blocked_{};
     sigset_t previous_{};
 };

@@ -27,8 +27,10 @@ Result<SyncMessage> SyncSocket::receive() const {
             if (errno == EINTR) continue;
             return fail_errno("sync receive");
         }
-        if (n == 0) return fail(ErrorKind::Unavailable, "the container process exited during setup");
-        return SyncMessage{static_cast<SyncType>(buf[0]), std::string(buf + 1, static_cast<size_t>(n - 1))};
+        if (n == 0)
+            return fail(ErrorKind::Unavailable, "the container process exited during setup");
+        return SyncMessage{static_cast<SyncType>(buf[0]),
+                           std::string(buf + 1, static_cast<size_t>(n - 1))};
     }
 }
 
@@ -36,8 +38,8 @@ Result<void> SyncSocket::expect(SyncType expected) const {
     auto msg = TRY(receive());
     if (msg.type == SyncType::Error) return fail(ErrorKind::Internal, msg.text);
     if (msg.type != expected)
-        return fail(ErrorKind::Internal, std::string("sync: unexpected message '") +
-                                             static_cast<char>(msg.type) + "'");
+        return fail(ErrorKind::Internal,
+                    std::string("sync: unexpected message '") + static_cast<char>(msg.type) + "'");
     return {};
 }
 

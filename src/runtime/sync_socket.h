@@ -13,11 +13,11 @@
 namespace berth::runtime {
 
 enum class SyncType : char {
-    Mapped = 'm',  // parent -> child: id mappings written, go on
-    Ready = 'r',   // child -> parent: set up, waiting to exec
-    Go = 'g',      // parent -> child: exec now
-    Error = 'e',   // child -> parent: setup failed; text is the message
-    Warning = 'w', // child -> parent: text to log as a warning
+    Mapped = 'm',   // parent -> child: id mappings written, go on
+    Ready = 'r',    // child -> parent: set up, waiting to exec
+    Go = 'g',       // parent -> child: exec now
+    Error = 'e',    // child -> parent: setup failed; text is the message
+    Warning = 'w',  // child -> parent: text to log as a warning
 };
 
 struct SyncMessage {
@@ -26,7 +26,7 @@ struct SyncMessage {
 };
 
 class SyncSocket {
-public:
+  public:
     SyncSocket() = default;
     explicit SyncSocket(UniqueFd fd) : fd_(std::move(fd)) {}
     int fd() const { return fd_.get(); }
@@ -38,7 +38,7 @@ public:
     // Waits for a message of type `expected`; an Error message becomes an error with its text.
     Result<void> expect(SyncType expected) const;
 
-private:
+  private:
     UniqueFd fd_;
 };
 
