@@ -15,11 +15,12 @@ reaped. (Spawned straight from Python, every runtime would show Python's own ~16
 vforked child starts from its parent's RSS high-water mark and keeps it across exec.) The runtimes'
 state roots sit in a fresh dir under /run, as in real deployments (/run/runc, /run/containerd/runc),
 on tmpfs: if /run is not a tmpfs on this host, a tmpfs is mounted on that dir. It is removed at the
-end, also after a failure or an interrupt (SIGINT, SIGTERM, SIGHUP). Each run must exit 0. Runtimes are interleaved round-robin (start order rotates every iteration) so
-machine noise hits all of them alike. Before timing, each runtime gets one check run (the
-container must write a file into a bind-mounted host dir, so a runtime that exits 0 without running
-anything is caught) and one warm-up run of the timed config; neither is counted. A runtime whose
-binary is missing or whose first run fails is shown as "failed: <first line of its error>".
+end, also after a failure or an interrupt (SIGINT, SIGTERM, SIGHUP). Each run must exit 0. Runtimes
+are interleaved round-robin (start order rotates every iteration) so machine noise hits all of them
+alike. Before timing, each runtime gets one check run (the container must write a file into a
+bind-mounted host dir, so a runtime that exits 0 without running anything is caught) and one
+warm-up run of the timed config; neither is counted. A runtime whose binary is missing or whose
+first run fails is shown as "failed: <first line of its error>".
 
 --extra-config PY (repeatable, applied in order) is a Python statement run on the bundle's
 config.json before anything starts; the config dict is bound to `config` (alias `c`), and `json`,
@@ -385,36 +386,56 @@ def main():
     apply_extra_config(config, args.extra_config)
 
     facts = machine_facts()
-    work = tempfile.mkdtemp(prefix="berth-bench-runs.")
-    timed_bundle = write_bundle(os.path.join(work, "bundle"), config, rootfs)
+    for sig in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(sig, on_termination)
     tag = f"bench{os.getpid()}"
-
     runtimes = []
-    for name, path in find_runtimes(args).items():
-        d = os.path.join(work, name)
-        os.makedirs(d)
-        rt = {"name": name, "path": path, "dir": d, "root": os.path.join(d, "state"),
-              "id_prefix": f"{tag}-{name}", "version": None, "error": None,
-              "check_pid": None, "wall_ns": [], "maxrss_kib": [], "failures": []}
-        runtimes.append(rt)
-        if not (os.path.isfile(path) and os.access(path, os.X_OK)):
-            rt["error"] = f"{path}: no such executable"
-            continue
-        rt["version"] = runtime_version(path)
-
-    print(f"# runtime start benchmark{' — variant ' + args.label if args.label else ''}")
-    print(f"kernel {facts['kernel']}, nproc {facts['nproc']} (usable {facts['usable_cpus']}), "
-          f"{facts['cpu'] or 'cpu ?'}, {facts['mem_total_mib']} MiB RAM")
-    print(f"cgroups: {facts['cgroups']}; python {facts['python']}; {facts['date']}")
-    for rt in runtimes:
-        print(f"  {rt['name']}: {rt['path']} — {rt['version'] or rt['error']}")
-    print(f"workload: RUNTIME --root <tmp> run --bundle <B> <id> of {config['process']['args']}, "
-          f"{args.runs} timed runs each, interleaved; 1 check run + 1 warm-up not counted")
-    if args.extra_config:
-        print(f"extra config: {' ; '.join(args.extra_config)}")
-    print(flush=True)
-
+    state = None
+    floor_kib = None
+    work = tempfile.mkdtemp(prefix="berth-bench-runs.")
     try:
+        state = make_state_dir()
+        launcher = os.path.abspath(args.launcher) if args.launcher else build_launcher(work)
+        timed_bundle = write_bundle(os.path.join(work, "bundle"), config, rootfs)
+
+        for name, path in find_runtimes(args).items():
+            d = os.path.join(work, name)
+            os.makedirs(d)
+            rt = {"name": name, "path": path, "dir": d, "root": os.path.join(state["path"], name),
+                  "launcher": launcher, "id_prefix": f"{tag}-{name}", "version": None, "error": None,
+                  "check_pid": None, "wall_ns": [], "maxrss_kib": [], "failures": []}
+            runtimes.append(rt)
+            if not (os.path.isfile(path) and os.access(path, os.X_OK)):
+                rt["error"] = f"{path}: no such executable"
+                continue
+            rt["version"] = runtime_version(path)
+
+        # the zero point of the RSS column: a trivial command through the same launcher
+        if os.access("/bin/true", os.X_OK):
+            try:
+                floor_kib = statistics.median(
+                    launch(launcher, ["/bin/true"], os.path.join(work, "floor.log"), 10)[2] for _ in range(5))
+            except (RuntimeError, Timeout):
+                pass
+
+        print(f"# runtime start benchmark{' — variant ' + args.label if args.label else ''}")
+        print(f"kernel {facts['kernel']}, nproc {facts['nproc']} (usable {facts['usable_cpus']}), "
+              f"{facts['cpu'] or 'cpu ?'}, {facts['mem_total_mib']} MiB RAM")
+        print(f"cgroups: {facts['cgroups']}; python {facts['python']}; {facts['date']}")
+        for rt in runtimes:
+            print(f"  {rt['name']}: {rt['path']} — {rt['version'] or rt['error']}")
+        print(f"workload: RUNTIME --root {state['path']}/RUNTIME run --bundle <B> <id> of "
+              f"{config['process']['args']}, {args.runs} timed runs each, interleaved; "
+              f"1 check run + 1 warm-up not counted")
+        print(f"state roots: fresh dir under /run on {state['fs']}"
+              f"{' (' + state['note'] + ')' if state['note'] else ''}, removed at the end")
+        print("launcher: bench/spawn_measure.c (fork + execvp + wait4 from a small C process); "
+              + (f"RSS floor: /bin/true through it peaks at {floor_kib / 1024:.1f} MiB"
+                 if floor_kib is not None else "RSS floor not measured"))
+        if args.extra_config:
+            print(f"extra config: {' ; '.join(args.extra_config)}")
+        print(flush=True)
+
         # the first run of each runtime: proof that it really runs a container, then a warm-up
         for rt in runtimes:
             if rt["error"]:
@@ -446,6 +467,8 @@ def main():
                 leftovers = [c for c in os.listdir(rt["root"]) if c.startswith(tag)]
                 for cid in leftovers:
                     force_delete(rt, cid)
+        if state:
+            remove_state_dir(state)
         shutil.rmtree(work, ignore_errors=True)
 
     # ---- results
@@ -475,11 +498,12 @@ def main():
     for rt in runtimes:
         if rt["failures"]:
             print(f"{rt['name']}: {len(rt['failures'])} timed run(s) failed, first: {rt['failures'][0]['error']}")
-    print("time: wall clock from posix_spawn to wait4 returning, i.e. the whole `run` including the container's")
-    print("  /bin/true and the runtime's teardown. ratio = median / median of berth-runtime.")
-    print("peak RSS: ru_maxrss from wait4's rusage = the highest resident set reached by the runtime process")
-    print("  itself or any descendant it reaped (kept across exec), in one process — not a sum. For runc this is")
-    print("  the Go `runc run` process (or its `runc init` child, whichever peaked higher); for crun and")
+    print("time: wall clock (CLOCK_MONOTONIC) from the launcher's fork to its wait4 returning, i.e. the whole")
+    print("  `run` including the container's /bin/true and the runtime's teardown. ratio = median / median of")
+    print("  berth-runtime.")
+    print("peak RSS: ru_maxrss from the launcher's wait4 = the largest single process among the runtime and")
+    print("  its reaped descendants (a process keeps its peak across exec) — not a sum. For runc this is the")
+    print("  Go `runc run` process (or its `runc init` child, whichever peaked higher); for crun and")
     print("  berth-runtime the C/C++ runtime process and its forked container init before /bin/true.")
 
     if args.json:
@@ -488,6 +512,8 @@ def main():
             "machine": facts,
             "runs_requested": args.runs,
             "extra_config": args.extra_config,
+            "state_root": {k: state[k] for k in ("path", "fs", "note")},
+            "rss_floor_kib": floor_kib,
             "config": config,
             "runtimes": [
                 {k: rt[k] for k in ("name", "path", "version", "error", "check_pid", "wall_ns",

@@ -1,6 +1,7 @@
 // berth-runtime: an OCI runtime with runc's command line, so containerd, dockerd and Kubernetes
 // can use it in place of runc.
 #include <fcntl.h>
+#include <signal.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -199,6 +200,8 @@ int main(int argc, char** argv) {
             return 1;
         }
     }
+    // A write to a closed pipe (a hook that ignores its stdin) is an error to handle, not a death.
+    ::signal(SIGPIPE, SIG_IGN);
     int parse_argc = argc;
     std::vector<char*> parse_argv(argv, argv + argc);
     std::vector<std::string> exec_command = split_exec_command(parse_argc, parse_argv.data());

@@ -93,9 +93,16 @@ Result<ChildProcess> spawn(const std::vector<std::string>& argv, const SpawnOpti
     if (::pipe2(report, O_CLOEXEC) < 0) return fail_errno("pipe");
     UniqueFd report_read(report[0]), report_write(report[1]);
 
+    const char* file = options.executable.empty() ? args[0] : options.executable.c_str();
     pid_t pid = ::fork();
     if (pid < 0) return fail_errno("fork");
     if (pid == 0) {
+        // The program starts with default signal handling whatever the caller blocked or ignored
+        // (a runtime ignores SIGPIPE and blocks signals while it supervises).
+        sigset_t none;
+        sigemptyset(&none);
+        ::sigprocmask(SIG_SETMASK, &none, nullptr);
+        ::signal(SIGPIPE, SIG_DFL);
         if (options.stdin_fd >= 0) ::dup2(options.stdin_fd, 0);
         if (options.stdout_fd >= 0) ::dup2(options.stdout_fd, 1);
         if (options.stderr_fd >= 0) ::dup2(options.stderr_fd, 2);
@@ -105,9 +112,9 @@ Result<ChildProcess> spawn(const std::vector<std::string>& argv, const SpawnOpti
             ::_exit(127);
         }
         if (options.env.empty()) {
-            ::execvp(args[0], args.data());
+            ::execvp(file, args.data());
         } else {
-            ::execvpe(args[0], args.data(), envp.data());
+            ::execvpe(file, args.data(), envp.data());
         }
         Failure failure{0, errno};
         (void)!::write(report_write.get(), &failure, sizeof failure);
@@ -123,7 +130,7 @@ Result<ChildProcess> spawn(const std::vector<std::string>& argv, const SpawnOpti
     if (n == sizeof failure) {
         (void)child.wait();
         if (failure.in_chdir) return fail_errno("chdir to " + options.cwd, failure.err);
-        return fail_errno("exec " + argv[0], failure.err);
+        return fail_errno("exec " + std::string(file), failure.err);
     }
     return child;
 }

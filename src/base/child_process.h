@@ -50,9 +50,10 @@ struct SpawnOptions {
     int stdin_fd = -1;   // -1: inherit
     int stdout_fd = -1;  // -1: inherit
     int stderr_fd = -1;  // -1: inherit
+    std::string executable;  // the file to run; empty: argv[0]
 };
 
-// fork + exec of argv[0] (looked up in PATH when it has no '/').
+// fork + exec of `executable` or argv[0] (looked up in PATH when it has no '/').
 Result<ChildProcess> spawn(const std::vector<std::string>& argv, const SpawnOptions& options = {});
 
 // Runs argv to completion, feeding `input` to its stdin; returns its wait status.

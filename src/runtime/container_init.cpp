@@ -12,6 +12,7 @@
 
 #include "base/fs.h"
 #include "runtime/console.h"
+#include "runtime/hooks.h"
 #include "runtime/process_setup.h"
 #include "runtime/rootfs.h"
 
@@ -42,7 +43,8 @@ void send_warnings(const SyncSocket& sync, std::vector<std::string>& warnings) {
 }
 
 Result<void> init_steps(const InitConfig& config, std::vector<std::string>& warnings,
-                        std::string& executable, std::vector<std::string>& env) {
+                        std::string& executable, std::vector<std::string>& env,
+                        Json& state_for_hooks) {
     const oci::Spec& spec = *config.spec;
     const oci::Process& process = *spec.process;
     const SyncSocket& sync = *config.sync;
@@ -68,12 +70,26 @@ Result<void> init_steps(const InitConfig& config, std::vector<std::string>& warn
 
     bool has_mount_ns = spec.linux.find_namespace("mount") != nullptr;
     bool in_userns = spec.linux.find_namespace("user") != nullptr;
+    // With the namespaces made and the mounts in place: the runtime's prestart and createRuntime
+    // hooks (run by the parent), then createContainer hooks here, before the root is switched.
+    auto hooks_moment = [&]() -> Result<void> {
+        if (!config.hooks_before_switch) return {};
+        TRY(sync.send(SyncType::Hooks));
+        auto reply = TRY(sync.receive());
+        if (reply.type == SyncType::Error) return fail(ErrorKind::Internal, reply.text);
+        if (reply.type != SyncType::HooksDone)
+            return fail(ErrorKind::Internal, "sync: unexpected reply to hooks request");
+        state_for_hooks = TRY(parse_json(reply.text, "container state"));
+        return run_hooks(spec.hooks.create_container, state_for_hooks, "createContainer");
+    };
     if (has_mount_ns) {
-        RootfsOptions options{config.rootfs, config.bundle, in_userns, config.no_pivot, &warnings};
+        RootfsOptions options{config.rootfs,    config.bundle, in_userns,
+                              config.no_pivot, &warnings,     hooks_moment};
         TRY(prepare_rootfs(spec, options));
     } else {
         if (!spec.mounts.empty())
             warnings.push_back("mounts are ignored without a mount namespace");
+        TRY(hooks_moment());
         TRY(chroot_rootfs(config.rootfs));
     }
     if (process.terminal)
@@ -118,7 +134,8 @@ void run_container_init(const InitConfig& config) {
     std::vector<std::string> warnings;
     std::string executable;
     std::vector<std::string> env;
-    if (auto r = init_steps(config, warnings, executable, env); !r) die(sync, r.error());
+    Json state;
+    if (auto r = init_steps(config, warnings, executable, env, state); !r) die(sync, r.error());
     send_warnings(sync, warnings);
 
     ::prctl(PR_SET_PDEATHSIG, 0);
@@ -133,6 +150,15 @@ void run_container_init(const InitConfig& config) {
         ::close(config.exec_fifo);
     } else if (auto r = sync.expect(SyncType::Go); !r) {
         ::_exit(1);
+    }
+    if (!config.spec->hooks.start_container.empty()) {
+        state["status"] = "created";
+        if (auto r = run_hooks(config.spec->hooks.start_container, state, "startContainer"); !r) {
+            (void)sync.send(SyncType::Error, r.error().message());
+            std::string line = "berth-runtime: " + r.error().message() + "\n";
+            (void)!::write(2, line.data(), line.size());
+            ::_exit(1);
+        }
     }
     Error error = exec_program(executable, *config.spec->process, env);
     (void)sync.send(SyncType::Error, error.message());

@@ -30,6 +30,8 @@ struct InitConfig {
     int preserve_fds = 0;
     bool no_pivot = false;
     bool no_new_keyring = false;
+    // The parent waits for a Hooks request (prestart/createRuntime/createContainer hooks exist).
+    bool hooks_before_switch = false;
 };
 
 [[noreturn]] void run_container_init(const InitConfig& config);

@@ -9,7 +9,8 @@ Json features_json() {
     return {
         {"ociVersionMin", "1.0.0"},
         {"ociVersionMax", "1.2.0"},
-        {"hooks", Json::array()},
+        {"hooks",
+         {"prestart", "createRuntime", "createContainer", "startContainer", "poststart", "poststop"}},
         {"mountOptions",
          {"async",         "atime",        "bind",       "defaults",    "dev",
           "diratime",      "dirsync",      "exec",       "iversion",    "lazytime",

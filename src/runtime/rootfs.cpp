@@ -419,6 +419,7 @@ Result<void> prepare_rootfs(const oci::Spec& spec, const RootfsOptions& options)
     RootfsBuilder builder(spec, options, root_fd);
     TRY(builder.mount_all());
     TRY(builder.create_devices());
+    if (options.before_switch) TRY(options.before_switch());
     TRY(switch_root(options.rootfs, options.no_pivot));
     for (const auto& dest : builder.deferred_readonly())
         TRY(remount_readonly(dest, "remount " + dest + " read-only"));

@@ -3,6 +3,7 @@
 // default /dev, `linux.devices`, pivot_root, then masked and read-only paths.
 #pragma once
 
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -17,6 +18,8 @@ struct RootfsOptions {
     bool in_user_namespace = false;
     bool no_pivot = false;
     std::vector<std::string>* warnings = nullptr;  // entries not applied, for the caller to log
+    // Called once everything is mounted, before the root is switched (the hooks' moment).
+    std::function<Result<void>()> before_switch;
 };
 
 // Mounts, devices and the switch of root. Afterwards "/" is the container's rootfs.

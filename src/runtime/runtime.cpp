@@ -18,6 +18,7 @@
 #include "base/child_process.h"
 #include "base/fs.h"
 #include "runtime/container_init.h"
+#include "runtime/hooks.h"
 #include "runtime/namespaces.h"
 #include "runtime/supervisor.h"
 #include "runtime/sync_socket.h"
@@ -35,7 +36,6 @@ std::vector<std::string> unapplied_entries(const oci::Spec& spec) {
         out.push_back("linux.resources (cgroup limits) is not applied yet");
     if (!l.cgroups_path.empty()) out.push_back("linux.cgroupsPath is not applied yet");
     if (!l.seccomp.is_null()) out.push_back("linux.seccomp is not applied yet");
-    if (!spec.hooks.empty()) out.push_back("hooks are not run yet");
     if (!l.intel_rdt.is_null()) out.push_back("linux.intelRdt is not supported");
     if (!l.personality.is_null()) out.push_back("linux.personality is not applied yet");
     if (!l.memory_policy.is_null()) out.push_back("linux.memoryPolicy is not applied yet");
@@ -130,6 +130,19 @@ class StateGuard {
 
 }  // namespace
 
+// A failing poststart or poststop hook is only a warning (runtime-spec runtime.md, lifecycle).
+void Runtime::run_poststart(const oci::Spec& spec, const ContainerRecord& record) const {
+    if (spec.hooks.poststart.empty()) return;
+    if (auto r = run_hooks(spec.hooks.poststart, state_json(record, Status::Running), "poststart"); !r)
+        log_.warn(r.error().message());
+}
+
+void Runtime::run_poststop(const oci::Spec& spec, const ContainerRecord& record) const {
+    if (spec.hooks.poststop.empty()) return;
+    if (auto r = run_hooks(spec.hooks.poststop, state_json(record, Status::Stopped), "poststop"); !r)
+        log_.warn(r.error().message());
+}
+
 Json Runtime::state_json(const ContainerRecord& record, Status status) const {
     Json j = {{"ociVersion", "1.2.0"},
               {"id", record.id},
@@ -214,6 +227,9 @@ Result<int> Runtime::launch(const CreateOptions& options, Mode mode) {
     init.preserve_fds = options.preserve_fds;
     init.no_pivot = options.no_pivot;
     init.no_new_keyring = options.no_new_keyring;
+    init.hooks_before_switch = !spec.hooks.prestart.empty() ||
+                               !spec.hooks.create_runtime.empty() ||
+                               !spec.hooks.create_container.empty();
 
     int pidfd = -1;
     pid_t pid = TRY(clone_child(plan.clone_flags, &pidfd));
@@ -230,10 +246,30 @@ Result<int> Runtime::launch(const CreateOptions& options, Mode mode) {
         TRY(write_id_mappings(pid, spec.linux.uid_mappings, spec.linux.gid_mappings));
         TRY(parent_sync.send(SyncType::Mapped));
     }
+    ContainerRecord record;
+    record.id = options.id;
+    record.pid = pid;
+    record.bundle = bundle;
+    record.rootfs = rootfs;
+    record.owner = ::getuid();
+    record.annotations = spec.annotations;
+    record.detached_from_fifo = mode != Mode::Create;
+    record.has_hooks = !spec.hooks.empty();
     for (;;) {
         auto msg = TRY(parent_sync.receive());
         if (msg.type == SyncType::Warning) {
             log_.warn(msg.text);
+            continue;
+        }
+        if (msg.type == SyncType::Hooks) {
+            Json state = state_json(record, Status::Creating);
+            auto ran = run_hooks(spec.hooks.prestart, state, "prestart");
+            if (ran) ran = run_hooks(spec.hooks.create_runtime, state, "createRuntime");
+            if (!ran) {
+                (void)parent_sync.send(SyncType::Error, ran.error().message());
+                return fail(std::move(ran).error());
+            }
+            TRY(parent_sync.send(SyncType::HooksDone, state.dump()));
             continue;
         }
         if (msg.type == SyncType::Error) return fail(ErrorKind::Internal, msg.text);
@@ -241,16 +277,8 @@ Result<int> Runtime::launch(const CreateOptions& options, Mode mode) {
         return fail(ErrorKind::Internal, "unexpected message from container init");
     }
 
-    ContainerRecord record;
-    record.id = options.id;
-    record.pid = pid;
     record.pid_start_time = process_start_time(pid);
-    record.bundle = bundle;
-    record.rootfs = rootfs;
     record.created = rfc3339_now();
-    record.owner = ::getuid();
-    record.annotations = spec.annotations;
-    record.detached_from_fifo = mode != Mode::Create;
     TRY(container.save(record));
     TRY(write_pid_file(options.pid_file, pid));
 
@@ -267,6 +295,7 @@ Result<int> Runtime::launch(const CreateOptions& options, Mode mode) {
         if (msg->type == SyncType::Error) return fail(ErrorKind::Internal, msg->text);
     }
     guard.dismiss();
+    run_poststart(spec, record);
     if (mode == Mode::RunDetached) {
         child.release();
         return 0;
@@ -278,7 +307,10 @@ Result<int> Runtime::launch(const CreateOptions& options, Mode mode) {
     { LockedContainer release_lock = std::move(container); }
     int code = TRY(supervise(child, *blocked, std::move(master)));
     // Like runc, a foreground container is deleted once its process exits.
-    if (auto again = store_.open(options.id)) (void)again->destroy();
+    if (auto again = store_.open(options.id)) {
+        run_poststop(spec, record);
+        (void)again->destroy();
+    }
     return code;
 }
 
@@ -309,6 +341,10 @@ Result<void> Runtime::start(const std::string& id) {
     UniqueFd owned(fd);
     if (::write(fd, "0", 1) != 1) return fail_errno("start container " + id);
     ::unlink(fifo_path.c_str());
+    if (record.has_hooks) {
+        auto spec = TRY(oci::parse_spec(TRY(read_json_file(container.path("config.json")))));
+        run_poststart(spec, record);
+    }
     return {};
 }
 
@@ -382,6 +418,11 @@ Result<void> Runtime::remove(const std::string& id, bool force) {
             // Killing the init of a pid namespace kills everything in it.
             ::syscall(SYS_pidfd_send_signal, pidfd->get(), SIGKILL, nullptr, 0);
             wait_for_exit(pidfd->get(), 10000);
+        }
+    }
+    if (record->has_hooks) {
+        if (auto doc = read_json_file(container->path("config.json"))) {
+            if (auto spec = oci::parse_spec(*doc)) run_poststop(*spec, *record);
         }
     }
     return container->destroy();

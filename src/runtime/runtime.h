@@ -64,6 +64,8 @@ class Runtime {
     enum class Mode { Create, RunDetached, RunForeground };
     Result<int> launch(const CreateOptions& options, Mode mode);
     Json state_json(const ContainerRecord& record, Status status) const;
+    void run_poststart(const oci::Spec& spec, const ContainerRecord& record) const;
+    void run_poststop(const oci::Spec& spec, const ContainerRecord& record) const;
 
     StateStore store_;
     const Logger& log_;

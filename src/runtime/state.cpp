@@ -89,7 +89,8 @@ Json record_to_json(const ContainerRecord& r) {
             {"created", r.created},
             {"owner", r.owner},
             {"annotations", r.annotations},
-            {"detached_from_fifo", r.detached_from_fifo}};
+            {"detached_from_fifo", r.detached_from_fifo},
+            {"has_hooks", r.has_hooks}};
 }
 
 Result<ContainerRecord> record_from_json(const Json& j) {
@@ -103,6 +104,7 @@ Result<ContainerRecord> record_from_json(const Json& j) {
     TRY(get_optional(j, "owner", r.owner, "state"));
     TRY(get_optional(j, "annotations", r.annotations, "state"));
     TRY(get_optional(j, "detached_from_fifo", r.detached_from_fifo, "state"));
+    TRY(get_optional(j, "has_hooks", r.has_hooks, "state"));
     return r;
 }
 

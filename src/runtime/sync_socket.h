@@ -18,6 +18,8 @@ enum class SyncType : char {
     Go = 'g',       // parent -> child: exec now
     Error = 'e',    // child -> parent: setup failed; text is the message
     Warning = 'w',  // child -> parent: text to log as a warning
+    Hooks = 'h',    // child -> parent: namespaces and mounts are ready, run the runtime's hooks
+    HooksDone = 'H',  // parent -> child: done; text is the state JSON for the container's hooks
 };
 
 struct SyncMessage {
