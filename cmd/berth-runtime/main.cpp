@@ -5,16 +5,16 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <sstream>
-
-#include <CLI/CLI.hpp>
+#include <charconv>
 #include <cstdio>
-#include <iostream>
+#include <functional>
+#include <sstream>
 #include <string>
 
 #include "base/child_process.h"
 #include "base/fs.h"
 #include "base/logger.h"
+#include "command_line.h"
 #include "oci/runtime_spec.h"
 #include "runtime/runtime.h"
 #include "runtime/self_protect.h"
@@ -26,18 +26,10 @@ using berth::Error;
 using berth::ErrorKind;
 using berth::Json;
 using berth::Result;
+using berth::cli::FlagSpec;
+using berth::cli::ParsedArgs;
 
 constexpr const char* kDefaultRoot = "/run/berth-runtime";
-
-struct GlobalFlags {
-    std::string root = kDefaultRoot;
-    std::string log;
-    std::string log_format = "text";
-    bool debug = false;
-    bool systemd_cgroup = false;
-    std::string rootless = "auto";
-    std::string criu;
-};
 
 std::string left_pad_table(const std::vector<std::vector<std::string>>& rows) {
     std::vector<size_t> widths;
@@ -148,53 +140,208 @@ bool is_one_of(std::string_view arg, std::initializer_list<std::string_view> nam
     return false;
 }
 
-// The index of the subcommand in argv, past the global flags (argc if there is none).
-int subcommand_index(int argc, char** argv) {
-    int i = 1;
-    for (; i < argc; ++i) {
-        std::string_view arg = argv[i];
-        if (arg.empty() || arg.front() != '-') break;
-        if (is_one_of(arg, {"--root", "--log", "--log-format", "--criu", "--rootless"})) ++i;
+const std::vector<FlagSpec> kGlobalFlags = {
+    {"root", true, "directory for container state (default /run/berth-runtime)"},
+    {"log", true, "log file (default: stderr)"},
+    {"log-format", true, "log format: text or json"},
+    {"debug", false, "log debug messages"},
+    {"systemd-cgroup", false, "manage cgroups through systemd"},
+    {"rootless", true, "rootless mode: true, false or auto"},
+    {"criu", true, "path to criu (checkpointing is not supported)"},
+    {"h,help", false, "show help"},
+    {"v,version", false, "print the version"},
+};
+
+// The index of the subcommand in args, past the global flags (args.size() if there is none).
+size_t subcommand_index(const std::vector<std::string>& args) {
+    size_t i = 1;
+    for (; i < args.size(); ++i) {
+        std::string_view arg = args[i];
+        if (arg.size() < 2 || arg.front() != '-') break;
+        if (arg.find('=') == std::string_view::npos &&
+            is_one_of(arg, {"--root", "-root", "--log", "-log", "--log-format", "-log-format",
+                            "--criu", "-criu", "--rootless", "-rootless"}))
+            ++i;
     }
     return i;
 }
 
-std::vector<std::string> split_exec_command(int& argc, char** argv) {
-    const auto takes_value = is_one_of;
-    int i = subcommand_index(argc, argv);
-    if (i >= argc || std::string_view(argv[i]) != "exec") return {};
-    for (++i; i < argc; ++i) {
-        std::string_view arg = argv[i];
-        if (arg == "--") {
-            // "exec -- ID CMD": drop the separator, the id follows.
-            for (int j = i; j + 1 < argc; ++j)
-                argv[j] = argv[j + 1];
-            --argc;
-            break;
-        }
-        if (arg.empty() || arg.front() != '-') break;
-        if (takes_value(arg, {"-p", "--process", "--console-socket", "--cwd", "-e", "--env", "-u",
-                              "--user", "-g", "--additional-gids", "-c", "--cap", "--pid-file",
-                              "--preserve-fds", "--process-label", "--apparmor", "--cgroup"}))
-            ++i;
-    }
-    // argv[i] is the id; what follows is the command.
-    std::vector<std::string> command;
-    if (i + 1 < argc) {
-        for (int j = i + 1; j < argc; ++j)
-            command.emplace_back(argv[j]);
-        argc = i + 1;
-    }
-    return command;
+Result<int> parse_int(const std::string& text, std::string_view what) {
+    int value = 0;
+    auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+    if (ec != std::errc() || end != text.data() + text.size() || value < 0)
+        return berth::fail(ErrorKind::InvalidArgument,
+                           std::string(what) + ": \"" + text + "\" is not a number");
+    return value;
+}
+
+struct Context {
+    berth::runtime::Runtime& runtime;
+    const berth::Logger& log;
+};
+
+using Handler = std::function<Result<int>(const ParsedArgs&, Context&)>;
+
+struct Command {
+    std::string_view name;
+    std::string_view usage;  // positional arguments
+    std::string_view help;
+    std::vector<FlagSpec> flags;
+    size_t min_positionals, max_positionals;
+    Handler run;
+    bool stop_at_positional = false;
+};
+
+const std::vector<FlagSpec> kCreateFlags = {
+    {"b,bundle", true, "path to the bundle directory (default: current directory)"},
+    {"console-socket", true, "unix socket that receives the pty master"},
+    {"pid-file", true, "file to write the init process id to"},
+    {"preserve-fds", true, "number of extra fds (after stdio) to pass on"},
+    {"no-pivot", false, "do not use pivot_root (for a rootfs on a ramdisk)"},
+    {"no-new-keyring", false, "keep the caller's session keyring"},
+};
+
+Result<berth::runtime::CreateOptions> create_options(const ParsedArgs& a) {
+    berth::runtime::CreateOptions o;
+    o.id = a.positionals.at(0);
+    o.bundle = a.get("bundle", ".");
+    o.console_socket = a.get("console-socket");
+    o.pid_file = a.get("pid-file");
+    if (a.has("preserve-fds")) o.preserve_fds = TRY(parse_int(a.get("preserve-fds"), "--preserve-fds"));
+    o.no_pivot = a.has("no-pivot");
+    o.no_new_keyring = a.has("no-new-keyring");
+    o.detach = a.has("detach");
+    return o;
+}
+
+Result<int> ok(Result<void> r) {
+    if (!r) return std::unexpected(std::move(r).error());
+    return 0;
+}
+
+std::vector<Command> commands() {
+    std::vector<FlagSpec> run_flags = kCreateFlags;
+    run_flags.push_back({"d,detach", false, "detach from the container's process"});
+    run_flags.push_back({"keep", false, "keep the container's state after it exits"});
+    return {
+        {"create", "ID", "create a container", kCreateFlags, 1, 1,
+         [](const ParsedArgs& a, Context& c) -> Result<int> {
+             return ok(c.runtime.create(TRY(create_options(a))));
+         }},
+        {"run", "ID", "create and start a container, and wait for it unless -d", run_flags, 1, 1,
+         [](const ParsedArgs& a, Context& c) -> Result<int> {
+             return c.runtime.run(TRY(create_options(a)));
+         }},
+        {"start", "ID", "start the process of a created container", {}, 1, 1,
+         [](const ParsedArgs& a, Context& c) { return ok(c.runtime.start(a.positionals[0])); }},
+        {"state", "ID", "print a container's state as JSON", {}, 1, 1,
+         [](const ParsedArgs& a, Context& c) -> Result<int> {
+             auto state = TRY(c.runtime.state(a.positionals[0]));
+             std::printf("%s\n", state.dump(2).c_str());
+             return 0;
+         }},
+        {"kill", "ID [SIGNAL]", "send a signal (default SIGTERM) to a container's init",
+         {{"a,all", false, "signal every process of the container"}}, 1, 2,
+         [](const ParsedArgs& a, Context& c) -> Result<int> {
+             int sig = TRY(berth::runtime::parse_signal(
+                 a.positionals.size() > 1 ? a.positionals[1] : std::string("SIGTERM")));
+             return ok(c.runtime.kill(a.positionals[0], sig, a.has("all")));
+         }},
+        {"delete", "ID", "delete a container",
+         {{"f,force", false, "kill the container first if it runs"}}, 1, 1,
+         [](const ParsedArgs& a, Context& c) {
+             return ok(c.runtime.remove(a.positionals[0], a.has("force")));
+         }},
+        {"list", "", "list containers",
+         {{"f,format", true, "table or json"}, {"q,quiet", false, "print only ids"}}, 0, 0,
+         [](const ParsedArgs& a, Context& c) {
+             return ok(print_list(c.runtime, a.get("format", "table"), a.has("quiet")));
+         }},
+        {"ps", "ID [PS-ARGS...]", "list the processes of a container",
+         {{"f,format", true, "table or json"}}, 1, 1000,
+         [](const ParsedArgs& a, Context& c) {
+             std::vector<std::string> ps_args(a.positionals.begin() + 1, a.positionals.end());
+             return ok(print_ps(c.runtime, a.positionals[0], a.get("format", "table"), ps_args));
+         }},
+        {"exec", "ID COMMAND [ARGS...]", "run a new process in a running container",
+         {{"p,process", true, "process.json to run"},
+          {"console-socket", true, "unix socket that receives the pty master"},
+          {"cwd", true, "working directory"},
+          {"e,env", true, "environment variable KEY=value (repeatable)"},
+          {"t,tty", false, "allocate a terminal"},
+          {"u,user", true, "uid[:gid]"},
+          {"g,additional-gids", true, "additional gid (repeatable)"},
+          {"c,cap", true, "add a capability (repeatable)"},
+          {"no-new-privs", false, "set no_new_privs"},
+          {"d,detach", false, "detach from the process"},
+          {"pid-file", true, "file to write the process id to"},
+          {"preserve-fds", true, "number of extra fds to pass on"},
+          {"process-label", true, "SELinux label (not supported)"},
+          {"apparmor", true, "AppArmor profile (not supported)"},
+          {"cgroup", true, "sub-cgroup to join (not supported yet)"},
+          {"ignore-paused", false, "allow exec in a paused container"}},
+         1, 100000,
+         [](const ParsedArgs& a, Context& c) -> Result<int> {
+             berth::runtime::ExecOptions o;
+             o.id = a.positionals[0];
+             o.args.assign(a.positionals.begin() + 1, a.positionals.end());
+             o.process_file = a.get("process");
+             o.console_socket = a.get("console-socket");
+             o.cwd = a.get("cwd");
+             o.env = a.all("env");
+             o.tty = a.has("tty");
+             o.user = a.get("user");
+             o.additional_gids = a.all("additional-gids");
+             o.cap_add = a.all("cap");
+             o.no_new_privileges = a.has("no-new-privs");
+             o.detach = a.has("detach");
+             o.pid_file = a.get("pid-file");
+             if (a.has("preserve-fds"))
+                 o.preserve_fds = TRY(parse_int(a.get("preserve-fds"), "--preserve-fds"));
+             if (a.has("process-label")) c.log.warn("--process-label is ignored: no SELinux support");
+             if (a.has("apparmor")) c.log.warn("--apparmor is ignored: no AppArmor support");
+             if (o.process_file.empty() && o.args.empty())
+                 return berth::fail(ErrorKind::InvalidArgument,
+                                    "exec: a command or --process is required");
+             return c.runtime.exec(o);
+         },
+         true},
+        {"spec", "", "write a default config.json",
+         {{"b,bundle", true, "bundle directory"}, {"rootless", false, "a config for rootless use"}},
+         0, 0,
+         [](const ParsedArgs& a, Context& c) {
+             if (a.has("rootless"))
+                 c.log.warn("--rootless: the default spec is written; adjust the id mappings");
+             return ok(write_default_spec(a.get("bundle", ".")));
+         }},
+        {"features", "", "print the features of this runtime as JSON", {}, 0, 0,
+         [](const ParsedArgs&, Context&) -> Result<int> {
+             std::printf("%s\n", berth::runtime::features_json().dump(4).c_str());
+             return 0;
+         }},
+    };
+}
+
+void print_help(const std::vector<Command>& cmds) {
+    std::string text =
+        "berth-runtime: an OCI container runtime with runc's command line\n\n"
+        "usage: berth-runtime [GLOBAL FLAGS] COMMAND [FLAGS] [ARGS]\n\ncommands:\n";
+    for (const auto& c : cmds)
+        text += "  " + std::string(c.name) + std::string(12 - c.name.size(), ' ') +
+                std::string(c.help) + "\n";
+    text += "\nglobal flags:\n" + berth::cli::describe_flags(kGlobalFlags);
+    text += "\n`berth-runtime COMMAND --help` shows a command's flags.\n";
+    std::fputs(text.c_str(), stdout);
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
+    std::vector<std::string> args(argv, argv + argc);
+    size_t sub = subcommand_index(args);
     // Commands that put a process into a container run from a protected copy of this binary.
     // Checked before anything else, since it usually means exec'ing again.
-    if (int sub = subcommand_index(argc, argv);
-        sub < argc && is_one_of(argv[sub], {"create", "run", "exec"})) {
+    if (sub < args.size() && is_one_of(args[sub], {"create", "run", "exec"})) {
         if (auto r = berth::runtime::ensure_running_from_sealed_copy(argv); !r) {
             std::fprintf(stderr, "berth-runtime: %s\n", r.error().message().c_str());
             return 1;
@@ -202,187 +349,70 @@ int main(int argc, char** argv) {
     }
     // A write to a closed pipe (a hook that ignores its stdin) is an error to handle, not a death.
     ::signal(SIGPIPE, SIG_IGN);
-    int parse_argc = argc;
-    std::vector<char*> parse_argv(argv, argv + argc);
-    std::vector<std::string> exec_command = split_exec_command(parse_argc, parse_argv.data());
 
-    CLI::App app{"berth-runtime: an OCI container runtime with runc's command line",
-                 "berth-runtime"};
-    app.set_version_flag("-v,--version", std::string("berth-runtime version ") + BERTH_VERSION +
-                                             "\ncommit: " + BERTH_GIT_COMMIT + "\nspec: 1.2.0");
-    app.require_subcommand(1);
-    GlobalFlags g;
-    app.add_option("--root", g.root, "directory for container state")->capture_default_str();
-    app.add_option("--log", g.log, "log file (default: stderr)");
-    app.add_option("--log-format", g.log_format, "log format: text or json")
-        ->check(CLI::IsMember({"text", "json"}));
-    app.add_flag("--debug", g.debug, "log debug messages");
-    app.add_flag("--systemd-cgroup", g.systemd_cgroup, "manage cgroups through systemd");
-    app.add_option("--rootless", g.rootless, "rootless mode: true, false or auto");
-    app.add_option("--criu", g.criu, "path to criu (checkpointing is not supported)");
-
-    berth::runtime::CreateOptions create;
-    auto add_create_flags = [&](CLI::App* cmd) {
-        cmd->add_option("-b,--bundle", create.bundle, "path to the bundle directory");
-        cmd->add_option("--console-socket", create.console_socket,
-                        "unix socket that receives the pty master");
-        cmd->add_option("--pid-file", create.pid_file, "file to write the init process id to");
-        cmd->add_option("--preserve-fds", create.preserve_fds,
-                        "number of extra fds (after stdio) to pass on");
-        cmd->add_flag("--no-pivot", create.no_pivot,
-                      "do not use pivot_root (for a rootfs on a ramdisk)");
-        cmd->add_flag("--no-new-keyring", create.no_new_keyring,
-                      "keep the caller's session keyring");
-        cmd->add_option("id", create.id, "container id")->required();
+    auto usage_error = [](const std::string& message) {
+        std::fprintf(stderr, "berth-runtime: %s\n", message.c_str());
+        return 1;
     };
-    auto* cmd_create = app.add_subcommand("create", "create a container");
-    add_create_flags(cmd_create);
-    auto* cmd_run = app.add_subcommand("run", "create and start a container");
-    add_create_flags(cmd_run);
-    cmd_run->add_flag("-d,--detach", create.detach, "detach from the container's process");
-    bool keep = false;
-    cmd_run->add_flag("--keep", keep, "keep the container's state after it exits");
-
-    std::string id;
-    auto* cmd_start = app.add_subcommand("start", "start the process of a created container");
-    cmd_start->add_option("id", id, "container id")->required();
-    auto* cmd_state = app.add_subcommand("state", "print a container's state as JSON");
-    cmd_state->add_option("id", id, "container id")->required();
-
-    bool all = false;
-    std::string signal_name = "SIGTERM";
-    auto* cmd_kill = app.add_subcommand("kill", "send a signal to a container's init");
-    cmd_kill->add_flag("-a,--all", all, "signal every process of the container");
-    cmd_kill->add_option("id", id, "container id")->required();
-    cmd_kill->add_option("signal", signal_name, "signal name or number (default SIGTERM)");
-
-    bool force = false;
-    auto* cmd_delete = app.add_subcommand("delete", "delete a container");
-    cmd_delete->add_flag("-f,--force", force, "kill the container first if it runs");
-    cmd_delete->add_option("id", id, "container id")->required();
-
-    std::string list_format = "table";
-    bool quiet = false;
-    auto* cmd_list = app.add_subcommand("list", "list containers");
-    cmd_list->alias("ls");
-    cmd_list->add_option("-f,--format", list_format, "table or json");
-    cmd_list->add_flag("-q,--quiet", quiet, "print only ids");
-
-    berth::runtime::ExecOptions exec;
-    std::string process_label, apparmor, cgroup;
-    bool ignore_paused = false;
-    auto* cmd_exec = app.add_subcommand("exec", "run a new process in a running container");
-    cmd_exec->add_option("-p,--process", exec.process_file, "process.json to run");
-    cmd_exec->add_option("--console-socket", exec.console_socket,
-                         "unix socket that receives the pty master");
-    cmd_exec->add_option("--cwd", exec.cwd, "working directory");
-    cmd_exec->add_option("-e,--env", exec.env, "environment variable KEY=value")
-        ->allow_extra_args(false);
-    cmd_exec->add_flag("-t,--tty", exec.tty, "allocate a terminal");
-    cmd_exec->add_option("-u,--user", exec.user, "uid[:gid]");
-    cmd_exec->add_option("-g,--additional-gids", exec.additional_gids, "additional gid")
-        ->allow_extra_args(false);
-    cmd_exec->add_option("-c,--cap", exec.cap_add, "add a capability")->allow_extra_args(false);
-    cmd_exec->add_flag("--no-new-privs", exec.no_new_privileges, "set no_new_privs");
-    cmd_exec->add_flag("-d,--detach", exec.detach, "detach from the process");
-    cmd_exec->add_option("--pid-file", exec.pid_file, "file to write the process id to");
-    cmd_exec->add_option("--preserve-fds", exec.preserve_fds, "number of extra fds to pass on");
-    cmd_exec->add_option("--process-label", process_label, "SELinux label (not supported)");
-    cmd_exec->add_option("--apparmor", apparmor, "AppArmor profile (not supported)");
-    cmd_exec->add_option("--cgroup", cgroup, "sub-cgroup to join (not supported yet)");
-    cmd_exec->add_flag("--ignore-paused", ignore_paused, "allow exec in a paused container");
-    cmd_exec->add_option("id", exec.id, "container id")->required();
-
-    std::string spec_bundle = ".";
-    bool spec_rootless = false;
-    auto* cmd_spec = app.add_subcommand("spec", "write a default config.json");
-    cmd_spec->add_option("-b,--bundle", spec_bundle, "bundle directory");
-    cmd_spec->add_flag("--rootless", spec_rootless, "a config for rootless containers");
-
-    auto* cmd_features =
-        app.add_subcommand("features", "print the features of this runtime as JSON");
-
-    // Part of runc's command line that arrives with cgroups, seccomp and hooks.
-    std::vector<CLI::App*> later;
-    std::string ps_format = "table";
-    std::vector<std::string> ps_args;
-    auto* cmd_ps = app.add_subcommand("ps", "list the processes of a container");
-    cmd_ps->add_option("-f,--format", ps_format, "table or json");
-    cmd_ps->add_option("id", id, "container id")->required();
-    cmd_ps->add_option("ps-args", ps_args, "arguments for ps(1) (default -ef)");
-
-    for (const char* name : {"pause", "resume", "update", "events", "checkpoint", "restore"}) {
-        auto* cmd = app.add_subcommand(name, std::string(name) + " (not supported yet)");
-        cmd->allow_extras();
-        later.push_back(cmd);
+    auto global = berth::cli::parse_flags(args, 1, sub, kGlobalFlags, false, "berth-runtime");
+    if (!global) return usage_error(global.error().message());
+    const auto cmds = commands();
+    if (global->has("version")) {
+        std::printf("berth-runtime version %s\ncommit: %s\nspec: 1.2.0\n", BERTH_VERSION,
+                    BERTH_GIT_COMMIT);
+        return 0;
     }
-
-    try {
-        app.parse(parse_argc, parse_argv.data());
-    } catch (const CLI::ParseError& e) {
-        return app.exit(e);
+    if (global->has("help") || sub >= args.size()) {
+        print_help(cmds);
+        return sub >= args.size() && !global->has("help") ? 1 : 0;
     }
-    exec.args = exec_command;
+    std::string name = args[sub] == "ls" ? "list" : args[sub];
+    auto command = std::find_if(cmds.begin(), cmds.end(), [&](const Command& c) { return c.name == name; });
+    if (command == cmds.end()) {
+        for (const char* later : {"pause", "resume", "update", "events", "checkpoint", "restore"})
+            if (name == later)
+                return usage_error(name + ": not supported yet (cgroups arrive in the next version)");
+        return usage_error("unknown command \"" + name + "\" (see --help)");
+    }
+    std::vector<FlagSpec> flags = command->flags;
+    flags.push_back({"h,help", false, "show help"});
+    auto parsed = berth::cli::parse_flags(args, sub + 1, args.size(), flags,
+                                          command->stop_at_positional, name);
+    if (!parsed) return usage_error(parsed.error().message());
+    if (parsed->has("help")) {
+        std::printf("usage: berth-runtime %s [FLAGS] %s\n\n%s\n\nflags:\n%s", name.c_str(),
+                    std::string(command->usage).c_str(), std::string(command->help).c_str(),
+                    berth::cli::describe_flags(command->flags).c_str());
+        return 0;
+    }
+    size_t n = parsed->positionals.size();
+    if (n < command->min_positionals || n > command->max_positionals)
+        return usage_error(name + ": expected " + std::string(command->usage) + " (see " + name +
+                           " --help)");
 
     berth::Logger log;
-    auto log_format = g.log_format == "json" ? berth::LogFormat::Json : berth::LogFormat::Text;
-    if (auto r = log.open(g.log, log_format, g.debug); !r) {
-        std::fprintf(stderr, "berth-runtime: %s\n", r.error().message().c_str());
-        return 1;
-    }
+    std::string log_format = global->get("log-format", "text");
+    if (log_format != "text" && log_format != "json")
+        return usage_error("--log-format: \"" + log_format + "\" is not text or json");
+    auto format = log_format == "json" ? berth::LogFormat::Json : berth::LogFormat::Text;
+    if (auto r = log.open(global->get("log"), format, global->has("debug")); !r)
+        return usage_error(r.error().message());
     auto report = [&](const Error& error) {
         log.error(error.message());
         if (!log.to_stderr()) std::fprintf(stderr, "berth-runtime: %s\n", error.message().c_str());
         return 1;
     };
-    if (g.systemd_cgroup && ::access("/run/systemd/system", F_OK) != 0)
-        return report(Error(
-            ErrorKind::Unavailable,
-            "--systemd-cgroup: systemd is not running on this host; use the cgroupfs driver"));
-    if (g.systemd_cgroup) log.warn("--systemd-cgroup: cgroups are not managed yet");
-
-    berth::runtime::Runtime runtime(g.root, log);
-    Result<int> result = 0;
-    auto as_code = [](Result<void> r) -> Result<int> {
-        if (!r) return std::unexpected(std::move(r).error());
-        return 0;
-    };
-    if (cmd_create->parsed()) {
-        result = as_code(runtime.create(create));
-    } else if (cmd_run->parsed()) {
-        result = runtime.run(create);
-    } else if (cmd_start->parsed()) {
-        result = as_code(runtime.start(id));
-    } else if (cmd_state->parsed()) {
-        auto state = runtime.state(id);
-        if (state) std::printf("%s\n", state->dump(2).c_str());
-        result = as_code(state ? Result<void>{} : std::unexpected(state.error()));
-    } else if (cmd_kill->parsed()) {
-        auto sig = berth::runtime::parse_signal(signal_name);
-        result = sig ? as_code(runtime.kill(id, *sig, all)) : std::unexpected(sig.error());
-    } else if (cmd_delete->parsed()) {
-        result = as_code(runtime.remove(id, force));
-    } else if (cmd_list->parsed()) {
-        result = as_code(print_list(runtime, list_format, quiet));
-    } else if (cmd_exec->parsed()) {
-        if (!process_label.empty()) log.warn("--process-label is ignored: no SELinux support");
-        if (!apparmor.empty()) log.warn("--apparmor is ignored: no AppArmor support");
-        result = runtime.exec(exec);
-    } else if (cmd_ps->parsed()) {
-        result = as_code(print_ps(runtime, id, ps_format, ps_args));
-    } else if (cmd_spec->parsed()) {
-        if (spec_rootless)
-            log.warn("--rootless: the default spec is written; adjust uid/gid mappings by hand");
-        result = as_code(write_default_spec(spec_bundle));
-    } else if (cmd_features->parsed()) {
-        std::printf("%s\n", berth::runtime::features_json().dump(4).c_str());
-    } else {
-        for (auto* cmd : later)
-            if (cmd->parsed())
-                result = std::unexpected(Error(
-                    ErrorKind::Unsupported,
-                    cmd->get_name() + ": not supported yet (cgroups arrive in the next version)"));
+    if (global->has("systemd-cgroup")) {
+        if (::access("/run/systemd/system", F_OK) != 0)
+            return report(Error(ErrorKind::Unavailable,
+                                "--systemd-cgroup: systemd is not running on this host; use the "
+                                "cgroupfs driver"));
+        log.warn("--systemd-cgroup: cgroups are not managed yet");
     }
+
+    berth::runtime::Runtime runtime(global->get("root", kDefaultRoot), log);
+    Context context{runtime, log};
+    Result<int> result = command->run(*parsed, context);
     if (!result) return report(result.error());
     std::fflush(stdout);
     return *result;
