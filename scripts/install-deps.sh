@@ -5,7 +5,7 @@ set -euo pipefail
 
 build_packages=(
     cmake g++ make pkg-config clang-format
-    nlohmann-json3-dev libcli11-dev libfmt-dev libseccomp-dev libcap-dev
+    nlohmann-json3-dev libfmt-dev libseccomp-dev libcap-dev
     libgtest-dev libgmock-dev
 )
 # Peers and tools used by the test suite and the benchmarks.
