@@ -115,14 +115,19 @@ MountOptions parse_mount_options(const std::vector<std::string>& options) {
         if (!matched) {
             for (const auto& r : kRecursiveOptions) {
                 if (r.name != opt) continue;
+                // The later option wins: the kernel applies attr_clr before attr_set, so a bit
+                // left in both would ignore a later "rrw" after "rro".
                 if (r.clear) {
                     out.recursive_clear |= r.attr;
-                } else if (r.attr & MOUNT_ATTR__ATIME) {
-                    // atime attributes are one field: setting one clears the others.
+                    out.recursive_set &= ~r.attr;
+                } else if ((r.attr & MOUNT_ATTR__ATIME) == r.attr) {
+                    // atime attributes are one field (MOUNT_ATTR_RELATIME is 0): setting one
+                    // replaces the others, and takes MOUNT_ATTR__ATIME in attr_clr.
                     out.recursive_clear |= MOUNT_ATTR__ATIME;
-                    out.recursive_set |= r.attr;
+                    out.recursive_set = (out.recursive_set & ~MOUNT_ATTR__ATIME) | r.attr;
                 } else {
                     out.recursive_set |= r.attr;
+                    out.recursive_clear &= ~r.attr;
                 }
                 matched = true;
                 break;

@@ -59,7 +59,8 @@ Result<int> parse_signal(std::string_view text) {
         if (!rest.empty()) {
             if (rest.front() != (from_min ? '+' : '-')) return invalid();
             auto n = parse_int(rest.substr(1));
-            if (!n) return invalid();
+            // Bounded before the arithmetic below, which could overflow int otherwise.
+            if (!n || *n < 0 || *n > SIGRTMAX - SIGRTMIN) return invalid();
             offset = *n;
         }
         int sig = from_min ? SIGRTMIN + offset : SIGRTMAX - offset;

@@ -47,7 +47,9 @@ std::string rfc3339_now() {
 
 Result<void> validate_container_id(std::string_view id) {
     if (id.empty()) return fail(ErrorKind::InvalidArgument, "container id cannot be empty");
-    if (id.size() > 1024) return fail(ErrorKind::InvalidArgument, "container id is too long");
+    if (id.size() > 255)
+        return fail(ErrorKind::InvalidArgument,
+                    "container id is too long (255 characters at most)");
     for (char c : id) {
         bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
                   c == '_' || c == '-' || c == '.' || c == '+';
