@@ -11,6 +11,7 @@ build_packages=(
 # Peers and tools used by the test suite and the benchmarks.
 test_packages=(
     busybox-static runc crun docker.io containerd iproute2 tmux python3 util-linux procps
+    golang-go  # builds the OCI runtime conformance suite (shared/conformance)
 )
 
 wanted=("${build_packages[@]}")

@@ -350,9 +350,9 @@ Result<void> validate(const Spec& spec) {
     if (new_user_ns && (spec.linux.uid_mappings.empty() || spec.linux.gid_mappings.empty()))
         return bad("linux.uidMappings", "a new user namespace needs uidMappings and gidMappings");
     if (!spec.hostname.empty()) {
-        const Namespace* uts = spec.linux.find_namespace("uts");
-        if (uts == nullptr || !uts->path.empty())
-            return bad("hostname", "setting the hostname needs a new uts namespace");
+        // A uts namespace of the container's own, new or joined by path (runc accepts both).
+        if (spec.linux.find_namespace("uts") == nullptr)
+            return bad("hostname", "setting the hostname needs a uts namespace");
     }
     if (!spec.linux.time_offsets.empty()) {
         const Namespace* time = spec.linux.find_namespace("time");

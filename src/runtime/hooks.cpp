@@ -99,4 +99,13 @@ Result<void> run_hooks(const std::vector<oci::Hook>& hooks, const Json& state,
     return {};
 }
 
+std::vector<Error> run_every_hook(const std::vector<oci::Hook>& hooks, const Json& state,
+                                  std::string_view point) {
+    std::vector<Error> failures;
+    std::string text = state.dump();
+    for (const auto& hook : hooks)
+        if (auto r = run_hook(hook, text, point); !r) failures.push_back(std::move(r).error());
+    return failures;
+}
+
 }  // namespace berth::runtime

@@ -18,4 +18,8 @@ namespace berth::runtime {
 Result<void> run_hooks(const std::vector<oci::Hook>& hooks, const Json& state,
                        std::string_view point);
 
+// Runs every hook even when some fail (poststart, poststop); returns the failures.
+std::vector<Error> run_every_hook(const std::vector<oci::Hook>& hooks, const Json& state,
+                                  std::string_view point);
+
 }  // namespace berth::runtime

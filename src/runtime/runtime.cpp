@@ -132,15 +132,15 @@ class StateGuard {
 
 // A failing poststart or poststop hook is only a warning (runtime-spec runtime.md, lifecycle).
 void Runtime::run_poststart(const oci::Spec& spec, const ContainerRecord& record) const {
-    if (spec.hooks.poststart.empty()) return;
-    if (auto r = run_hooks(spec.hooks.poststart, state_json(record, Status::Running), "poststart"); !r)
-        log_.warn(r.error().message());
+    for (const auto& failure :
+         run_every_hook(spec.hooks.poststart, state_json(record, Status::Running), "poststart"))
+        log_.warn(failure.message());
 }
 
 void Runtime::run_poststop(const oci::Spec& spec, const ContainerRecord& record) const {
-    if (spec.hooks.poststop.empty()) return;
-    if (auto r = run_hooks(spec.hooks.poststop, state_json(record, Status::Stopped), "poststop"); !r)
-        log_.warn(r.error().message());
+    for (const auto& failure :
+         run_every_hook(spec.hooks.poststop, state_json(record, Status::Stopped), "poststop"))
+        log_.warn(failure.message());
 }
 
 Json Runtime::state_json(const ContainerRecord& record, Status status) const {
