@@ -36,6 +36,24 @@ Result<void> write_sysctls(const std::map<std::string, std::string>& sysctls) {
     return {};
 }
 
+// Installs the container's seccomp filter. A notifying filter's listener fd is announced to the
+// runtime by number; it copies the fd with pidfd_getfd() and hands it to the agent at
+// listenerPath, so that nothing but write(2) and the wait for the reply runs before the agent
+// has it.
+Result<void> install_filter(const SeccompFilter* filter, const SyncSocket& sync) {
+    if (filter == nullptr || filter->empty()) return {};
+    auto listener = TRY(install_seccomp(*filter));
+    if (listener) {
+        TRY(sync.send(SyncType::SeccompListener, std::to_string(listener.get())));
+        TRY(sync.expect(SyncType::SeccompListenerDone));
+    }
+    return {};
+}
+
+// Without no_new_privs the filter needs CAP_SYS_ADMIN, so it goes in before the user switch drops
+// capabilities; with it, as late as possible.
+bool filter_before_user_switch(const oci::Process& process) { return !process.no_new_privileges; }
+
 void send_warnings(const SyncSocket& sync, std::vector<std::string>& warnings) {
     for (const auto& w : warnings)
         (void)sync.send(SyncType::Warning, w);
@@ -106,13 +124,24 @@ Result<void> init_steps(const InitConfig& config, std::vector<std::string>& warn
     executable = TRY(find_executable(process));
     env = process_environment(process);
     bool cwd_entered = static_cast<bool>(enter_cwd(process));
+    if (filter_before_user_switch(process)) TRY(install_filter(config.seccomp, sync));
     TRY(switch_user(process, warnings));
     if (!cwd_entered) TRY(enter_cwd(process));  // a cwd only the container's user may enter
     close_fds_on_exec(3 + config.preserve_fds);
+    if (!filter_before_user_switch(process)) TRY(install_filter(config.seccomp, sync));
     return {};
 }
 
 }  // namespace
+
+Result<void> forward_seccomp_listener(const SeccompFilter& filter, int child_pidfd, pid_t child_pid,
+                                      const std::string& fd_number, const Json& state) {
+    int number = std::atoi(fd_number.c_str());
+    int fd = static_cast<int>(::syscall(SYS_pidfd_getfd, child_pidfd, number, 0));
+    if (fd < 0) return fail_errno("copy the seccomp listener fd from the container");
+    UniqueFd listener(fd);
+    return send_listener_fd(filter, listener.get(), child_pid, state);
+}
 
 void reset_signals() {
     struct sigaction dfl {};
@@ -190,10 +219,12 @@ void run_exec_child(const ExecChildConfig& config) {
         auto executable = TRY(find_executable(process));
         auto env = process_environment(process);
         bool cwd_entered = static_cast<bool>(enter_cwd(process));
+        if (filter_before_user_switch(process)) TRY(install_filter(config.seccomp, sync));
         TRY(switch_user(process, warnings));
         if (!cwd_entered) TRY(enter_cwd(process));
         send_warnings(sync, warnings);
         close_fds_on_exec(3 + config.preserve_fds);
+        if (!filter_before_user_switch(process)) TRY(install_filter(config.seccomp, sync));
         return std::pair{executable, env};
     };
     auto prepared = steps();

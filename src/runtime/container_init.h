@@ -8,6 +8,7 @@
 
 #include "oci/runtime_spec.h"
 #include "runtime/namespaces.h"
+#include "runtime/seccomp.h"
 #include "runtime/sync_socket.h"
 
 namespace berth::runtime {
@@ -32,6 +33,7 @@ struct InitConfig {
     bool no_new_keyring = false;
     // The parent waits for a Hooks request (prestart/createRuntime/createContainer hooks exist).
     bool hooks_before_switch = false;
+    const SeccompFilter* seccomp = nullptr;  // null or empty: no filter
 };
 
 [[noreturn]] void run_container_init(const InitConfig& config);
@@ -44,9 +46,15 @@ struct ExecChildConfig {
     const SyncSocket* sync = nullptr;
     int console_socket = -1;
     int preserve_fds = 0;
+    const SeccompFilter* seccomp = nullptr;
 };
 
 [[noreturn]] void run_exec_child(const ExecChildConfig& config);
+
+// Parent side of a SeccompListener message: copies the listener fd out of the child (pidfd_getfd)
+// and sends it to the agent at the filter's listenerPath with the container's state.
+Result<void> forward_seccomp_listener(const SeccompFilter& filter, int child_pidfd, pid_t child_pid,
+                                      const std::string& fd_number, const Json& state);
 
 // Puts every signal back to its default disposition and unblocks them all (for a new child).
 void reset_signals();

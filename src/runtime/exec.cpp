@@ -14,6 +14,7 @@
 #include "runtime/capabilities.h"
 #include "runtime/container_init.h"
 #include "runtime/namespaces.h"
+#include "runtime/seccomp.h"
 #include "runtime/runtime.h"
 #include "runtime/supervisor.h"
 #include "runtime/sync_socket.h"
@@ -45,15 +46,13 @@ void set_env(std::vector<std::string>& env, const std::string& entry) {
 
 // The process of an exec: from --process, or the container's own process with the command line's
 // changes, as runc does it.
-Result<oci::Process> exec_process(const ExecOptions& o, const std::string& container_config) {
+Result<oci::Process> exec_process(const ExecOptions& o, const oci::Spec& spec) {
     if (!o.process_file.empty()) {
         auto doc = TRY(read_json_file(o.process_file));
         auto process = TRY_CTX(oci::parse_process(doc), o.process_file);
         TRY_CTX(oci::validate_process(process), o.process_file);
         return process;
     }
-    auto doc = TRY(read_json_file(container_config));
-    auto spec = TRY(oci::parse_spec(doc));
     oci::Process p = spec.process.value_or(oci::Process{});
     if (o.args.empty()) return fail(ErrorKind::InvalidArgument, "exec: a command is required");
     p.args = o.args;
@@ -98,7 +97,14 @@ Result<int> Runtime::exec(const ExecOptions& o) {
     if (status != Status::Running && status != Status::Created)
         return fail(ErrorKind::Conflict,
                     "cannot exec in a " + std::string(to_string(status)) + " container");
-    auto process = TRY(exec_process(o, container.path("config.json")));
+    auto spec = TRY(oci::parse_spec(TRY(read_json_file(container.path("config.json")))));
+    auto process = TRY(exec_process(o, spec));
+    // An exec'd process runs under the container's seccomp profile, like its init.
+    SeccompFilter seccomp;
+    if (!spec.linux.seccomp.is_null()) {
+        std::vector<std::string> warnings;
+        seccomp = TRY_CTX(compile_seccomp(spec.linux.seccomp, warnings), "linux.seccomp");
+    }
     bool proxy_terminal = process.terminal && o.console_socket.empty();
     if (proxy_terminal && o.detach)
         return fail(ErrorKind::InvalidArgument,
@@ -149,6 +155,7 @@ Result<int> Runtime::exec(const ExecOptions& o) {
     config.sync = &child_sync;
     config.console_socket = console.get();
     config.preserve_fds = o.preserve_fds;
+    config.seccomp = &seccomp;
 
     clone_args args{};
     int pidfd = -1;
@@ -168,6 +175,19 @@ Result<int> Runtime::exec(const ExecOptions& o) {
         auto msg = parent_sync.receive();
         if (!msg) break;  // closed on execve: the program runs
         if (msg->type == SyncType::Warning) log_.warn(msg->text);
+        if (msg->type == SyncType::SeccompListener) {
+            Json state = {{"ociVersion", "1.2.0"}, {"id", o.id},          {"status", "running"},
+                          {"pid", record.pid},     {"bundle", record.bundle}};
+            auto sent = forward_seccomp_listener(seccomp, child.pidfd(), static_cast<pid_t>(pid),
+                                                 msg->text, state);
+            if (!sent) {
+                (void)parent_sync.send(SyncType::Error, sent.error().message());
+                (void)child.wait();
+                return fail(std::move(sent).error());
+            }
+            TRY(parent_sync.send(SyncType::SeccompListenerDone));
+            continue;
+        }
         if (msg->type == SyncType::Error) {
             (void)child.wait();
             return fail(ErrorKind::Internal, msg->text);

@@ -2,6 +2,7 @@
 // (containerd, Kubernetes) can check before they ask.
 #include "runtime/capabilities.h"
 #include "runtime/runtime.h"
+#include "runtime/seccomp.h"
 
 namespace berth::runtime {
 
@@ -27,7 +28,7 @@ Json features_json() {
          {{"namespaces", {"cgroup", "ipc", "mount", "network", "pid", "time", "user", "uts"}},
           {"capabilities", all_capability_names()},
           {"cgroup", {{"v1", false}, {"v2", false}, {"systemd", false}, {"systemdUser", false}}},
-          {"seccomp", {{"enabled", false}}},
+          {"seccomp", seccomp_features_json()},
           {"apparmor", {{"enabled", false}}},
           {"selinux", {{"enabled", false}}},
           {"intelRdt", {{"enabled", false}}},

@@ -19,6 +19,7 @@
 #include "base/fs.h"
 #include "runtime/container_init.h"
 #include "runtime/hooks.h"
+#include "runtime/seccomp.h"
 #include "runtime/namespaces.h"
 #include "runtime/supervisor.h"
 #include "runtime/sync_socket.h"
@@ -35,7 +36,6 @@ std::vector<std::string> unapplied_entries(const oci::Spec& spec) {
     if (!l.resources.is_null() && !l.resources.empty())
         out.push_back("linux.resources (cgroup limits) is not applied yet");
     if (!l.cgroups_path.empty()) out.push_back("linux.cgroupsPath is not applied yet");
-    if (!l.seccomp.is_null()) out.push_back("linux.seccomp is not applied yet");
     if (!l.intel_rdt.is_null()) out.push_back("linux.intelRdt is not supported");
     if (!l.personality.is_null()) out.push_back("linux.personality is not applied yet");
     if (!l.memory_policy.is_null()) out.push_back("linux.memoryPolicy is not applied yet");
@@ -176,6 +176,14 @@ Result<int> Runtime::launch(const CreateOptions& options, Mode mode) {
     for (const auto& warning : unapplied_entries(spec))
         log_.warn(warning);
 
+    // Compiled here so that a bad profile fails before anything is created.
+    SeccompFilter seccomp;
+    if (!spec.linux.seccomp.is_null()) {
+        std::vector<std::string> warnings;
+        seccomp = TRY_CTX(compile_seccomp(spec.linux.seccomp, warnings), "linux.seccomp");
+        for (const auto& w : warnings) log_.warn(w);
+    }
+
     auto container = TRY(store_.create(options.id));
     StateGuard guard(container);
     // exec needs the container's process settings later, whatever happens to the bundle.
@@ -227,6 +235,7 @@ Result<int> Runtime::launch(const CreateOptions& options, Mode mode) {
     init.preserve_fds = options.preserve_fds;
     init.no_pivot = options.no_pivot;
     init.no_new_keyring = options.no_new_keyring;
+    init.seccomp = &seccomp;
     init.hooks_before_switch = !spec.hooks.prestart.empty() ||
                                !spec.hooks.create_runtime.empty() ||
                                !spec.hooks.create_container.empty();
@@ -270,6 +279,16 @@ Result<int> Runtime::launch(const CreateOptions& options, Mode mode) {
                 return fail(std::move(ran).error());
             }
             TRY(parent_sync.send(SyncType::HooksDone, state.dump()));
+            continue;
+        }
+        if (msg.type == SyncType::SeccompListener) {
+            auto sent = forward_seccomp_listener(seccomp, child.pidfd(), pid, msg.text,
+                                                 state_json(record, Status::Creating));
+            if (!sent) {
+                (void)parent_sync.send(SyncType::Error, sent.error().message());
+                return fail(std::move(sent).error());
+            }
+            TRY(parent_sync.send(SyncType::SeccompListenerDone));
             continue;
         }
         if (msg.type == SyncType::Error) return fail(ErrorKind::Internal, msg.text);

@@ -20,6 +20,8 @@ enum class SyncType : char {
     Warning = 'w',  // child -> parent: text to log as a warning
     Hooks = 'h',    // child -> parent: namespaces and mounts are ready, run the runtime's hooks
     HooksDone = 'H',  // parent -> child: done; text is the state JSON for the container's hooks
+    SeccompListener = 's',      // child -> parent: text is the fd number of a seccomp listener
+    SeccompListenerDone = 'S',  // parent -> child: the listener reached the agent
 };
 
 struct SyncMessage {
