@@ -134,6 +134,101 @@ Result<void> write_default_spec(const std::string& bundle) {
 // runc's `exec ID COMMAND...` takes everything after the id as the command, even words that look
 // like flags (`exec ID sh -c 'echo hi'`). CLI11 would read "-c" as exec's --cap, so the command is
 // cut off argv here, before parsing.
+// "512m", "1g", "1024" → bytes; "-1" stays -1 (unlimited), as runc's --memory takes them.
+Result<int64_t> parse_bytes(const std::string& text, std::string_view what) {
+    if (text == "-1") return int64_t{-1};
+    int64_t value = 0;
+    auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+    std::string_view unit(end, static_cast<size_t>(text.data() + text.size() - end));
+    int64_t scale = 1;
+    if (unit == "k" || unit == "K" || unit == "kb" || unit == "KB") scale = int64_t{1} << 10;
+    else if (unit == "m" || unit == "M" || unit == "mb" || unit == "MB") scale = int64_t{1} << 20;
+    else if (unit == "g" || unit == "G" || unit == "gb" || unit == "GB") scale = int64_t{1} << 30;
+    else if (!unit.empty()) ec = std::errc::invalid_argument;
+    if (ec != std::errc() || value < 0)
+        return berth::fail(ErrorKind::InvalidArgument,
+                           std::string(what) + ": \"" + text + "\" is not a size");
+    return value * scale;
+}
+
+Result<int64_t> parse_int64(const std::string& text, std::string_view what) {
+    int64_t value = 0;
+    auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+    if (ec != std::errc() || end != text.data() + text.size())
+        return berth::fail(ErrorKind::InvalidArgument,
+                           std::string(what) + ": \"" + text + "\" is not a number");
+    return value;
+}
+
+// `update`: linux.resources from --resources (a file, or - for stdin) and runc's flags on top.
+Result<Json> update_resources(const ParsedArgs& a) {
+    Json r = Json::object();
+    if (a.has("resources")) {
+        std::string file = a.get("resources");
+        std::string text;
+        if (file == "-") {
+            char buf[8192];
+            size_t n;
+            while ((n = std::fread(buf, 1, sizeof buf, stdin)) > 0) text.append(buf, n);
+        } else {
+            text = TRY(berth::read_file(file));
+        }
+        r = TRY(berth::parse_json(text, file == "-" ? "resources (stdin)" : file));
+        if (!r.is_object())
+            return berth::fail(ErrorKind::InvalidArgument, "--resources: must be a JSON object");
+    }
+    auto set = [&](const char* flag, const char* group, const char* key, bool bytes) -> Result<void> {
+        if (!a.has(flag)) return {};
+        r[group][key] = bytes ? TRY(parse_bytes(a.get(flag), std::string("--") + flag))
+                              : TRY(parse_int64(a.get(flag), std::string("--") + flag));
+        return {};
+    };
+    TRY(set("memory", "memory", "limit", true));
+    TRY(set("memory-reservation", "memory", "reservation", true));
+    TRY(set("memory-swap", "memory", "swap", true));
+    TRY(set("cpu-period", "cpu", "period", false));
+    TRY(set("cpu-quota", "cpu", "quota", false));
+    TRY(set("cpu-share", "cpu", "shares", false));
+    TRY(set("cpu-rt-period", "cpu", "realtimePeriod", false));
+    TRY(set("cpu-rt-runtime", "cpu", "realtimeRuntime", false));
+    TRY(set("pids-limit", "pids", "limit", false));
+    TRY(set("blkio-weight", "blockIO", "weight", false));
+    if (a.has("cpuset-cpus")) r["cpu"]["cpus"] = a.get("cpuset-cpus");
+    if (a.has("cpuset-mems")) r["cpu"]["mems"] = a.get("cpuset-mems");
+    return r;
+}
+
+// `events`: with --stats one stats object; otherwise stats every --interval and an "oom" event
+// whenever the OOM killer strikes, until the container stops.
+Result<void> print_events(berth::runtime::Runtime& runtime, const std::string& id, bool once,
+                          int interval_ms) {
+    if (once) {
+        std::printf("%s\n", TRY(runtime.stats(id)).dump().c_str());
+        return {};
+    }
+    uint64_t ooms = TRY(runtime.oom_kills(id));
+    int64_t waited = interval_ms;
+    constexpr int kPollMs = 100;  // how soon an OOM kill is reported
+    for (;;) {
+        auto state = runtime.state(id);
+        if (!state || (*state)["status"] == "stopped") return {};
+        if (auto now = runtime.oom_kills(id); now && *now > ooms) {
+            ooms = *now;
+            std::printf("%s\n", Json{{"type", "oom"}, {"id", id}}.dump().c_str());
+            std::fflush(stdout);
+        }
+        if (waited >= interval_ms) {
+            waited = 0;
+            if (auto stats = runtime.stats(id)) {
+                std::printf("%s\n", stats->dump().c_str());
+                std::fflush(stdout);
+            }
+        }
+        ::usleep(kPollMs * 1000);  // a poll interval, not a synchronisation
+        waited += kPollMs;
+    }
+}
+
 bool is_one_of(std::string_view arg, std::initializer_list<std::string_view> names) {
     for (auto name : names)
         if (arg == name) return true;
@@ -306,6 +401,44 @@ std::vector<Command> commands() {
              return c.runtime.exec(o);
          },
          true},
+        {"pause", "ID", "freeze every process of a container", {}, 1, 1,
+         [](const ParsedArgs& a, Context& c) { return ok(c.runtime.pause(a.positionals[0])); }},
+        {"resume", "ID", "thaw a paused container", {}, 1, 1,
+         [](const ParsedArgs& a, Context& c) { return ok(c.runtime.resume(a.positionals[0])); }},
+        {"update", "ID", "change the resource limits of a running container",
+         {{"r,resources", true, "linux.resources JSON file, - for stdin"},
+          {"memory", true, "memory limit (bytes, or with k/m/g)"},
+          {"memory-reservation", true, "memory soft limit"},
+          {"memory-swap", true, "memory + swap limit"},
+          {"cpu-period", true, "CPU CFS period (microseconds)"},
+          {"cpu-quota", true, "CPU CFS quota (microseconds)"},
+          {"cpu-share", true, "CPU shares (relative weight)"},
+          {"cpu-rt-period", true, "CPU real-time period"},
+          {"cpu-rt-runtime", true, "CPU real-time runtime"},
+          {"cpuset-cpus", true, "CPUs to run on (0-3, 0,1)"},
+          {"cpuset-mems", true, "memory nodes to use"},
+          {"pids-limit", true, "maximum number of processes"},
+          {"blkio-weight", true, "block I/O weight (10-1000)"},
+          {"l3-cache-schema", true, "Intel RDT (not supported)"},
+          {"mem-bw-schema", true, "Intel RDT (not supported)"}},
+         1, 1,
+         [](const ParsedArgs& a, Context& c) -> Result<int> {
+             if (a.has("l3-cache-schema") || a.has("mem-bw-schema"))
+                 return berth::fail(ErrorKind::Unsupported, "update: Intel RDT is not supported");
+             return ok(c.runtime.update(a.positionals[0], TRY(update_resources(a))));
+         }},
+        {"events", "ID", "print a container's resource usage and OOM events as JSON",
+         {{"stats", false, "print one stats object and exit"},
+          {"interval", true, "seconds between stats (default 5)"}},
+         1, 1,
+         [](const ParsedArgs& a, Context& c) -> Result<int> {
+             std::string interval = a.get("interval", "5s");
+             if (!interval.empty() && interval.back() == 's') interval.pop_back();
+             int seconds = TRY(parse_int(interval, "--interval"));
+             if (seconds <= 0)
+                 return berth::fail(ErrorKind::InvalidArgument, "--interval must be positive");
+             return ok(print_events(c.runtime, a.positionals[0], a.has("stats"), seconds * 1000));
+         }},
         {"spec", "", "write a default config.json",
          {{"b,bundle", true, "bundle directory"}, {"rootless", false, "a config for rootless use"}},
          0, 0,
@@ -369,9 +502,8 @@ int main(int argc, char** argv) {
     std::string name = args[sub] == "ls" ? "list" : args[sub];
     auto command = std::find_if(cmds.begin(), cmds.end(), [&](const Command& c) { return c.name == name; });
     if (command == cmds.end()) {
-        for (const char* later : {"pause", "resume", "update", "events", "checkpoint", "restore"})
-            if (name == later)
-                return usage_error(name + ": not supported yet (cgroups arrive in the next version)");
+        for (const char* later : {"checkpoint", "restore"})
+            if (name == later) return usage_error(name + ": not supported (no CRIU support)");
         return usage_error("unknown command \"" + name + "\" (see --help)");
     }
     std::vector<FlagSpec> flags = command->flags;
@@ -407,7 +539,7 @@ int main(int argc, char** argv) {
             return report(Error(ErrorKind::Unavailable,
                                 "--systemd-cgroup: systemd is not running on this host; use the "
                                 "cgroupfs driver"));
-        log.warn("--systemd-cgroup: cgroups are not managed yet");
+        log.warn("--systemd-cgroup: cgroups are managed through cgroupfs, not systemd");
     }
 
     berth::runtime::Runtime runtime(global->get("root", kDefaultRoot), log);

@@ -67,8 +67,8 @@ Result<void> init_steps(const InitConfig& config, std::vector<std::string>& warn
     const oci::Process& process = *spec.process;
     const SyncSocket& sync = *config.sync;
 
+    if (config.wait_for_parent) TRY(sync.expect(SyncType::Mapped));
     if (config.plan.new_user) {
-        TRY(sync.expect(SyncType::Mapped));
         // Become root of the new user namespace where root is mapped; the capabilities we hold
         // as its creator suffice otherwise.
         (void)::syscall(SYS_setresgid, 0, 0, 0);
@@ -207,6 +207,7 @@ void run_exec_child(const ExecChildConfig& config) {
 
     auto steps = [&]() -> Result<std::pair<std::string, std::vector<std::string>>> {
         std::vector<std::string> warnings;
+        if (config.wait_for_parent) TRY(sync.expect(SyncType::Mapped));
         if (config.namespace_flags && ::setns(config.container_pidfd, config.namespace_flags) < 0)
             return fail_errno("join the container's namespaces");
         // The container's root as its init sees it (pivot_root or chroot alike).

@@ -34,6 +34,9 @@ struct InitConfig {
     // The parent waits for a Hooks request (prestart/createRuntime/createContainer hooks exist).
     bool hooks_before_switch = false;
     const SeccompFilter* seccomp = nullptr;  // null or empty: no filter
+    // Wait for Mapped before anything else: the parent writes id maps and/or moves us into the
+    // container's cgroup (before we make a cgroup namespace).
+    bool wait_for_parent = false;
 };
 
 [[noreturn]] void run_container_init(const InitConfig& config);
@@ -47,6 +50,7 @@ struct ExecChildConfig {
     int console_socket = -1;
     int preserve_fds = 0;
     const SeccompFilter* seccomp = nullptr;
+    bool wait_for_parent = false;  // the parent moves us into the container's cgroup first
 };
 
 [[noreturn]] void run_exec_child(const ExecChildConfig& config);

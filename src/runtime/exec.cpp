@@ -156,6 +156,9 @@ Result<int> Runtime::exec(const ExecOptions& o) {
     config.console_socket = console.get();
     config.preserve_fds = o.preserve_fds;
     config.seccomp = &seccomp;
+    // The process joins the container's cgroup (so that limits, ps, pause and kill --all see it).
+    auto cgroup = TRY(open_cgroup(record));
+    config.wait_for_parent = cgroup != nullptr;
 
     clone_args args{};
     int pidfd = -1;
@@ -171,6 +174,10 @@ Result<int> Runtime::exec(const ExecOptions& o) {
     ChildProcess child(static_cast<pid_t>(pid), UniqueFd(pidfd));
     child_sync.close();
     console.reset();
+    if (cgroup) {
+        TRY_CTX(cgroup->add_process(static_cast<pid_t>(pid)), "join the container's cgroup");
+        TRY(parent_sync.send(SyncType::Mapped));
+    }
     for (;;) {
         auto msg = parent_sync.receive();
         if (!msg) break;  // closed on execve: the program runs

@@ -18,6 +18,7 @@
 #include "base/child_process.h"
 #include "base/fs.h"
 #include "runtime/container_init.h"
+#include "runtime/cgroups/cgroup_layout.h"
 #include "runtime/hooks.h"
 #include "runtime/seccomp.h"
 #include "runtime/namespaces.h"
@@ -33,9 +34,6 @@ namespace {
 std::vector<std::string> unapplied_entries(const oci::Spec& spec) {
     std::vector<std::string> out;
     const auto& l = spec.linux;
-    if (!l.resources.is_null() && !l.resources.empty())
-        out.push_back("linux.resources (cgroup limits) is not applied yet");
-    if (!l.cgroups_path.empty()) out.push_back("linux.cgroupsPath is not applied yet");
     if (!l.intel_rdt.is_null()) out.push_back("linux.intelRdt is not supported");
     if (!l.personality.is_null()) out.push_back("linux.personality is not applied yet");
     if (!l.memory_policy.is_null()) out.push_back("linux.memoryPolicy is not applied yet");
@@ -52,6 +50,28 @@ std::vector<std::string> unapplied_entries(const oci::Spec& spec) {
             out.push_back("process.scheduler is not applied yet");
     }
     return out;
+}
+
+// Device access every container gets, as runc grants it on top of the config's rules: mknod of
+// any node, the default /dev nodes, terminals (ptmx, pts, console), and the config's own devices.
+Json with_default_device_rules(Json resources, const std::vector<oci::Device>& devices) {
+    if (!resources.is_object() || !resources.contains("devices")) return resources;
+    Json& rules = resources["devices"];
+    auto allow = [&](const char* type, int64_t major, int64_t minor, const char* access) {
+        Json rule = {{"allow", true}, {"type", type}, {"access", access}};
+        if (major >= 0) rule["major"] = major;
+        if (minor >= 0) rule["minor"] = minor;
+        rules.push_back(rule);
+    };
+    allow("c", -1, -1, "m");
+    allow("b", -1, -1, "m");
+    for (auto [major, minor] : {std::pair{1, 3}, {1, 5}, {1, 7}, {1, 8}, {1, 9}, {5, 0}, {5, 1}, {5, 2}})
+        allow("c", major, minor, "rwm");
+    allow("c", 136, -1, "rwm");
+    for (const auto& d : devices)
+        if (d.type == "c" || d.type == "b" || d.type == "u")
+            allow(d.type == "b" ? "b" : "c", d.major, d.minor, "rwm");
+    return resources;
 }
 
 Result<std::string> absolute_path(const std::string& path) {
@@ -130,6 +150,23 @@ class StateGuard {
 
 }  // namespace
 
+Result<std::unique_ptr<cgroups::CgroupManager>> Runtime::open_cgroup(
+    const ContainerRecord& record) const {
+    if (record.cgroup_paths.empty()) return std::unique_ptr<cgroups::CgroupManager>();
+    auto host = TRY(cgroups::probe_cgroup_host());
+    return cgroups::open_cgroup_manager(host, record.cgroup_paths);
+}
+
+Status Runtime::status_of(const LockedContainer& container, const ContainerRecord& record) const {
+    Status status = container.status(record);
+    if (status != Status::Running || record.cgroup_paths.empty()) return status;
+    if (auto cgroup = open_cgroup(record); cgroup && *cgroup) {
+        auto freezer = (*cgroup)->freezer_state();
+        if (freezer && *freezer == cgroups::FreezerState::Frozen) return Status::Paused;
+    }
+    return status;
+}
+
 // A failing poststart or poststop hook is only a warning (runtime-spec runtime.md, lifecycle).
 void Runtime::run_poststart(const oci::Spec& spec, const ContainerRecord& record) const {
     for (const auto& failure :
@@ -184,6 +221,14 @@ Result<int> Runtime::launch(const CreateOptions& options, Mode mode) {
         for (const auto& w : warnings) log_.warn(w);
     }
 
+    // A cgroup is made when the config asks for one (cgroupsPath or resources): containerd and
+    // dockerd always do. Without, none is made, which spares every plain `run` the cost.
+    std::unique_ptr<cgroups::CgroupManager> cgroup;
+    bool has_resources = !spec.linux.resources.is_null() && !spec.linux.resources.empty();
+    if (!spec.linux.cgroups_path.empty() || has_resources)
+        cgroup = TRY_CTX(cgroups::make_cgroup_manager(spec.linux.cgroups_path, options.id),
+                         "linux.cgroupsPath");
+
     auto container = TRY(store_.create(options.id));
     StateGuard guard(container);
     // exec needs the container's process settings later, whatever happens to the bundle.
@@ -236,6 +281,7 @@ Result<int> Runtime::launch(const CreateOptions& options, Mode mode) {
     init.no_pivot = options.no_pivot;
     init.no_new_keyring = options.no_new_keyring;
     init.seccomp = &seccomp;
+    init.wait_for_parent = plan.new_user || cgroup != nullptr;
     init.hooks_before_switch = !spec.hooks.prestart.empty() ||
                                !spec.hooks.create_runtime.empty() ||
                                !spec.hooks.create_container.empty();
@@ -251,10 +297,22 @@ Result<int> Runtime::launch(const CreateOptions& options, Mode mode) {
     console.reset();
     fifo.reset();
 
-    if (plan.new_user) {
-        TRY(write_id_mappings(pid, spec.linux.uid_mappings, spec.linux.gid_mappings));
-        TRY(parent_sync.send(SyncType::Mapped));
+    // Removes the cgroup again if the create fails from here on.
+    struct CgroupGuard {
+        cgroups::CgroupManager* cgroup;
+        ~CgroupGuard() {
+            if (cgroup) (void)cgroup->destroy();
+        }
+    } cgroup_guard{cgroup.get()};
+    if (plan.new_user) TRY(write_id_mappings(pid, spec.linux.uid_mappings, spec.linux.gid_mappings));
+    if (cgroup) {
+        TRY_CTX(cgroup->create(), "create cgroup");
+        if (has_resources)
+            TRY_CTX(cgroup->apply(with_default_device_rules(spec.linux.resources, spec.linux.devices)),
+                    "linux.resources");
+        TRY_CTX(cgroup->add_process(pid), "join cgroup");
     }
+    if (init.wait_for_parent) TRY(parent_sync.send(SyncType::Mapped));
     ContainerRecord record;
     record.id = options.id;
     record.pid = pid;
@@ -264,6 +322,7 @@ Result<int> Runtime::launch(const CreateOptions& options, Mode mode) {
     record.annotations = spec.annotations;
     record.detached_from_fifo = mode != Mode::Create;
     record.has_hooks = !spec.hooks.empty();
+    if (cgroup) record.cgroup_paths = cgroup->paths();
     for (;;) {
         auto msg = TRY(parent_sync.receive());
         if (msg.type == SyncType::Warning) {
@@ -301,6 +360,7 @@ Result<int> Runtime::launch(const CreateOptions& options, Mode mode) {
     TRY(container.save(record));
     TRY(write_pid_file(options.pid_file, pid));
 
+    cgroup_guard.cgroup = nullptr;
     if (mode == Mode::Create) {
         guard.dismiss();
         child.release();
@@ -327,6 +387,7 @@ Result<int> Runtime::launch(const CreateOptions& options, Mode mode) {
     int code = TRY(supervise(child, *blocked, std::move(master)));
     // Like runc, a foreground container is deleted once its process exits.
     if (auto again = store_.open(options.id)) {
+        if (cgroup) (void)cgroup->destroy();
         run_poststop(spec, record);
         (void)again->destroy();
     }
@@ -345,7 +406,7 @@ Result<int> Runtime::run(const CreateOptions& options) {
 Result<void> Runtime::start(const std::string& id) {
     auto container = TRY(store_.open(id));
     auto record = TRY(container.load());
-    Status status = container.status(record);
+    Status status = status_of(container, record);
     if (status != Status::Created)
         return fail(ErrorKind::Conflict,
                     "cannot start a container that is " + std::string(to_string(status)));
@@ -370,7 +431,7 @@ Result<void> Runtime::start(const std::string& id) {
 Result<Json> Runtime::state(const std::string& id) {
     auto container = TRY(store_.open(id));
     auto record = TRY(container.load());
-    return state_json(record, container.status(record));
+    return state_json(record, status_of(container, record));
 }
 
 Result<std::vector<Json>> Runtime::list() {
@@ -380,7 +441,7 @@ Result<std::vector<Json>> Runtime::list() {
         if (!container) continue;
         auto record = container->load();
         if (!record) continue;
-        out.push_back(state_json(*record, container->status(*record)));
+        out.push_back(state_json(*record, status_of(*container, *record)));
     }
     return out;
 }
@@ -394,6 +455,9 @@ Result<void> Runtime::kill(const std::string& id, int signal, bool all) {
     // The start time check guards against a recycled pid; the pidfd against one recycled since.
     if (process_start_time(record.pid) != record.pid_start_time)
         return fail(ErrorKind::Conflict, "container not running");
+    if (all) {
+        if (auto cgroup = TRY(open_cgroup(record))) return cgroup->kill_all(signal);
+    }
     if (all && namespace_differs(record.pid, "pid")) {
         for (pid_t pid : processes_in_pid_namespace(record.pid))
             ::kill(pid, signal);
@@ -410,8 +474,57 @@ Result<std::vector<pid_t>> Runtime::pids(const std::string& id) {
     auto container = TRY(store_.open(id));
     auto record = TRY(container.load());
     if (container.status(record) == Status::Stopped) return std::vector<pid_t>{};
+    if (auto cgroup = TRY(open_cgroup(record))) return cgroup->pids();
     if (namespace_differs(record.pid, "pid")) return processes_in_pid_namespace(record.pid);
     return std::vector<pid_t>{record.pid};
+}
+
+Result<void> Runtime::pause(const std::string& id) {
+    auto container = TRY(store_.open(id));
+    auto record = TRY(container.load());
+    Status status = status_of(container, record);
+    if (status != Status::Running)
+        return fail(ErrorKind::Conflict, "container " + id + " is not running: " + std::string(to_string(status)));
+    auto cgroup = TRY(open_cgroup(record));
+    if (!cgroup) return fail(ErrorKind::Unsupported, "container " + id + " has no cgroup to freeze");
+    return cgroup->freeze();
+}
+
+Result<void> Runtime::resume(const std::string& id) {
+    auto container = TRY(store_.open(id));
+    auto record = TRY(container.load());
+    if (status_of(container, record) != Status::Paused)
+        return fail(ErrorKind::Conflict, "container " + id + " is not paused");
+    auto cgroup = TRY(open_cgroup(record));
+    return cgroup->thaw();
+}
+
+Result<void> Runtime::update(const std::string& id, const Json& resources) {
+    auto container = TRY(store_.open(id));
+    auto record = TRY(container.load());
+    if (status_of(container, record) == Status::Stopped)
+        return fail(ErrorKind::Conflict, "container " + id + " is not running");
+    auto cgroup = TRY(open_cgroup(record));
+    if (!cgroup) return fail(ErrorKind::Unsupported, "container " + id + " has no cgroup to update");
+    return cgroup->apply(resources);
+}
+
+Result<Json> Runtime::stats(const std::string& id) {
+    auto container = TRY(store_.open(id));
+    auto record = TRY(container.load());
+    if (status_of(container, record) == Status::Stopped)
+        return fail(ErrorKind::Conflict, "container " + id + " is not running");
+    auto cgroup = TRY(open_cgroup(record));
+    if (!cgroup) return fail(ErrorKind::Unsupported, "container " + id + " has no cgroup");
+    return cgroups::stats_event_json(id, TRY(cgroup->stats()));
+}
+
+Result<uint64_t> Runtime::oom_kills(const std::string& id) {
+    auto container = TRY(store_.open(id));
+    auto record = TRY(container.load());
+    auto cgroup = TRY(open_cgroup(record));
+    if (!cgroup) return uint64_t{0};
+    return cgroup->oom_kill_count();
 }
 
 Result<void> Runtime::remove(const std::string& id, bool force) {
@@ -426,8 +539,8 @@ Result<void> Runtime::remove(const std::string& id, bool force) {
         // A create that died half-way: nothing runs, only the directory is left.
         return container->destroy();
     }
-    Status status = container->status(*record);
-    if (status == Status::Running && !force)
+    Status status = status_of(*container, *record);
+    if ((status == Status::Running || status == Status::Paused) && !force)
         return fail(ErrorKind::Conflict,
                     "cannot delete container " + id +
                         " that is not stopped: " + std::string(to_string(status)));
@@ -438,6 +551,12 @@ Result<void> Runtime::remove(const std::string& id, bool force) {
             ::syscall(SYS_pidfd_send_signal, pidfd->get(), SIGKILL, nullptr, 0);
             wait_for_exit(pidfd->get(), 10000);
         }
+    }
+    if (auto cgroup = open_cgroup(*record); cgroup && *cgroup) {
+        // A paused container must be thawed for its processes to die.
+        (void)(*cgroup)->thaw();
+        if (status != Status::Stopped) (void)(*cgroup)->kill_all(SIGKILL);
+        TRY_CTX((*cgroup)->destroy(), "remove cgroup");
     }
     if (record->has_hooks) {
         if (auto doc = read_json_file(container->path("config.json"))) {

@@ -11,6 +11,7 @@
 #include "base/json.h"
 #include "base/logger.h"
 #include "oci/runtime_spec.h"
+#include "runtime/cgroups/cgroup_manager.h"
 #include "runtime/state.h"
 
 namespace berth::runtime {
@@ -59,11 +60,23 @@ class Runtime {
     // The host pids of the container's processes: everything in its pid namespace, or only its
     // init when it shares the host's (until cgroups give the exact set).
     Result<std::vector<pid_t>> pids(const std::string& id);
+    Result<void> pause(const std::string& id);
+    Result<void> resume(const std::string& id);
+    // Applies OCI linux.resources to a live container (`update`).
+    Result<void> update(const std::string& id, const Json& resources);
+    // runc's `events --stats` object: {"type":"stats","id":…,"data":{cpu, memory, pids, blkio…}}.
+    Result<Json> stats(const std::string& id);
+    // How often the OOM killer struck in the container's cgroup.
+    Result<uint64_t> oom_kills(const std::string& id);
 
   private:
     enum class Mode { Create, RunDetached, RunForeground };
     Result<int> launch(const CreateOptions& options, Mode mode);
     Json state_json(const ContainerRecord& record, Status status) const;
+    // The live status, paused included (a frozen cgroup).
+    Status status_of(const LockedContainer& container, const ContainerRecord& record) const;
+    // The container's cgroup, or null when it was made without one.
+    Result<std::unique_ptr<cgroups::CgroupManager>> open_cgroup(const ContainerRecord& record) const;
     void run_poststart(const oci::Spec& spec, const ContainerRecord& record) const;
     void run_poststop(const oci::Spec& spec, const ContainerRecord& record) const;
 

@@ -92,7 +92,8 @@ Json record_to_json(const ContainerRecord& r) {
             {"owner", r.owner},
             {"annotations", r.annotations},
             {"detached_from_fifo", r.detached_from_fifo},
-            {"has_hooks", r.has_hooks}};
+            {"has_hooks", r.has_hooks},
+            {"cgroup_paths", r.cgroup_paths}};
 }
 
 Result<ContainerRecord> record_from_json(const Json& j) {
@@ -107,6 +108,7 @@ Result<ContainerRecord> record_from_json(const Json& j) {
     TRY(get_optional(j, "annotations", r.annotations, "state"));
     TRY(get_optional(j, "detached_from_fifo", r.detached_from_fifo, "state"));
     TRY(get_optional(j, "has_hooks", r.has_hooks, "state"));
+    TRY(get_optional(j, "cgroup_paths", r.cgroup_paths, "state"));
     return r;
 }
 
