@@ -32,6 +32,10 @@ variant:
       --extra-config 'c["linux"]["resources"] = {"memory": {"limit": 256 << 20}, "pids": {"limit": 100}}' \\
       --extra-config 'c["linux"]["seccomp"] = load_json("/path/to/oci-seccomp-profile.json")'
 
+A `{id}` in linux.cgroupsPath is replaced by each run's container id, so every run (check, warm-up,
+timed) gets a fresh cgroup, e.g. `c["linux"]["cgroupsPath"] = "/berth-bench-123/{id}"`; the runtime
+must remove it on delete, and whoever picked the parent removes that (bench/run.sh does).
+
 (load_json expects an OCI `linux.seccomp` object; Docker's default profile, in moby's own format,
 has to be converted first.) The modified config goes into a separate bundle dir whose root.path
 points at the original rootfs; the original bundle is not changed.
@@ -242,8 +246,33 @@ def launch(launcher, argv, log_path, timeout_s):
     return rc, wall_ns, maxrss_kib
 
 
+CGROUP_ID_PLACEHOLDER = "{id}"
+
+
+def bundle_for_run(bundle, cid):
+    """If the bundle's linux.cgroupsPath contains "{id}", a sibling bundle whose cgroupsPath has the run's
+    container id in its place (so every run gets a cgroup of its own); else the bundle itself.
+    Written before the launcher starts: not part of the timed run."""
+    path = os.path.join(bundle, "config.json")
+    with open(path) as f:
+        text = f.read()
+    if CGROUP_ID_PLACEHOLDER not in text:
+        return bundle
+    config = json.loads(text)
+    cg = config.get("linux", {}).get("cgroupsPath", "")
+    if CGROUP_ID_PLACEHOLDER not in cg:
+        return bundle
+    config["linux"]["cgroupsPath"] = cg.replace(CGROUP_ID_PLACEHOLDER, cid)
+    dest = bundle.rstrip("/") + "-run"
+    os.makedirs(dest, exist_ok=True)
+    with open(os.path.join(dest, "config.json"), "w") as f:
+        json.dump(config, f, indent=2)
+    return dest
+
+
 def run_once(rt, bundle, cid, log_path, timeout_s):
     """Run `rt --root ROOT run --bundle bundle cid` through the launcher; returns (rc, wall_ns, maxrss_kib)."""
+    bundle = bundle_for_run(bundle, cid)
     argv = [rt["path"], "--root", rt["root"], "run", "--bundle", bundle, cid]
     return launch(rt["launcher"], argv, log_path, timeout_s)
 

@@ -101,8 +101,14 @@ Result<void> init_steps(const InitConfig& config, std::vector<std::string>& warn
         return run_hooks(spec.hooks.create_container, state_for_hooks, "createContainer");
     };
     if (has_mount_ns) {
-        RootfsOptions options{config.rootfs,    config.bundle, in_userns,
-                              config.no_pivot, &warnings,     hooks_moment};
+        RootfsOptions options;
+        options.rootfs = config.rootfs;
+        options.bundle = config.bundle;
+        options.in_user_namespace = in_userns;
+        options.no_pivot = config.no_pivot;
+        options.own_cgroup_namespace = spec.linux.find_namespace("cgroup") != nullptr;
+        options.warnings = &warnings;
+        options.before_switch = hooks_moment;
         TRY(prepare_rootfs(spec, options));
     } else {
         if (!spec.mounts.empty())

@@ -265,13 +265,22 @@ class RootfsBuilder {
         auto own_cgroups = read_file("/proc/self/cgroup").value_or("");
         for (const auto& [mount_point, super_opts] : hierarchies) {
             std::string name = basename_of(mount_point);
-            std::string sub = cgroup_path_for(own_cgroups, name, super_opts);
-            std::string source = mount_point + (sub == "/" ? "" : sub);
-            if (!path_exists(source)) source = mount_point;
             auto dir = TRY_CTX(in_cgroup.ensure(name, CreateMode::Directory), what);
             std::string dir_path = fd_path(dir.get());
-            TRY(do_mount(source.c_str(), dir_path, nullptr, MS_BIND | MS_REC, nullptr,
-                         what + "/" + name));
+            if (options_.own_cgroup_namespace) {
+                // In its own cgroup namespace a fresh mount shows the container's cgroup as root.
+                bool v2 = super_opts.empty();
+                std::string data = v2 ? std::string() : controllers_of(super_opts);
+                TRY(do_mount(v2 ? "cgroup2" : "cgroup", dir_path, v2 ? "cgroup2" : "cgroup",
+                             MS_NOSUID | MS_NODEV | MS_NOEXEC, data.empty() ? nullptr : data.c_str(),
+                             what + "/" + name));
+            } else {
+                // Without one, bind the process's own cgroup of each hierarchy, never its root.
+                std::string sub = cgroup_path_for(own_cgroups, name, super_opts);
+                std::string source = mount_point + (sub == "/" ? "" : sub);
+                TRY(do_mount(source.c_str(), dir_path, nullptr, MS_BIND | MS_REC, nullptr,
+                             what + "/" + name));
+            }
             auto bound = TRY_CTX(in_cgroup.open(name, O_PATH), what);
             std::string bound_path = fd_path(bound.get());
             (void)::mount(
@@ -296,6 +305,19 @@ class RootfsBuilder {
                 nullptr, what + " (read-only)"));
         }
         return {};
+    }
+
+    // The mount data of a v1 hierarchy from its super options ("rw,cpu,cpuacct" -> "cpu,cpuacct").
+    static std::string controllers_of(const std::string& super_opts) {
+        std::string out;
+        std::istringstream parts(super_opts);
+        std::string part;
+        while (std::getline(parts, part, ',')) {
+            if (part == "rw" || part == "ro" || part.rfind("release_agent=", 0) == 0) continue;
+            if (!out.empty()) out += ',';
+            out += part;
+        }
+        return out;
     }
 
     // The path of this process in hierarchy `name` (e.g. "memory", "cpu,cpuacct", "unified").

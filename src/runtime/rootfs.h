@@ -17,6 +17,9 @@ struct RootfsOptions {
     std::string bundle;  // relative bind sources are taken from here
     bool in_user_namespace = false;
     bool no_pivot = false;
+    // The container has a cgroup namespace of its own (then cgroup filesystems are mounted, not
+    // bound from the host, so that they show the namespace's root).
+    bool own_cgroup_namespace = false;
     std::vector<std::string>* warnings = nullptr;  // entries not applied, for the caller to log
     // Called once everything is mounted, before the root is switched (the hooks' moment).
     std::function<Result<void>()> before_switch;

@@ -19,6 +19,7 @@
 #include "base/fs.h"
 #include "runtime/container_init.h"
 #include "runtime/cgroups/cgroup_layout.h"
+#include "runtime/cgroups/device_rules.h"
 #include "runtime/hooks.h"
 #include "runtime/seccomp.h"
 #include "runtime/namespaces.h"
@@ -50,28 +51,6 @@ std::vector<std::string> unapplied_entries(const oci::Spec& spec) {
             out.push_back("process.scheduler is not applied yet");
     }
     return out;
-}
-
-// Device access every container gets, as runc grants it on top of the config's rules: mknod of
-// any node, the default /dev nodes, terminals (ptmx, pts, console), and the config's own devices.
-Json with_default_device_rules(Json resources, const std::vector<oci::Device>& devices) {
-    if (!resources.is_object() || !resources.contains("devices")) return resources;
-    Json& rules = resources["devices"];
-    auto allow = [&](const char* type, int64_t major, int64_t minor, const char* access) {
-        Json rule = {{"allow", true}, {"type", type}, {"access", access}};
-        if (major >= 0) rule["major"] = major;
-        if (minor >= 0) rule["minor"] = minor;
-        rules.push_back(rule);
-    };
-    allow("c", -1, -1, "m");
-    allow("b", -1, -1, "m");
-    for (auto [major, minor] : {std::pair{1, 3}, {1, 5}, {1, 7}, {1, 8}, {1, 9}, {5, 0}, {5, 1}, {5, 2}})
-        allow("c", major, minor, "rwm");
-    allow("c", 136, -1, "rwm");
-    for (const auto& d : devices)
-        if (d.type == "c" || d.type == "b" || d.type == "u")
-            allow(d.type == "b" ? "b" : "c", d.major, d.minor, "rwm");
-    return resources;
 }
 
 Result<std::string> absolute_path(const std::string& path) {
@@ -307,9 +286,14 @@ Result<int> Runtime::launch(const CreateOptions& options, Mode mode) {
     if (plan.new_user) TRY(write_id_mappings(pid, spec.linux.uid_mappings, spec.linux.gid_mappings));
     if (cgroup) {
         TRY_CTX(cgroup->create(), "create cgroup");
-        if (has_resources)
-            TRY_CTX(cgroup->apply(with_default_device_rules(spec.linux.resources, spec.linux.devices)),
-                    "linux.resources");
+        if (has_resources) {
+            // runc's default device access (mknod, the standard nodes, ptmx and pts) on top.
+            Json resources = spec.linux.resources;
+            std::vector<std::string> device_paths;
+            for (const auto& d : spec.linux.devices) device_paths.push_back(d.path);
+            cgroups::append_default_device_rules(resources, device_paths);
+            TRY_CTX(cgroup->apply(resources), "linux.resources");
+        }
         TRY_CTX(cgroup->add_process(pid), "join cgroup");
     }
     if (init.wait_for_parent) TRY(parent_sync.send(SyncType::Mapped));

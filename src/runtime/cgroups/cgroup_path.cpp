@@ -71,7 +71,9 @@ Result<CgroupPath> resolve_cgroup_path(std::string_view cgroups_path,
         path = clean_path(cgroups_path);
     } else {
         // Cleaned as if it were absolute, so that "../../x" cannot leave the runtime's cgroup.
-        path = clean_path("/" + std::string(cgroups_path)).substr(1);
+        std::string rooted(1, '/');
+        rooted += cgroups_path;
+        path = clean_path(rooted).substr(1);
     }
     if (path.empty() || path == "/")
         return fail(ErrorKind::InvalidArgument,

@@ -1,0 +1,376 @@
+#!/usr/bin/env bash
+# Peer test: resources, seccomp and cgroup-backed commands through docker. A private dockerd (with
+# the containerd it starts itself) runs containers through berth-runtime, registered with
+# `--add-runtime berth=$RUNTIME`, and the checks look at what a user notices: --memory (OOM kill),
+# --pids-limit, --cpus, --cpuset-cpus, --device, seccomp default vs unconfined, pause/unpause,
+# update, stats and top. The dockerd setup and cleanup are the same as in test_dockerd.sh.
+#
+#   RUNTIME     runtime binary under test (default ${BERTH_BIN:-<repo>/build/bin}/berth-runtime);
+#               RUNTIME=runc (or /usr/sbin/runc) validates the test itself.
+#   DOCKERD     dockerd binary (default /usr/sbin/dockerd)
+#   DOCKER      docker CLI (default /usr/local/bin/docker, falling back to docker on PATH)
+#   DOCKERD_STORAGE_DRIVER  force a storage driver (default: dockerd picks; overlay2 here)
+#   KEEP_TMP=1  keep the temp dir (logs) after the run
+#
+# Needs root. Never touches a system dockerd: everything lives in one temp dir.
+# Output: `ok - ...` / `not ok - ...` per check, then `N passed, M failed`.
+# Exit: 0 all passed, 1 a check failed, 77 skipped (dockerd cannot start here).
+set -u
+
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+BERTH_SRC=${BERTH_SRC:-$(cd "$HERE/../.." && pwd)}
+RUNTIME=${RUNTIME:-${BERTH_BIN:-$BERTH_SRC/build/bin}/berth-runtime}
+# Accept a bare name (RUNTIME=runc).
+if [[ $RUNTIME != */* ]] && command -v "$RUNTIME" >/dev/null 2>&1; then RUNTIME=$(command -v "$RUNTIME"); fi
+DOCKERD=${DOCKERD:-/usr/sbin/dockerd}
+DOCKER=${DOCKER:-/usr/local/bin/docker}
+[ -x "$DOCKER" ] || DOCKER=$(command -v docker || true)
+BUSYBOX=${BUSYBOX:-$(command -v busybox || echo /bin/busybox)}
+IMG=berth-test-busybox:latest
+RT=berth                     # the name dockerd knows the runtime by
+CMD_TIMEOUT=${CMD_TIMEOUT:-30}
+
+PASS=0
+FAIL=0
+ok()     { PASS=$((PASS + 1)); echo "ok - $*"; }
+not_ok() { FAIL=$((FAIL + 1)); echo "not ok - $*"; }
+skip()   { echo "skip - $*"; echo "0 passed, 0 failed"; exit 77; }
+note()   { sed 's/^/#   /' >&2; }
+
+[ "$(id -u)" = 0 ] || skip "needs root"
+[ -x "$DOCKERD" ] || skip "no dockerd at $DOCKERD"
+[ -n "$DOCKER" ] && [ -x "$DOCKER" ] || skip "no docker CLI"
+[ -x "$BUSYBOX" ] || skip "no static busybox (apt-get install busybox-static)"
+command -v python3 >/dev/null || skip "no python3 (needed for the cleanup)"
+if [ ! -x "$RUNTIME" ]; then
+    not_ok "runtime binary $RUNTIME is not executable (build it or set RUNTIME/BERTH_BIN)"
+    echo "$PASS passed, $FAIL failed"
+    exit 1
+fi
+RUNTIME=$(readlink -f "$RUNTIME")
+
+# Short path: the containerd socket under --exec-root must fit in sun_path (108 bytes).
+TMP=$(mktemp -d /tmp/berth-dockres.XXXXXX)
+echo "# test_dockerd_resources: RUNTIME=$RUNTIME TMP=$TMP"
+chmod 711 "$TMP"
+LOG=$TMP/dockerd.log
+SOCK=$TMP/docker.sock
+DPID=
+# A cgroup parent of our own, so every container cgroup is ours to check and remove.
+CGPARENT=berth-peer-$(basename "$TMP" | tr -c 'a-zA-Z0-9\n' -)
+
+export DOCKER_HOST=unix://$SOCK
+export DOCKER_CONFIG=$TMP/cli          # isolate from ~/.docker (contexts, plugins)
+unset DOCKER_CONTEXT DOCKER_TLS_VERIFY DOCKER_CERT_PATH
+mkdir -p "$DOCKER_CONFIG"
+
+# docker with a deadline; after 3 timed-out commands the runtime is taken to be hung and
+# later commands fail at once (so a hanging runtime cannot stretch the run past ~3 minutes).
+TIMEOUTS=0
+d() {
+    local rc
+    if [ "$TIMEOUTS" -ge 3 ]; then echo "skipped: earlier docker commands timed out" >&2; return 124; fi
+    # SIGKILL: an attached `docker run` forwards SIGTERM to the container and keeps waiting.
+    timeout -s KILL "$CMD_TIMEOUT" "$DOCKER" "$@"
+    rc=$?
+    if [ $rc = 137 ]; then
+        TIMEOUTS=$((TIMEOUTS + 1)); echo "timed out after ${CMD_TIMEOUT}s: docker $*" >&2
+    fi
+    return $rc
+}
+
+# --- cleanup ----------------------------------------------------------------------------
+# Pids of processes whose command line names our temp dir (the shims dockerd's containerd
+# started; they are reparented away from dockerd). Only ever our own processes.
+our_pids() {
+    local p
+    for p in /proc/[0-9]*; do
+        p=${p#/proc/}
+        [ "$p" = "$$" ] && continue
+        { tr '\0' ' ' <"/proc/$p/cmdline"; } 2>/dev/null | grep -qF -- "$TMP/" && echo "$p"
+    done
+}
+cgroup_pids() {     # processes still in our containers' cgroups (a runtime that left them)
+    [ -n "$CGPARENT" ] || return 0
+    local h
+    for h in $(our_cgroup_dirs); do cat "$h"/*/cgroup.procs 2>/dev/null; done | sort -u
+}
+
+umount_under() {    # lazily unmount everything mounted at or below $1, deepest first
+    local m
+    awk -v root="$1" '{ if ($5 == root || index($5, root "/") == 1) print $5 }' /proc/self/mountinfo |
+        sort -r | while read -r m; do umount -l "$m" 2>/dev/null || umount -R -l "$m" 2>/dev/null; done
+}
+
+our_cgroup_dirs() { # our cgroup parent in every hierarchy, also nested under a non-root own cgroup
+    find /sys/fs/cgroup -maxdepth 5 -type d -name "$CGPARENT" 2>/dev/null
+}
+rm_cgroups() {      # remove our (empty) cgroup parent in every hierarchy
+    local h
+    for h in $(our_cgroup_dirs); do
+        find "$h" -depth -type d -exec rmdir {} \; 2>/dev/null
+    done
+}
+
+# Paths outside $TMP that dockerd or its containerd create whatever their flags say;
+# the ones that did not exist before we started are removed at the end (when empty).
+SYSTEM_PATHS=(/etc/docker/key.json /etc/docker /run/docker/plugins /run/docker
+              /opt/containerd/bin /opt/containerd/lib /opt/containerd
+              /run/containerd/s /run/containerd/fifo /run/containerd)
+CREATED=()
+for p in "${SYSTEM_PATHS[@]}"; do [ -e "$p" ] || CREATED+=("$p"); done
+SHIM_SOCKS_BEFORE=$(ls /run/containerd/s 2>/dev/null)
+
+rm_stale_shim_sockets() {   # sockets of shims we had to SIGKILL: new since we started, no listener
+    local f
+    for f in /run/containerd/s/*; do
+        [ -S "$f" ] || continue
+        printf '%s\n' "$SHIM_SOCKS_BEFORE" | grep -qxF "${f##*/}" && continue
+        python3 -c 'import socket,sys; s=socket.socket(socket.AF_UNIX); s.settimeout(1); s.connect(sys.argv[1])' "$f" \
+            2>/dev/null || rm -f "$f"
+    done
+}
+
+cleanup() {
+    local rc=$? p
+    trap - EXIT INT TERM
+    if [ -n "$DPID" ] && kill -0 "$DPID" 2>/dev/null; then
+        # Best effort: remove containers while dockerd still runs, so the runtime deletes them.
+        if [ "${TIMEOUTS:-0}" -lt 3 ]; then
+            ids=$(timeout -s KILL 5 "$DOCKER" ps -aq 2>/dev/null)
+            [ -n "$ids" ] && timeout -s KILL 10 "$DOCKER" rm -f $ids >/dev/null 2>&1
+        fi
+        kill -TERM "$DPID" 2>/dev/null
+        for _ in $(seq 150); do kill -0 "$DPID" 2>/dev/null || break; sleep 0.1; done
+        if kill -0 "$DPID" 2>/dev/null; then
+            echo "# dockerd did not exit after SIGTERM; sending SIGKILL" >&2
+            kill -KILL "$DPID" 2>/dev/null
+        fi
+        wait "$DPID" 2>/dev/null
+    fi
+    # Leftovers: dockerd's containerd, shims, container processes started from our dirs.
+    for _ in 1 2 3; do
+        p=$(our_pids; cgroup_pids)
+        [ -z "$p" ] && break
+        kill -KILL $p 2>/dev/null
+        sleep 0.2
+    done
+    umount_under "$TMP"
+    rm_cgroups
+    rm_stale_shim_sockets
+    for p in "${CREATED[@]}"; do
+        if [ -f "$p" ]; then rm -f "$p"; else rmdir "$p" 2>/dev/null; fi
+    done
+    if [ "${KEEP_TMP:-0}" = 1 ]; then
+        echo "# kept $TMP" >&2
+    else
+        rm -rf --one-file-system "$TMP" 2>/dev/null || echo "# could not remove all of $TMP" >&2
+    fi
+    exit "$rc"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+# --- start dockerd ----------------------------------------------------------------------
+echo '{}' >"$TMP/daemon.json"      # don't read /etc/docker/daemon.json
+DOCKERD_ARGS=(
+    --config-file "$TMP/daemon.json"
+    --data-root "$TMP/data"
+    --exec-root "$TMP/exec"
+    --pidfile "$TMP/dockerd.pid"
+    -H "unix://$SOCK"
+    --iptables=false --ip6tables=false --ip-masq=false --ip-forward=false
+    --bridge=none                  # no docker0, no NAT: default network becomes "none"
+    --userland-proxy=false
+    --cgroup-parent "$CGPARENT"
+    --exec-opt native.cgroupdriver=cgroupfs
+    --add-runtime "$RT=$RUNTIME"
+)
+[ -n "${DOCKERD_STORAGE_DRIVER:-}" ] && DOCKERD_ARGS+=(--storage-driver "$DOCKERD_STORAGE_DRIVER")
+
+"$DOCKERD" "${DOCKERD_ARGS[@]}" >"$LOG" 2>&1 &
+DPID=$!
+
+started=0
+for _ in $(seq 300); do           # up to 30 s
+    if ! kill -0 "$DPID" 2>/dev/null; then break; fi
+    if [ -S "$SOCK" ] && timeout 5 "$DOCKER" version >/dev/null 2>&1; then started=1; break; fi
+    sleep 0.1
+done
+if [ $started = 0 ]; then
+    echo "# dockerd did not come up; its log ($LOG):" >&2
+    tail -n 40 "$LOG" | note
+    reason=$(grep -m1 -iE 'level=(fatal|error)|failed to start' "$LOG" | sed 's/.*msg=//')
+    skip "dockerd cannot start on this machine: ${reason:-see log above}"
+fi
+"$DOCKER" info 2>/dev/null | grep -q "Runtimes:.*\b$RT\b" ||
+    { echo "# dockerd does not list runtime $RT" >&2; "$DOCKER" info 2>&1 | note; }
+
+# --- the test image: busybox rootfs imported as a single layer ---------------------------
+ROOTFS=$TMP/rootfs
+mkdir -p "$ROOTFS"/{bin,etc,tmp,root,proc,sys,dev}
+cp "$BUSYBOX" "$ROOTFS/bin/busybox"
+for a in $("$BUSYBOX" --list); do
+    [ "$a" = busybox ] || ln -sf busybox "$ROOTFS/bin/$a"
+done
+echo 'root:x:0:0:root:/root:/bin/sh' >"$ROOTFS/etc/passwd"
+echo 'root:x:0:' >"$ROOTFS/etc/group"
+chmod 1777 "$ROOTFS/tmp"
+if tar -C "$ROOTFS" -c . | d import -c 'ENV PATH=/usr/sbin:/usr/bin:/sbin:/bin' -c 'CMD ["sh"]' - "$IMG" >/dev/null 2>"$TMP/import.err"; then
+    ok "docker import busybox image"
+else
+    not_ok "docker import busybox image"; note <"$TMP/import.err"
+    echo "$PASS passed, $FAIL failed"; exit 1
+fi
+
+# --- checks -------------------------------------------------------------------------------
+# run CMD... : runs it, leaves stdout in $OUT, stderr in $ERR, exit code in $RC
+run() {
+    "$@" >"$TMP/out" 2>"$TMP/err"
+    RC=$?
+    OUT=$(cat "$TMP/out"); ERR=$(cat "$TMP/err")
+}
+show() { { echo "exit $RC"; echo "stdout: $OUT"; echo "stderr: $ERR"; } | note; }
+dump_log_tail() { echo "# dockerd log tail:" >&2; tail -n 15 "$LOG" | note; }
+# COND; check NAME : ok/not ok on the exit status of the condition just tested; shows the last run on failure
+check() { if [ $? = 0 ]; then ok "$1"; else not_ok "$1"; show; fi; }
+# The host cgroup dir of container $1 in controller $2, from /proc/$PID/cgroup: dockerd's cgroupfs
+# driver passes the relative cgroupsPath <parent>/<id>, which runc (and berth-runtime) put under the
+# caller's own cgroup of each controller, so it is not always /sys/fs/cgroup/$2/<parent>/<id>
+# (here the memory controller nests it under the session's own memory cgroup).
+cgdir() {
+    local rel
+    rel=$(awk -F: -v c="$2" '{ n = split($2, a, ","); for (i = 1; i <= n; i++) if (a[i] == c) print $3 }' "/proc/$PID/cgroup" 2>/dev/null)
+    [ -n "$rel" ] || rel=/$CGPARENT/$1
+    echo "/sys/fs/cgroup/$2$rel"
+}
+rd() { cat "$1" 2>/dev/null || echo "(unreadable: $1)"; }
+
+# 1. --memory 32m: a process allocating 64 MiB (dd's buffer) is OOM-killed
+C=berth-res-oom
+run d run --runtime "$RT" --name "$C" --memory 32m "$IMG" dd if=/dev/zero of=/dev/null bs=64M count=1
+[ "$RC" = 137 ]; check "--memory 32m: allocating 64 MiB is killed, exit 137 (got $RC)"
+run d inspect -f '{{.State.OOMKilled}} {{.State.ExitCode}} {{.HostConfig.Memory}}' "$C"
+[ "$OUT" = "true 137 33554432" ]; check "--memory 32m: docker inspect State.OOMKilled is true (got '$OUT')"
+d rm -f "$C" >/dev/null 2>&1
+run d run --runtime "$RT" --rm --memory 32m "$IMG" dd if=/dev/zero of=/dev/null bs=8M count=1
+[ "$RC" = 0 ]; check "--memory 32m: allocating 8 MiB is fine"
+
+# 2. --pids-limit 20: the 21st task cannot be forked (pids counted with shell builtins only)
+# The forking happens in a child sh: ash exits on "can't fork", so the counting is done by pid 1,
+# with builtins only (no fork needed). With the limit: pid 1 + at most 19 sleeps (the child is gone).
+PIDS_SH='sh -c "i=0; while [ \$i -lt 30 ]; do sleep 30 & i=\$((i+1)); done"; n=0; for p in /proc/[0-9]*; do n=$((n+1)); done; echo $n' 
+run d run --runtime "$RT" --rm --pids-limit 20 "$IMG" sh -c "$PIDS_SH"
+[ "$RC" = 0 ] && [ -n "$OUT" ] && [ "$OUT" -le 20 ] 2>/dev/null && [[ "$ERR" == *fork* ]]; check "--pids-limit 20: fork fails, at most 20 processes in the container (got '$OUT')"
+run d run --runtime "$RT" --rm "$IMG" sh -c "$PIDS_SH"
+[ "$OUT" = 31 ]; check "no --pids-limit: all 31 processes start (got '$OUT')"
+
+# 3. --device: /dev/full with --device, and the default device rules
+run d run --runtime "$RT" --rm --device /dev/full "$IMG" sh -c 'ls -l /dev/full | cut -c1; head -c 4 /dev/full | od -An -tx1 | tr -d " "; echo x >/dev/full'
+[ "$OUT" = $'c\n00000000' ] && [[ "$ERR" == *"No space left"* ]]; check "--device /dev/full: a char device, reads zeros, writes fail with ENOSPC"
+run d run --runtime "$RT" --rm "$IMG" sh -c 'ls -l /dev/full | cut -c1; head -c 4 /dev/full | od -An -tx1 | tr -d " "'
+[ "$RC" = 0 ] && [ "$OUT" = $'c\n00000000' ]; check "no --device: /dev/full is there by default too (docker's default devices)"
+run d run --runtime "$RT" --rm "$IMG" sh -c 'mknod /tmp/l b 7 7 && head -c 1 /tmp/l'
+[ "$RC" != 0 ] && [[ "$ERR" == *"not permitted"* ]]; check "no --device: a mknod'ed block device 7:7 (loop7) cannot be opened (device cgroup)"
+run d run --runtime "$RT" --rm --device /dev/loop7:/dev/xloop "$IMG" sh -c 'test -b /dev/xloop && head -c 1 /dev/xloop; echo rc=$?'
+[ "$OUT" = rc=0 ]; check "--device /dev/loop7:/dev/xloop: a block device that opens and reads"
+
+# 4. seccomp: docker's default profile blocks unshare(CLONE_NEWUSER); unconfined does not
+run d run --runtime "$RT" --rm "$IMG" unshare -U true
+[ "$RC" != 0 ] && [[ "$ERR" == *"not permitted"* ]]; check "default seccomp profile: unshare -U fails with Operation not permitted"
+run d run --runtime "$RT" --rm "$IMG" grep Seccomp: /proc/self/status
+[ "$(echo $OUT)" = "Seccomp: 2" ]; check "default seccomp profile: Seccomp: 2 (filter) in /proc/self/status"
+run d run --runtime "$RT" --rm --security-opt seccomp=unconfined "$IMG" sh -c 'grep Seccomp: /proc/self/status; unshare -U true && echo unshared'
+[ "$(echo $OUT)" = "Seccomp: 0 unshared" ]; check "seccomp=unconfined: Seccomp: 0 and unshare -U works"
+
+# 5. a long-running container with --cpus, --cpuset-cpus and --memory: cgroup files, pause,
+#    update, stats, top
+C=berth-res-live
+COUNTER='i=0; while :; do i=$((i+1)); echo $i >/tmp/count; sleep 0.1; done'
+run d run -d --runtime "$RT" --name "$C" --cpus 0.5 --cpuset-cpus 0 --memory 32m "$IMG" sh -c "$COUNTER"
+if [ $RC = 0 ] && [ -n "$OUT" ]; then
+    ok "docker run -d --cpus 0.5 --cpuset-cpus 0 --memory 32m"
+    ID=$OUT
+    PID=$(d inspect -f '{{.State.Pid}}' "$C" 2>/dev/null)
+    CGDIRS=$(for c in cpu cpuacct cpuset memory devices freezer blkio pids; do cgdir "$ID" $c; done)
+    run rd "$(cgdir "$ID" cpu)/cpu.cfs_quota_us"
+    q_host=$OUT
+    [ "$q_host" = 50000 ]; check "--cpus 0.5: the container's cgroup has cpu.cfs_quota_us 50000 (host side, got '$q_host')"
+    run d exec "$C" cat /sys/fs/cgroup/cpu/cpu.cfs_quota_us
+    [ "$OUT" = 50000 ]; check "--cpus 0.5: cat /sys/fs/cgroup/cpu/cpu.cfs_quota_us inside says 50000 (got '$OUT')"
+    run d exec "$C" sh -c 'grep Cpus_allowed_list /proc/self/status | tr -d "\t "'
+    [ "$OUT" = Cpus_allowed_list:0 ]; check "--cpuset-cpus 0: Cpus_allowed_list: 0 inside (got '$OUT')"
+    run rd "$(cgdir "$ID" memory)/memory.limit_in_bytes"
+    [ "$OUT" = 33554432 ]; check "--memory 32m: memory.limit_in_bytes 33554432 (got '$OUT')"
+
+    # pause / unpause: the counter (read through /proc/PID/root, which works while frozen) stops
+    count() { cat "/proc/$PID/root/tmp/count" 2>/dev/null; }
+    sleep 0.5
+    run d pause "$C"
+    if [ $RC = 0 ]; then
+        sleep 0.3; c1=$(count); sleep 1; c2=$(count)
+        st=$(d inspect -f '{{.State.Status}} {{.State.Paused}}' "$C" 2>&1)
+        fr=$(rd "$(cgdir "$ID" freezer)/freezer.state")
+        if [ -n "$c1" ] && [ "$c1" = "$c2" ] && [ "$st" = "paused true" ]; then
+            ok "docker pause: counter stops at $c1, State paused/Paused true (freezer $fr)"
+        else not_ok "docker pause: counter stops ($c1 -> $c2), State '$st', freezer $fr"; fi
+        run d unpause "$C"
+        sleep 1; c3=$(count)
+        st=$(d inspect -f '{{.State.Status}} {{.State.Paused}}' "$C" 2>&1)
+        if [ $RC = 0 ] && [ -n "$c3" ] && [ -n "$c2" ] && [ "$c3" -gt "$c2" ] && [ "$st" = "running false" ]; then
+            ok "docker unpause: counter advances ($c2 -> $c3), State running/Paused false"
+        else not_ok "docker unpause: counter advances ($c2 -> $c3), State '$st'"; show; fi
+    else
+        not_ok "docker pause"; show; d unpause "$C" >/dev/null 2>&1
+    fi
+
+    # update
+    run d update --memory 64m --memory-swap 64m "$C"
+    lim=$(rd "$(cgdir "$ID" memory)/memory.limit_in_bytes")
+    sw=$(rd "$(cgdir "$ID" memory)/memory.memsw.limit_in_bytes")
+    hc=$(d inspect -f '{{.HostConfig.Memory}} {{.HostConfig.MemorySwap}}' "$C" 2>&1)
+    if [ $RC = 0 ] && [ "$lim" = 67108864 ] && [ "$hc" = "67108864 67108864" ]; then
+        ok "docker update --memory 64m --memory-swap 64m: memory.limit_in_bytes $lim (memsw $sw)"
+    else not_ok "docker update --memory 64m --memory-swap 64m: limit '$lim' memsw '$sw' inspect '$hc'"; show; fi
+    run d update --cpus 0.25 "$C"
+    q=$(rd "$(cgdir "$ID" cpu)/cpu.cfs_quota_us")
+    [ $RC = 0 ] && [ "$q" = 25000 ]; check "docker update --cpus 0.25: cpu.cfs_quota_us 25000 (got '$q')"
+
+    # stats
+    run d stats --no-stream --format '{{.Name}}|{{.MemUsage}}|{{.PIDs}}' "$C"
+    mem=$(echo "$OUT" | cut -d'|' -f2)
+    if [ $RC = 0 ] && [[ "$OUT" == "$C|"* ]] && [[ "$mem" =~ ^[0-9.]+[KMG]i?B ]] && [[ "$mem" != 0B* ]]; then
+        ok "docker stats --no-stream: a row with memory usage ($mem, pids $(echo "$OUT" | cut -d'|' -f3))"
+    else not_ok "docker stats --no-stream: a row with memory usage"; show; fi
+    run d stats --no-stream --format '{{.MemUsage}}' "$C"
+    [[ "$OUT" == *"/ 64MiB" ]]; check "docker stats: the limit column shows 64MiB after the update (got '$OUT')"
+
+    # top
+    run d top "$C"
+    if [ $RC = 0 ] && printf '%s\n' "$OUT" | grep -q "sh -c i=0" && printf '%s\n' "$OUT" | grep -q "$PID"; then
+        ok "docker top: lists the container's processes (pid 1 = host pid $PID)"
+    else not_ok "docker top: lists the container's processes"; show; fi
+
+    run d rm -f "$C"
+    [ $RC = 0 ]; check "docker rm -f the live container"
+    left=$(for h in $CGDIRS; do [ -d "$h" ] && echo "$h"; done)
+    [ -z "$left" ]; check "its cgroups are gone in every controller"
+else
+    not_ok "docker run -d --cpus 0.5 --cpuset-cpus 0 --memory 32m"; show; dump_log_tail
+    d rm -f "$C" >/dev/null 2>&1
+fi
+
+# 6. nothing left behind
+run d ps -aq
+if [ $RC = 0 ] && [ -z "$OUT" ]; then ok "no containers left"
+else not_ok "no containers left"; d ps -a 2>&1 | note; fi
+left=$(for h in $(our_cgroup_dirs); do find "$h" -mindepth 1 -type d; done)
+if [ -z "$left" ]; then ok "no container cgroups left under $CGPARENT"
+else not_ok "no container cgroups left under $CGPARENT"; echo "$left" | note; fi
+
+if [ $FAIL -gt 0 ]; then
+    echo "# last lines of the dockerd log ($LOG):" >&2
+    tail -n 30 "$LOG" | note
+fi
+echo "$PASS passed, $FAIL failed"
+[ $FAIL = 0 ]
