@@ -75,8 +75,20 @@ Result<void> init_steps(const InitConfig& config, std::vector<std::string>& warn
         (void)::syscall(SYS_setresuid, 0, 0, 0);
     }
     TRY(join_namespaces(config.plan));
-    if (config.plan.unshare_flags && ::unshare(config.plan.unshare_flags) < 0)
-        return fail_errno("unshare namespaces");
+    int unshare_flags = config.plan.unshare_flags;
+    // A cgroup namespace is rooted where we are when we make it: wait for the cgroup join.
+    bool new_cgroup_ns = (unshare_flags & CLONE_NEWCGROUP) != 0;
+    if (config.cgroup_join_pending) unshare_flags &= ~CLONE_NEWCGROUP;
+    if (unshare_flags && ::unshare(unshare_flags) < 0) return fail_errno("unshare namespaces");
+    bool cgroup_joined = !config.cgroup_join_pending;
+    auto await_cgroup = [&]() -> Result<void> {
+        if (cgroup_joined) return {};
+        cgroup_joined = true;
+        TRY(sync.expect(SyncType::CgroupJoined));
+        if (new_cgroup_ns && ::unshare(CLONE_NEWCGROUP) < 0)
+            return fail_errno("unshare cgroup namespace");
+        return {};
+    };
     if (config.plan.new_time) TRY(enter_new_time_namespace(spec.linux.time_offsets));
 
     ::umask(0);
@@ -108,11 +120,16 @@ Result<void> init_steps(const InitConfig& config, std::vector<std::string>& warn
         options.no_pivot = config.no_pivot;
         options.own_cgroup_namespace = spec.linux.find_namespace("cgroup") != nullptr;
         options.warnings = &warnings;
-        options.before_switch = hooks_moment;
+        options.before_cgroup_mount = await_cgroup;
+        options.before_switch = [&]() -> Result<void> {
+            TRY(await_cgroup());
+            return hooks_moment();
+        };
         TRY(prepare_rootfs(spec, options));
     } else {
         if (!spec.mounts.empty())
             warnings.push_back("mounts are ignored without a mount namespace");
+        TRY(await_cgroup());
         TRY(hooks_moment());
         TRY(chroot_rootfs(config.rootfs));
     }

@@ -34,9 +34,12 @@ struct InitConfig {
     // The parent waits for a Hooks request (prestart/createRuntime/createContainer hooks exist).
     bool hooks_before_switch = false;
     const SeccompFilter* seccomp = nullptr;  // null or empty: no filter
-    // Wait for Mapped before anything else: the parent writes id maps and/or moves us into the
-    // container's cgroup (before we make a cgroup namespace).
+    // Wait for Mapped before anything else: the parent writes our id maps.
     bool wait_for_parent = false;
+    // The parent moves us into the container's cgroup while we set up (a cgroup migration waits
+    // for an RCU grace period, milliseconds better spent on mounts); CgroupJoined says it is done.
+    // Nothing that depends on our cgroup (a cgroup namespace, a cgroup mount, exec) comes first.
+    bool cgroup_join_pending = false;
 };
 
 [[noreturn]] void run_container_init(const InitConfig& config);

@@ -133,7 +133,10 @@ class RootfsBuilder {
             warn("mounts: idmapped mount of " + dest + " is not applied yet");
         if (opts.tmpcopyup) warn("mounts: tmpcopyup on " + dest + " is not applied yet");
         if (m.type == "bind" || opts.bind) return bind_mount(m, dest, opts, what);
-        if (m.type == "cgroup" || m.type == "cgroup2") return mount_cgroup(dest, opts, what);
+        if (m.type == "cgroup" || m.type == "cgroup2") {
+            if (options_.before_cgroup_mount) TRY(options_.before_cgroup_mount());
+            return mount_cgroup(dest, opts, what);
+        }
         if (m.type.empty())
             return fail(ErrorKind::InvalidArgument, what + ": mount type is missing");
 

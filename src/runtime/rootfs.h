@@ -23,6 +23,8 @@ struct RootfsOptions {
     std::vector<std::string>* warnings = nullptr;  // entries not applied, for the caller to log
     // Called once everything is mounted, before the root is switched (the hooks' moment).
     std::function<Result<void>()> before_switch;
+    // Called before a cgroup filesystem is mounted.
+    std::function<Result<void>()> before_cgroup_mount;
 };
 
 // Mounts, devices and the switch of root. Afterwards "/" is the container's rootfs.

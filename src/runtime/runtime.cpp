@@ -260,7 +260,8 @@ Result<int> Runtime::launch(const CreateOptions& options, Mode mode) {
     init.no_pivot = options.no_pivot;
     init.no_new_keyring = options.no_new_keyring;
     init.seccomp = &seccomp;
-    init.wait_for_parent = plan.new_user || cgroup != nullptr;
+    init.wait_for_parent = plan.new_user;
+    init.cgroup_join_pending = cgroup != nullptr;
     init.hooks_before_switch = !spec.hooks.prestart.empty() ||
                                !spec.hooks.create_runtime.empty() ||
                                !spec.hooks.create_container.empty();
@@ -283,7 +284,12 @@ Result<int> Runtime::launch(const CreateOptions& options, Mode mode) {
             if (cgroup) (void)cgroup->destroy();
         }
     } cgroup_guard{cgroup.get()};
-    if (plan.new_user) TRY(write_id_mappings(pid, spec.linux.uid_mappings, spec.linux.gid_mappings));
+    if (plan.new_user) {
+        TRY(write_id_mappings(pid, spec.linux.uid_mappings, spec.linux.gid_mappings));
+        TRY(parent_sync.send(SyncType::Mapped));
+    }
+    // The child sets up its mounts meanwhile; it waits for CgroupJoined before anything that
+    // depends on its cgroup.
     if (cgroup) {
         TRY_CTX(cgroup->create(), "create cgroup");
         if (has_resources) {
@@ -295,8 +301,9 @@ Result<int> Runtime::launch(const CreateOptions& options, Mode mode) {
             TRY_CTX(cgroup->apply(resources), "linux.resources");
         }
         TRY_CTX(cgroup->add_process(pid), "join cgroup");
+        // A child that already failed has closed its end: its error comes below.
+        (void)parent_sync.send(SyncType::CgroupJoined);
     }
-    if (init.wait_for_parent) TRY(parent_sync.send(SyncType::Mapped));
     ContainerRecord record;
     record.id = options.id;
     record.pid = pid;

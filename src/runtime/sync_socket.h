@@ -22,6 +22,7 @@ enum class SyncType : char {
     HooksDone = 'H',  // parent -> child: done; text is the state JSON for the container's hooks
     SeccompListener = 's',      // child -> parent: text is the fd number of a seccomp listener
     SeccompListenerDone = 'S',  // parent -> child: the listener reached the agent
+    CgroupJoined = 'c',  // parent -> child: you are in the container's cgroup now
 };
 
 struct SyncMessage {
