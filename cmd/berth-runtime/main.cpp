@@ -210,13 +210,14 @@ Result<void> print_events(berth::runtime::Runtime& runtime, const std::string& i
     int64_t waited = interval_ms;
     constexpr int kPollMs = 100;  // how soon an OOM kill is reported
     for (;;) {
-        auto state = runtime.state(id);
-        if (!state || (*state)["status"] == "stopped") return {};
+        // OOM kills first: the kill that ends the container must still be reported.
         if (auto now = runtime.oom_kills(id); now && *now > ooms) {
             ooms = *now;
             std::printf("%s\n", Json{{"type", "oom"}, {"id", id}}.dump().c_str());
             std::fflush(stdout);
         }
+        auto state = runtime.state(id);
+        if (!state || (*state)["status"] == "stopped") return {};
         if (waited >= interval_ms) {
             waited = 0;
             if (auto stats = runtime.stats(id)) {
