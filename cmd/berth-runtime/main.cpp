@@ -141,10 +141,14 @@ Result<int64_t> parse_bytes(const std::string& text, std::string_view what) {
     auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
     std::string_view unit(end, static_cast<size_t>(text.data() + text.size() - end));
     int64_t scale = 1;
-    if (unit == "k" || unit == "K" || unit == "kb" || unit == "KB") scale = int64_t{1} << 10;
-    else if (unit == "m" || unit == "M" || unit == "mb" || unit == "MB") scale = int64_t{1} << 20;
-    else if (unit == "g" || unit == "G" || unit == "gb" || unit == "GB") scale = int64_t{1} << 30;
-    else if (!unit.empty()) ec = std::errc::invalid_argument;
+    if (unit == "k" || unit == "K" || unit == "kb" || unit == "KB")
+        scale = int64_t{1} << 10;
+    else if (unit == "m" || unit == "M" || unit == "mb" || unit == "MB")
+        scale = int64_t{1} << 20;
+    else if (unit == "g" || unit == "G" || unit == "gb" || unit == "GB")
+        scale = int64_t{1} << 30;
+    else if (!unit.empty())
+        ec = std::errc::invalid_argument;
     if (ec != std::errc() || value < 0)
         return berth::fail(ErrorKind::InvalidArgument,
                            std::string(what) + ": \"" + text + "\" is not a size");
@@ -169,7 +173,8 @@ Result<Json> update_resources(const ParsedArgs& a) {
         if (file == "-") {
             char buf[8192];
             size_t n;
-            while ((n = std::fread(buf, 1, sizeof buf, stdin)) > 0) text.append(buf, n);
+            while ((n = std::fread(buf, 1, sizeof buf, stdin)) > 0)
+                text.append(buf, n);
         } else {
             text = TRY(berth::read_file(file));
         }
@@ -177,7 +182,8 @@ Result<Json> update_resources(const ParsedArgs& a) {
         if (!r.is_object())
             return berth::fail(ErrorKind::InvalidArgument, "--resources: must be a JSON object");
     }
-    auto set = [&](const char* flag, const char* group, const char* key, bool bytes) -> Result<void> {
+    auto set = [&](const char* flag, const char* group, const char* key,
+                   bool bytes) -> Result<void> {
         if (!a.has(flag)) return {};
         r[group][key] = bytes ? TRY(parse_bytes(a.get(flag), std::string("--") + flag))
                               : TRY(parse_int64(a.get(flag), std::string("--") + flag));
@@ -303,7 +309,8 @@ Result<berth::runtime::CreateOptions> create_options(const ParsedArgs& a) {
     o.bundle = a.get("bundle", ".");
     o.console_socket = a.get("console-socket");
     o.pid_file = a.get("pid-file");
-    if (a.has("preserve-fds")) o.preserve_fds = TRY(parse_int(a.get("preserve-fds"), "--preserve-fds"));
+    if (a.has("preserve-fds"))
+        o.preserve_fds = TRY(parse_int(a.get("preserve-fds"), "--preserve-fds"));
     o.no_pivot = a.has("no-pivot");
     o.no_new_keyring = a.has("no-new-keyring");
     o.detach = a.has("detach");
@@ -328,38 +335,66 @@ std::vector<Command> commands() {
          [](const ParsedArgs& a, Context& c) -> Result<int> {
              return c.runtime.run(TRY(create_options(a)));
          }},
-        {"start", "ID", "start the process of a created container", {}, 1, 1,
+        {"start",
+         "ID",
+         "start the process of a created container",
+         {},
+         1,
+         1,
          [](const ParsedArgs& a, Context& c) { return ok(c.runtime.start(a.positionals[0])); }},
-        {"state", "ID", "print a container's state as JSON", {}, 1, 1,
+        {"state",
+         "ID",
+         "print a container's state as JSON",
+         {},
+         1,
+         1,
          [](const ParsedArgs& a, Context& c) -> Result<int> {
              auto state = TRY(c.runtime.state(a.positionals[0]));
              std::printf("%s\n", state.dump(2).c_str());
              return 0;
          }},
-        {"kill", "ID [SIGNAL]", "send a signal (default SIGTERM) to a container's init",
-         {{"a,all", false, "signal every process of the container"}}, 1, 2,
+        {"kill",
+         "ID [SIGNAL]",
+         "send a signal (default SIGTERM) to a container's init",
+         {{"a,all", false, "signal every process of the container"}},
+         1,
+         2,
          [](const ParsedArgs& a, Context& c) -> Result<int> {
              int sig = TRY(berth::runtime::parse_signal(
                  a.positionals.size() > 1 ? a.positionals[1] : std::string("SIGTERM")));
              return ok(c.runtime.kill(a.positionals[0], sig, a.has("all")));
          }},
-        {"delete", "ID", "delete a container",
-         {{"f,force", false, "kill the container first if it runs"}}, 1, 1,
+        {"delete",
+         "ID",
+         "delete a container",
+         {{"f,force", false, "kill the container first if it runs"}},
+         1,
+         1,
          [](const ParsedArgs& a, Context& c) {
              return ok(c.runtime.remove(a.positionals[0], a.has("force")));
          }},
-        {"list", "", "list containers",
-         {{"f,format", true, "table or json"}, {"q,quiet", false, "print only ids"}}, 0, 0,
+        {"list",
+         "",
+         "list containers",
+         {{"f,format", true, "table or json"}, {"q,quiet", false, "print only ids"}},
+         0,
+         0,
          [](const ParsedArgs& a, Context& c) {
              return ok(print_list(c.runtime, a.get("format", "table"), a.has("quiet")));
          }},
-        {"ps", "ID [PS-ARGS...]", "list the processes of a container",
-         {{"f,format", true, "table or json"}}, 1, 1000,
+        {"ps",
+         "ID [PS-ARGS...]",
+         "list the processes of a container",
+         {{"f,format", true, "table or json"}},
+         1,
+         1000,
          [](const ParsedArgs& a, Context& c) {
              std::vector<std::string> ps_args(a.positionals.begin() + 1, a.positionals.end());
              return ok(print_ps(c.runtime, a.positionals[0], a.get("format", "table"), ps_args));
          }},
-        {"exec", "ID COMMAND [ARGS...]", "run a new process in a running container",
+        {"exec",
+         "ID COMMAND [ARGS...]",
+         "run a new process in a running container",
          {{"p,process", true, "process.json to run"},
           {"console-socket", true, "unix socket that receives the pty master"},
           {"cwd", true, "working directory"},
@@ -376,7 +411,8 @@ std::vector<Command> commands() {
           {"apparmor", true, "AppArmor profile (not supported)"},
           {"cgroup", true, "sub-cgroup to join (not supported yet)"},
           {"ignore-paused", false, "allow exec in a paused container"}},
-         1, 100000,
+         1,
+         100000,
          [](const ParsedArgs& a, Context& c) -> Result<int> {
              berth::runtime::ExecOptions o;
              o.id = a.positionals[0];
@@ -394,7 +430,8 @@ std::vector<Command> commands() {
              o.pid_file = a.get("pid-file");
              if (a.has("preserve-fds"))
                  o.preserve_fds = TRY(parse_int(a.get("preserve-fds"), "--preserve-fds"));
-             if (a.has("process-label")) c.log.warn("--process-label is ignored: no SELinux support");
+             if (a.has("process-label"))
+                 c.log.warn("--process-label is ignored: no SELinux support");
              if (a.has("apparmor")) c.log.warn("--apparmor is ignored: no AppArmor support");
              if (o.process_file.empty() && o.args.empty())
                  return berth::fail(ErrorKind::InvalidArgument,
@@ -402,11 +439,23 @@ std::vector<Command> commands() {
              return c.runtime.exec(o);
          },
          true},
-        {"pause", "ID", "freeze every process of a container", {}, 1, 1,
+        {"pause",
+         "ID",
+         "freeze every process of a container",
+         {},
+         1,
+         1,
          [](const ParsedArgs& a, Context& c) { return ok(c.runtime.pause(a.positionals[0])); }},
-        {"resume", "ID", "thaw a paused container", {}, 1, 1,
+        {"resume",
+         "ID",
+         "thaw a paused container",
+         {},
+         1,
+         1,
          [](const ParsedArgs& a, Context& c) { return ok(c.runtime.resume(a.positionals[0])); }},
-        {"update", "ID", "change the resource limits of a running container",
+        {"update",
+         "ID",
+         "change the resource limits of a running container",
          {{"r,resources", true, "linux.resources JSON file, - for stdin"},
           {"memory", true, "memory limit (bytes, or with k/m/g)"},
           {"memory-reservation", true, "memory soft limit"},
@@ -422,16 +471,20 @@ std::vector<Command> commands() {
           {"blkio-weight", true, "block I/O weight (10-1000)"},
           {"l3-cache-schema", true, "Intel RDT (not supported)"},
           {"mem-bw-schema", true, "Intel RDT (not supported)"}},
-         1, 1,
+         1,
+         1,
          [](const ParsedArgs& a, Context& c) -> Result<int> {
              if (a.has("l3-cache-schema") || a.has("mem-bw-schema"))
                  return berth::fail(ErrorKind::Unsupported, "update: Intel RDT is not supported");
              return ok(c.runtime.update(a.positionals[0], TRY(update_resources(a))));
          }},
-        {"events", "ID", "print a container's resource usage and OOM events as JSON",
+        {"events",
+         "ID",
+         "print a container's resource usage and OOM events as JSON",
          {{"stats", false, "print one stats object and exit"},
           {"interval", true, "seconds between stats (default 5)"}},
-         1, 1,
+         1,
+         1,
          [](const ParsedArgs& a, Context& c) -> Result<int> {
              std::string interval = a.get("interval", "5s");
              if (!interval.empty() && interval.back() == 's') interval.pop_back();
@@ -440,15 +493,23 @@ std::vector<Command> commands() {
                  return berth::fail(ErrorKind::InvalidArgument, "--interval must be positive");
              return ok(print_events(c.runtime, a.positionals[0], a.has("stats"), seconds * 1000));
          }},
-        {"spec", "", "write a default config.json",
+        {"spec",
+         "",
+         "write a default config.json",
          {{"b,bundle", true, "bundle directory"}, {"rootless", false, "a config for rootless use"}},
-         0, 0,
+         0,
+         0,
          [](const ParsedArgs& a, Context& c) {
              if (a.has("rootless"))
                  c.log.warn("--rootless: the default spec is written; adjust the id mappings");
              return ok(write_default_spec(a.get("bundle", ".")));
          }},
-        {"features", "", "print the features of this runtime as JSON", {}, 0, 0,
+        {"features",
+         "",
+         "print the features of this runtime as JSON",
+         {},
+         0,
+         0,
          [](const ParsedArgs&, Context&) -> Result<int> {
              std::printf("%s\n", berth::runtime::features_json().dump(4).c_str());
              return 0;
@@ -501,7 +562,8 @@ int main(int argc, char** argv) {
         return sub >= args.size() && !global->has("help") ? 1 : 0;
     }
     std::string name = args[sub] == "ls" ? "list" : args[sub];
-    auto command = std::find_if(cmds.begin(), cmds.end(), [&](const Command& c) { return c.name == name; });
+    auto command =
+        std::find_if(cmds.begin(), cmds.end(), [&](const Command& c) { return c.name == name; });
     if (command == cmds.end()) {
         for (const char* later : {"checkpoint", "restore"})
             if (name == later) return usage_error(name + ": not supported (no CRIU support)");

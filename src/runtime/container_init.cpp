@@ -52,7 +52,9 @@ Result<void> install_filter(const SeccompFilter* filter, const SyncSocket& sync)
 
 // Without no_new_privs the filter needs CAP_SYS_ADMIN, so it goes in before the user switch drops
 // capabilities; with it, as late as possible.
-bool filter_before_user_switch(const oci::Process& process) { return !process.no_new_privileges; }
+bool filter_before_user_switch(const oci::Process& process) {
+    return !process.no_new_privileges;
+}
 
 void send_warnings(const SyncSocket& sync, std::vector<std::string>& warnings) {
     for (const auto& w : warnings)

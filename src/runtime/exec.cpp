@@ -14,8 +14,8 @@
 #include "runtime/capabilities.h"
 #include "runtime/container_init.h"
 #include "runtime/namespaces.h"
-#include "runtime/seccomp.h"
 #include "runtime/runtime.h"
+#include "runtime/seccomp.h"
 #include "runtime/supervisor.h"
 #include "runtime/sync_socket.h"
 
@@ -183,8 +183,11 @@ Result<int> Runtime::exec(const ExecOptions& o) {
         if (!msg) break;  // closed on execve: the program runs
         if (msg->type == SyncType::Warning) log_.warn(msg->text);
         if (msg->type == SyncType::SeccompListener) {
-            Json state = {{"ociVersion", "1.2.0"}, {"id", o.id},          {"status", "running"},
-                          {"pid", record.pid},     {"bundle", record.bundle}};
+            Json state = {{"ociVersion", "1.2.0"},
+                          {"id", o.id},
+                          {"status", "running"},
+                          {"pid", record.pid},
+                          {"bundle", record.bundle}};
             auto sent = forward_seccomp_listener(seccomp, child.pidfd(), static_cast<pid_t>(pid),
                                                  msg->text, state);
             if (!sent) {

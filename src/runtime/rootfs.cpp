@@ -275,8 +275,8 @@ class RootfsBuilder {
                 bool v2 = super_opts.empty();
                 std::string data = v2 ? std::string() : controllers_of(super_opts);
                 TRY(do_mount(v2 ? "cgroup2" : "cgroup", dir_path, v2 ? "cgroup2" : "cgroup",
-                             MS_NOSUID | MS_NODEV | MS_NOEXEC, data.empty() ? nullptr : data.c_str(),
-                             what + "/" + name));
+                             MS_NOSUID | MS_NODEV | MS_NOEXEC,
+                             data.empty() ? nullptr : data.c_str(), what + "/" + name));
             } else {
                 // Without one, bind the process's own cgroup of each hierarchy, never its root.
                 std::string sub = cgroup_path_for(own_cgroups, name, super_opts);

@@ -17,12 +17,12 @@
 
 #include "base/child_process.h"
 #include "base/fs.h"
-#include "runtime/container_init.h"
 #include "runtime/cgroups/cgroup_layout.h"
 #include "runtime/cgroups/device_rules.h"
+#include "runtime/container_init.h"
 #include "runtime/hooks.h"
-#include "runtime/seccomp.h"
 #include "runtime/namespaces.h"
+#include "runtime/seccomp.h"
 #include "runtime/supervisor.h"
 #include "runtime/sync_socket.h"
 
@@ -197,7 +197,8 @@ Result<int> Runtime::launch(const CreateOptions& options, Mode mode) {
     if (!spec.linux.seccomp.is_null()) {
         std::vector<std::string> warnings;
         seccomp = TRY_CTX(compile_seccomp(spec.linux.seccomp, warnings), "linux.seccomp");
-        for (const auto& w : warnings) log_.warn(w);
+        for (const auto& w : warnings)
+            log_.warn(w);
     }
 
     // A cgroup is made when the config asks for one (cgroupsPath or resources): containerd and
@@ -262,8 +263,7 @@ Result<int> Runtime::launch(const CreateOptions& options, Mode mode) {
     init.seccomp = &seccomp;
     init.wait_for_parent = plan.new_user;
     init.cgroup_join_pending = cgroup != nullptr;
-    init.hooks_before_switch = !spec.hooks.prestart.empty() ||
-                               !spec.hooks.create_runtime.empty() ||
+    init.hooks_before_switch = !spec.hooks.prestart.empty() || !spec.hooks.create_runtime.empty() ||
                                !spec.hooks.create_container.empty();
 
     int pidfd = -1;
@@ -296,7 +296,8 @@ Result<int> Runtime::launch(const CreateOptions& options, Mode mode) {
             // runc's default device access (mknod, the standard nodes, ptmx and pts) on top.
             Json resources = spec.linux.resources;
             std::vector<std::string> device_paths;
-            for (const auto& d : spec.linux.devices) device_paths.push_back(d.path);
+            for (const auto& d : spec.linux.devices)
+                device_paths.push_back(d.path);
             cgroups::append_default_device_rules(resources, device_paths);
             TRY_CTX(cgroup->apply(resources), "linux.resources");
         }
@@ -475,9 +476,11 @@ Result<void> Runtime::pause(const std::string& id) {
     auto record = TRY(container.load());
     Status status = status_of(container, record);
     if (status != Status::Running)
-        return fail(ErrorKind::Conflict, "container " + id + " is not running: " + std::string(to_string(status)));
+        return fail(ErrorKind::Conflict,
+                    "container " + id + " is not running: " + std::string(to_string(status)));
     auto cgroup = TRY(open_cgroup(record));
-    if (!cgroup) return fail(ErrorKind::Unsupported, "container " + id + " has no cgroup to freeze");
+    if (!cgroup)
+        return fail(ErrorKind::Unsupported, "container " + id + " has no cgroup to freeze");
     return cgroup->freeze();
 }
 
@@ -496,7 +499,8 @@ Result<void> Runtime::update(const std::string& id, const Json& resources) {
     if (status_of(container, record) == Status::Stopped)
         return fail(ErrorKind::Conflict, "container " + id + " is not running");
     auto cgroup = TRY(open_cgroup(record));
-    if (!cgroup) return fail(ErrorKind::Unsupported, "container " + id + " has no cgroup to update");
+    if (!cgroup)
+        return fail(ErrorKind::Unsupported, "container " + id + " has no cgroup to update");
     return cgroup->apply(resources);
 }
 

@@ -76,7 +76,8 @@ class Runtime {
     // The live status, paused included (a frozen cgroup).
     Status status_of(const LockedContainer& container, const ContainerRecord& record) const;
     // The container's cgroup, or null when it was made without one.
-    Result<std::unique_ptr<cgroups::CgroupManager>> open_cgroup(const ContainerRecord& record) const;
+    Result<std::unique_ptr<cgroups::CgroupManager>> open_cgroup(
+        const ContainerRecord& record) const;
     void run_poststart(const oci::Spec& spec, const ContainerRecord& record) const;
     void run_poststop(const oci::Spec& spec, const ContainerRecord& record) const;
 

@@ -31,7 +31,7 @@ struct ContainerRecord {
     uid_t owner = 0;
     std::map<std::string, std::string> annotations;
     bool detached_from_fifo = false;  // started without an exec fifo (`run`)
-    bool has_hooks = false;  // the config has hooks: start and delete must read it
+    bool has_hooks = false;           // the config has hooks: start and delete must read it
     // The container's cgroup directories by controller ("" = unified); empty when it has none.
     std::map<std::string, std::string> cgroup_paths;
 };

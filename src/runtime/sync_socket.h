@@ -13,16 +13,16 @@
 namespace berth::runtime {
 
 enum class SyncType : char {
-    Mapped = 'm',   // parent -> child: id mappings written, go on
-    Ready = 'r',    // child -> parent: set up, waiting to exec
-    Go = 'g',       // parent -> child: exec now
-    Error = 'e',    // child -> parent: setup failed; text is the message
-    Warning = 'w',  // child -> parent: text to log as a warning
-    Hooks = 'h',    // child -> parent: namespaces and mounts are ready, run the runtime's hooks
+    Mapped = 'm',     // parent -> child: id mappings written, go on
+    Ready = 'r',      // child -> parent: set up, waiting to exec
+    Go = 'g',         // parent -> child: exec now
+    Error = 'e',      // child -> parent: setup failed; text is the message
+    Warning = 'w',    // child -> parent: text to log as a warning
+    Hooks = 'h',      // child -> parent: namespaces and mounts are ready, run the runtime's hooks
     HooksDone = 'H',  // parent -> child: done; text is the state JSON for the container's hooks
     SeccompListener = 's',      // child -> parent: text is the fd number of a seccomp listener
     SeccompListenerDone = 'S',  // parent -> child: the listener reached the agent
-    CgroupJoined = 'c',  // parent -> child: you are in the container's cgroup now
+    CgroupJoined = 'c',         // parent -> child: you are in the container's cgroup now
 };
 
 struct SyncMessage {

@@ -52,9 +52,9 @@ void expect_program_matches_policy(const std::vector<DeviceRule>& rules) {
 }
 
 TEST(BpfDeviceFilter, AllowListProgramMatchesThePolicy) {
-    expect_program_matches_policy(
-        {deny('a', -1, -1), allow('c', 1, 3), allow('c', 1, 5, kDevRead), allow('c', 136, -1),
-         allow('b', -1, -1, kDevMknod), allow('c', 5, 2, kDevRead | kDevWrite)});
+    expect_program_matches_policy({deny('a', -1, -1), allow('c', 1, 3), allow('c', 1, 5, kDevRead),
+                                   allow('c', 136, -1), allow('b', -1, -1, kDevMknod),
+                                   allow('c', 5, 2, kDevRead | kDevWrite)});
 }
 
 TEST(BpfDeviceFilter, DenyListProgramMatchesThePolicy) {

@@ -18,9 +18,9 @@ using testing::run_device_filter;
 class CgroupHybridTest : public ::testing::Test {
   protected:
     CgroupHybridTest()
-        : host_(FakeHost::v1({"cpu", "cpuacct", "cpuset", "memory", "devices", "freezer", "blkio",
-                              "pids"},
-                             /*hybrid=*/true, "hugetlb")),
+        : host_(FakeHost::v1(
+              {"cpu", "cpuacct", "cpuset", "memory", "devices", "freezer", "blkio", "pids"},
+              /*hybrid=*/true, "hugetlb")),
           io_(std::make_shared<FakeCgroupIo>()) {}
 
     std::unique_ptr<CgroupManager> manager(std::string_view cgroups_path = "/berth/abc") {
@@ -67,7 +67,8 @@ TEST_F(CgroupHybridTest, EachLimitGoesWhereItsControllerIs) {
     EXPECT_EQ(contents(in("unified", "hugetlb.2MB.max")), "4194304");
     EXPECT_EQ(contents(in("unified", "hugetlb.1GB.max")), "0");
     // Devices through the v1 controller, no eBPF program.
-    EXPECT_EQ(io_->writes_to(in("devices", "devices.allow")), (std::vector<std::string>{"c 1:3 rwm"}));
+    EXPECT_EQ(io_->writes_to(in("devices", "devices.allow")),
+              (std::vector<std::string>{"c 1:3 rwm"}));
     EXPECT_TRUE(io_->device_programs.empty());
 }
 
@@ -91,7 +92,8 @@ TEST_F(CgroupHybridTest, WithoutV1DevicesTheUnifiedCgroupGetsAnEbpfProgram) {
                                 BPF_DEVCG_ACC_READ, 1, 3),
               0);
     // And nothing has hugetlb there.
-    auto hugetlb = m->apply(Json::parse(R"({"hugepageLimits": [{"pageSize": "2MB", "limit": 1}]})"));
+    auto hugetlb =
+        m->apply(Json::parse(R"({"hugepageLimits": [{"pageSize": "2MB", "limit": 1}]})"));
     ASSERT_FALSE(hugetlb);
     EXPECT_EQ(hugetlb.error().kind(), ErrorKind::Unsupported);
 }

@@ -111,7 +111,8 @@ Result<uint64_t> parse_cgroup_uint(std::string_view text) {
     int64_t signed_value = 0;
     auto [sptr, sec] = std::from_chars(text.data(), text.data() + text.size(), signed_value);
     if (sec == std::errc() && sptr == text.data() + text.size() && signed_value < 0) return 0;
-    return fail(ErrorKind::InvalidArgument, "cannot parse \"" + std::string(text) + "\" as a number");
+    return fail(ErrorKind::InvalidArgument,
+                "cannot parse \"" + std::string(text) + "\" as a number");
 }
 
 Result<std::vector<std::pair<std::string, uint64_t>>> parse_flat_keyed(std::string_view text) {
@@ -125,7 +126,8 @@ Result<std::vector<std::pair<std::string, uint64_t>>> parse_flat_keyed(std::stri
         if (space == std::string_view::npos)
             return fail(ErrorKind::InvalidArgument, "malformed line \"" + std::string(line) + "\"");
         auto value = parse_cgroup_uint(line.substr(space + 1));
-        if (!value) return fail(std::move(value).error().context(std::string(line.substr(0, space))));
+        if (!value)
+            return fail(std::move(value).error().context(std::string(line.substr(0, space))));
         out.emplace_back(std::string(line.substr(0, space)), *value);
     }
     return out;

@@ -65,6 +65,8 @@ Result<std::optional<std::string>> read_optional(CgroupIo& io, const std::string
 // A number, or 0 when the file does not exist.
 Result<uint64_t> read_uint_or_zero(CgroupIo& io, const std::string& path);
 
-inline bool is_not_found(const Error& e) { return e.sys_errno() == ENOENT; }
+inline bool is_not_found(const Error& e) {
+    return e.sys_errno() == ENOENT;
+}
 
 }  // namespace berth::runtime::cgroups

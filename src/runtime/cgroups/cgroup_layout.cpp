@@ -41,7 +41,8 @@ static std::string unescape_mountinfo(std::string_view s) {
     for (size_t i = 0; i < s.size(); ++i) {
         if (s[i] == '\\' && i + 3 < s.size() && octal(s[i + 1]) && octal(s[i + 2]) &&
             octal(s[i + 3])) {
-            out += static_cast<char>((s[i + 1] - '0') * 64 + (s[i + 2] - '0') * 8 + (s[i + 3] - '0'));
+            out +=
+                static_cast<char>((s[i + 1] - '0') * 64 + (s[i + 2] - '0') * 8 + (s[i + 3] - '0'));
             i += 3;
         } else {
             out += s[i];
@@ -101,8 +102,8 @@ static bool is_under(const std::string& path, const std::string& root) {
 
 static bool is_v1_controller(std::string_view opt) {
     static constexpr std::string_view known[] = {
-        "cpuset", "cpu",     "cpuacct", "blkio", "memory", "devices", "freezer", "net_cls",
-        "perf_event", "net_prio", "hugetlb", "pids", "rdma", "misc", "debug"};
+        "cpuset",     "cpu",      "cpuacct", "blkio", "memory", "devices", "freezer", "net_cls",
+        "perf_event", "net_prio", "hugetlb", "pids",  "rdma",   "misc",    "debug"};
     if (opt.starts_with("name=")) return true;
     return std::find(std::begin(known), std::end(known), opt) != std::end(known);
 }

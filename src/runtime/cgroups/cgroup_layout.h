@@ -32,9 +32,9 @@ struct CgroupHostPaths {
 
 struct CgroupHost {
     CgroupLayout layout = CgroupLayout::V2;
-    std::string root;                  // "/sys/fs/cgroup"
-    std::vector<CgroupMount> v1;       // V1 and Hybrid: one per hierarchy, in mountinfo order
-    std::string unified;               // the cgroup2 mount point; empty on V1
+    std::string root;             // "/sys/fs/cgroup"
+    std::vector<CgroupMount> v1;  // V1 and Hybrid: one per hierarchy, in mountinfo order
+    std::string unified;          // the cgroup2 mount point; empty on V1
     std::vector<std::string> unified_controllers;  // <unified>/cgroup.controllers
     // This process's cgroups (/proc/self/cgroup): v1 controller or "name=…" → path, "" → the
     // v2 path.

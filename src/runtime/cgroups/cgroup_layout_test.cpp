@@ -44,13 +44,15 @@ TEST(CgroupLayout, MountsOutsideTheRootDoNotCount) {
     TempDir dir;
     put(dir / "mountinfo",
         "30 25 0:30 / /elsewhere/memory rw - cgroup cgroup rw,memory\n"
-        "31 25 0:31 / " + (dir / "cgroup-other/x") + " rw - cgroup2 cgroup2 rw\n");
+        "31 25 0:31 / " +
+            (dir / "cgroup-other/x") + " rw - cgroup2 cgroup2 rw\n");
     EXPECT_FALSE(detect_cgroup_layout(dir / "cgroup", dir / "mountinfo"));
 }
 
 TEST(CgroupLayout, ProbeListsHierarchiesControllersAndOwnCgroups) {
     auto fake = FakeHost::v1({"cpu,cpuacct", "memory", "pids"}, /*hybrid=*/true, "hugetlb");
-    fake.set_self_cgroup("4:memory:/sandbox/abc\n3:pids:/\n2:cpu,cpuacct:/\n1:name=systemd:/\n0::/\n");
+    fake.set_self_cgroup(
+        "4:memory:/sandbox/abc\n3:pids:/\n2:cpu,cpuacct:/\n1:name=systemd:/\n0::/\n");
     auto host = probe_cgroup_host(fake.paths());
     ASSERT_TRUE(host) << host.error().message();
     EXPECT_EQ(host->layout, CgroupLayout::Hybrid);

@@ -20,7 +20,8 @@ Result<std::unique_ptr<CgroupManager>> make_cgroup_manager(const CgroupHost& hos
         return std::make_unique<CgroupV2Manager>(host.unified, v2_cgroup_dir(host, path), io);
     auto hierarchies = CgroupV1Manager::hierarchies_for(host, path);
     if (hierarchies.empty())
-        return fail(ErrorKind::Unavailable, "no cgroup v1 controller is mounted under " + host.root);
+        return fail(ErrorKind::Unavailable,
+                    "no cgroup v1 controller is mounted under " + host.root);
     CgroupV1Manager v1(std::move(hierarchies), io);
     if (host.layout == CgroupLayout::V1) return std::make_unique<CgroupV1Manager>(std::move(v1));
     return std::make_unique<CgroupHybridManager>(

@@ -9,7 +9,8 @@ namespace berth::runtime::cgroups {
 Result<std::string> expand_systemd_slice(std::string_view slice) {
     constexpr std::string_view suffix = ".slice";
     auto invalid = [&] {
-        return fail(ErrorKind::InvalidArgument, "invalid slice name \"" + std::string(slice) + "\"");
+        return fail(ErrorKind::InvalidArgument,
+                    "invalid slice name \"" + std::string(slice) + "\"");
     };
     if (slice.size() <= suffix.size() || !slice.ends_with(suffix) ||
         slice.find('/') != std::string_view::npos)
@@ -38,9 +39,9 @@ Result<CgroupPath> resolve_cgroup_path(std::string_view cgroups_path,
                                        std::string_view container_id) {
     if (cgroups_path.empty()) {
         if (!valid_name(container_id))
-            return fail(ErrorKind::InvalidArgument,
-                        "invalid container id \"" + std::string(container_id) +
-                            "\" for a cgroup name");
+            return fail(
+                ErrorKind::InvalidArgument,
+                "invalid container id \"" + std::string(container_id) + "\" for a cgroup name");
         return CgroupPath{std::string(container_id)};
     }
     // "slice:prefix:name", the form of runc's --systemd-cgroup, served by cgroupfs here.
@@ -54,9 +55,8 @@ Result<CgroupPath> resolve_cgroup_path(std::string_view cgroups_path,
         if (!valid_name(name))
             return fail(ErrorKind::InvalidArgument,
                         "cgroupsPath \"" + std::string(cgroups_path) + "\": invalid unit name");
-        std::string parent =
-            TRY_CTX(expand_systemd_slice(slice.empty() ? "system.slice" : slice),
-                    "cgroupsPath \"" + std::string(cgroups_path) + "\"");
+        std::string parent = TRY_CTX(expand_systemd_slice(slice.empty() ? "system.slice" : slice),
+                                     "cgroupsPath \"" + std::string(cgroups_path) + "\"");
         std::string unit;
         if (name.ends_with(".slice")) {
             unit = name;

@@ -32,8 +32,7 @@ Result<std::string> expand_systemd_slice(std::string_view slice);
 
 // The container's directory in one v1 hierarchy: absolute paths from the mount point, relative
 // ones below this process's cgroup in that hierarchy.
-std::string v1_cgroup_dir(const CgroupHost& host, const CgroupMount& mount,
-                          const CgroupPath& path);
+std::string v1_cgroup_dir(const CgroupHost& host, const CgroupMount& mount, const CgroupPath& path);
 // The container's directory in the unified hierarchy. Relative paths go below the parent of
 // this process's cgroup on V2 (runc's fs2 driver: the process's own cgroup usually holds
 // processes, so no controller could be enabled below it), and below the unified root on Hybrid

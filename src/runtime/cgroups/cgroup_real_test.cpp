@@ -107,8 +107,10 @@ TEST_F(RealCgroupTest, CreateLimitJoinFreezeKillDestroy) {
 
     Json resources = Json::parse(R"({"memory": {"limit": 67108864}, "pids": {"limit": 32},
                                       "cpu": {"shares": 512}})");
-    bool hugetlb = has_controller("hugetlb") && path_exists("/sys/kernel/mm/hugepages/hugepages-2048kB");
-    if (hugetlb) resources["hugepageLimits"] = Json::parse(R"([{"pageSize": "2MB", "limit": 4194304}])");
+    bool hugetlb =
+        has_controller("hugetlb") && path_exists("/sys/kernel/mm/hugepages/hugepages-2048kB");
+    if (hugetlb)
+        resources["hugepageLimits"] = Json::parse(R"([{"pageSize": "2MB", "limit": 4194304}])");
     auto applied = m.apply(resources);
     ASSERT_TRUE(applied) << applied.error().message();
 
@@ -130,7 +132,8 @@ TEST_F(RealCgroupTest, CreateLimitJoinFreezeKillDestroy) {
     if (hugetlb) {
         // Written where the hugetlb controller is: v1, or the unified hierarchy on hybrid.
         std::string dir = m.paths().count("hugetlb") ? m.paths().at("hugetlb") : m.paths().at("");
-        std::string file = m.paths().count("hugetlb") ? "hugetlb.2MB.limit_in_bytes" : "hugetlb.2MB.max";
+        std::string file =
+            m.paths().count("hugetlb") ? "hugetlb.2MB.limit_in_bytes" : "hugetlb.2MB.max";
         EXPECT_EQ(read_file(join_path(dir, file)).value_or(""), "4194304\n");
     }
     EXPECT_EQ(m.oom_kill_count().value(), 0u);

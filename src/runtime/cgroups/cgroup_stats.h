@@ -46,8 +46,8 @@ struct CgroupStats {
     struct Cpu {
         uint64_t total = 0;  // ns
         std::vector<uint64_t> percpu, percpu_kernel, percpu_user;
-        uint64_t kernel = 0;  // ns
-        uint64_t user = 0;    // ns
+        uint64_t kernel = 0;                                              // ns
+        uint64_t user = 0;                                                // ns
         uint64_t periods = 0, throttled_periods = 0, throttled_time = 0;  // throttled_time: ns
         std::optional<PsiStats> psi;
     } cpu;

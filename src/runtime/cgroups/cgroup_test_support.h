@@ -79,8 +79,9 @@ class FakeHost {
             std::string dir = h.root() + "/" + std::string(name);
             (void)mkdir_all(dir);
             int mount_id = id++;
-            mountinfo += std::to_string(mount_id) + " 25 0:" + std::to_string(mount_id) + " / " + dir +
-                         " rw,nosuid shared:9 - cgroup cgroup rw," + std::string(options) + "\n";
+            mountinfo += std::to_string(mount_id) + " 25 0:" + std::to_string(mount_id) + " / " +
+                         dir + " rw,nosuid shared:9 - cgroup cgroup rw," + std::string(options) +
+                         "\n";
             self += std::to_string(n++) + ":" + std::string(options) + ":/\n";
         };
         for (auto name : hierarchies)
@@ -102,9 +103,7 @@ class FakeHost {
     FakeHost(FakeHost&&) = default;
 
     std::string root() const { return dir_ / "cgroup"; }
-    CgroupHostPaths paths() const {
-        return {root(), dir_ / "mountinfo", dir_ / "self-cgroup"};
-    }
+    CgroupHostPaths paths() const { return {root(), dir_ / "mountinfo", dir_ / "self-cgroup"}; }
     void set_self_cgroup(std::string_view text) const { put(dir_ / "self-cgroup", text); }
     CgroupHost probe() const { return probe_cgroup_host(paths()).value(); }
 
@@ -115,8 +114,8 @@ class FakeHost {
 
 // Runs a program of the instructions build_device_filter emits on one device access; returns
 // its verdict, or -1 for an instruction it does not know or a run off the end.
-inline int run_device_filter(const BpfProgram& prog, uint32_t type, uint32_t access,
-                             uint32_t major, uint32_t minor) {
+inline int run_device_filter(const BpfProgram& prog, uint32_t type, uint32_t access, uint32_t major,
+                             uint32_t minor) {
     uint32_t ctx[3] = {type | (access << 16), major, minor};
     uint64_t r[11] = {};
     for (size_t pc = 0; pc < prog.size(); ++pc) {

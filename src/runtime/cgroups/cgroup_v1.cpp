@@ -14,8 +14,7 @@ namespace berth::runtime::cgroups {
 namespace {
 
 bool has(const V1Hierarchy& h, std::string_view controller) {
-    return std::find(h.controllers.begin(), h.controllers.end(), controller) !=
-           h.controllers.end();
+    return std::find(h.controllers.begin(), h.controllers.end(), controller) != h.controllers.end();
 }
 
 std::string device_string(int64_t major, int64_t minor) {
@@ -28,8 +27,7 @@ int errno_of(const Result<void>& r) {
 
 }  // namespace
 
-CgroupV1Manager::CgroupV1Manager(std::vector<V1Hierarchy> hierarchies,
-                                 std::shared_ptr<CgroupIo> io)
+CgroupV1Manager::CgroupV1Manager(std::vector<V1Hierarchy> hierarchies, std::shared_ptr<CgroupIo> io)
     : hierarchies_(std::move(hierarchies)), io_(io ? std::move(io) : real_cgroup_io()) {}
 
 std::vector<V1Hierarchy> CgroupV1Manager::hierarchies_for(const CgroupHost& host,
@@ -37,10 +35,9 @@ std::vector<V1Hierarchy> CgroupV1Manager::hierarchies_for(const CgroupHost& host
     std::vector<V1Hierarchy> out;
     for (const auto& mount : host.v1) {
         // Controller hierarchies and systemd's; other named hierarchies are someone else's.
-        bool wanted = std::any_of(mount.controllers.begin(), mount.controllers.end(),
-                                  [](const std::string& c) {
-                                      return !c.starts_with("name=") || c == "name=systemd";
-                                  });
+        bool wanted = std::any_of(
+            mount.controllers.begin(), mount.controllers.end(),
+            [](const std::string& c) { return !c.starts_with("name=") || c == "name=systemd"; });
         if (!wanted) continue;
         out.push_back({mount.controllers, mount.mount_point, v1_cgroup_dir(host, mount, path)});
     }
@@ -140,7 +137,8 @@ Result<void> CgroupV1Manager::apply_resources(const Resources& r) {
 Result<void> CgroupV1Manager::apply_controllers(const Resources& r, uint32_t mask) {
     // In runc's order of subsystems.
     if ((mask & kCpuset) && r.cpu) TRY_CTX(set_cpuset(dir_of("cpuset"), r), "cpuset");
-    if ((mask & kDevices) && r.devices) TRY_CTX(set_devices(dir_of("devices"), *r.devices), "devices");
+    if ((mask & kDevices) && r.devices)
+        TRY_CTX(set_devices(dir_of("devices"), *r.devices), "devices");
     if ((mask & kMemory) && r.memory) TRY_CTX(set_memory(dir_of("memory"), *r.memory), "memory");
     if ((mask & kCpu) && r.cpu) TRY_CTX(set_cpu(dir_of("cpu"), *r.cpu), "cpu");
     if ((mask & kPids) && r.pids_limit) {
@@ -299,7 +297,8 @@ Result<void> CgroupV1Manager::set_blkio(const std::string& dir, const Resources:
         if (wd.weight && *wd.weight != 0)
             TRY(write(dir, weight_device_file, dev + " " + std::to_string(*wd.weight)));
         if (wd.leaf_weight && *wd.leaf_weight != 0)
-            TRY(write(dir, "blkio.leaf_weight_device", dev + " " + std::to_string(*wd.leaf_weight)));
+            TRY(write(dir, "blkio.leaf_weight_device",
+                      dev + " " + std::to_string(*wd.leaf_weight)));
     }
     const std::pair<const char*, const std::vector<ThrottleDevice>*> throttles[] = {
         {"blkio.throttle.read_bps_device", &b.throttle_read_bps},
@@ -309,7 +308,8 @@ Result<void> CgroupV1Manager::set_blkio(const std::string& dir, const Resources:
     };
     for (auto [file, list] : throttles) {
         for (const auto& td : *list)
-            TRY(write(dir, file, device_string(td.major, td.minor) + " " + std::to_string(td.rate)));
+            TRY(write(dir, file,
+                      device_string(td.major, td.minor) + " " + std::to_string(td.rate)));
     }
     return {};
 }
@@ -398,9 +398,9 @@ Result<CgroupStats> CgroupV1Manager::stats() {
     CgroupStats s;
     using Reader = Result<void> (*)(CgroupIo&, const std::string&, CgroupStats&);
     const std::pair<const char*, Reader> readers[] = {
-        {"cpu", read_v1_cpu_stats},       {"cpuacct", read_v1_cpuacct_stats},
-        {"cpuset", read_v1_cpuset_stats}, {"memory", read_v1_memory_stats},
-        {"pids", read_v1_pids_stats},     {"blkio", read_v1_blkio_stats},
+        {"cpu", read_v1_cpu_stats},         {"cpuacct", read_v1_cpuacct_stats},
+        {"cpuset", read_v1_cpuset_stats},   {"memory", read_v1_memory_stats},
+        {"pids", read_v1_pids_stats},       {"blkio", read_v1_blkio_stats},
         {"hugetlb", read_v1_hugetlb_stats},
     };
     for (auto [controller, reader] : readers) {

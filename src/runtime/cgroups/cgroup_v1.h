@@ -22,8 +22,7 @@ class CgroupV1Manager : public CgroupManager {
 
     // The hierarchies of `host` the container joins (every controller hierarchy and
     // name=systemd), with the directories `path` names in them.
-    static std::vector<V1Hierarchy> hierarchies_for(const CgroupHost& host,
-                                                    const CgroupPath& path);
+    static std::vector<V1Hierarchy> hierarchies_for(const CgroupHost& host, const CgroupPath& path);
 
     CgroupLayout layout() const override { return CgroupLayout::V1; }
     std::string path() const override;

@@ -100,7 +100,8 @@ TEST_F(CgroupV1Test, ApplyWritesEveryControllerLikeRunc) {
     EXPECT_EQ(contents(in("cpuset", "cpuset.cpus")), "0-1");
     EXPECT_EQ(contents(in("cpuset", "cpuset.mems")), "0");
     // A new cgroup allows every device: reset to deny-all, then the allows in order.
-    EXPECT_EQ(io_->writes_to(in("devices", "devices.deny")), (std::vector<std::string>{"a *:* rwm"}));
+    EXPECT_EQ(io_->writes_to(in("devices", "devices.deny")),
+              (std::vector<std::string>{"a *:* rwm"}));
     EXPECT_EQ(io_->writes_to(in("devices", "devices.allow")),
               (std::vector<std::string>{"c 1:3 rw", "c 136:* rwm"}));
     // Raising the limits: memory first (memsw must stay ≥ memory).
@@ -163,8 +164,8 @@ TEST_F(CgroupV1Test, LoweringMemoryBelowTheCurrentLimitWritesMemoryFirst) {
     // New swap (600M) is below the current limit: memory first, then memsw.
     ASSERT_TRUE(m->apply(Json::parse(R"({"memory": {"limit": 314572800, "swap": 629145600}})")));
     ASSERT_GE(io_->writes.size(), 2u);
-    auto last_two = std::vector<std::string>{io_->writes[io_->writes.size() - 2].path,
-                                             io_->writes.back().path};
+    auto last_two =
+        std::vector<std::string>{io_->writes[io_->writes.size() - 2].path, io_->writes.back().path};
     EXPECT_EQ(last_two, (std::vector<std::string>{in("memory", "memory.limit_in_bytes"),
                                                   in("memory", "memory.memsw.limit_in_bytes")}));
     // Above the current limit: memsw first.
@@ -205,7 +206,8 @@ TEST_F(CgroupV1Test, DeviceUpdateOfAnAllowListIsMinimal) {
         {"allow": true, "type": "c", "major": 1, "minor": 3, "access": "rwm"}]})")));
     EXPECT_TRUE(io_->writes_to(in("devices", "devices.deny")) ==
                 (std::vector<std::string>{"c 136:* rwm"}));
-    EXPECT_EQ(io_->writes_to(in("devices", "devices.allow")), (std::vector<std::string>{"c 1:3 m"}));
+    EXPECT_EQ(io_->writes_to(in("devices", "devices.allow")),
+              (std::vector<std::string>{"c 1:3 m"}));
 }
 
 TEST_F(CgroupV1Test, UnifiedAndUnmountedControllersAreUnsupported) {

@@ -25,8 +25,7 @@ int errno_of(const Result<void>& r) {
 
 }  // namespace
 
-CgroupV2Manager::CgroupV2Manager(std::string unified, std::string dir,
-                                 std::shared_ptr<CgroupIo> io)
+CgroupV2Manager::CgroupV2Manager(std::string unified, std::string dir, std::shared_ptr<CgroupIo> io)
     : unified_(clean_path(unified)),
       dir_(clean_path(dir)),
       io_(io ? std::move(io) : real_cgroup_io()) {}
@@ -98,9 +97,8 @@ Result<void> CgroupV2Manager::apply_resources(const Resources& r) {
     // net_cls and net_prio do not exist in v2; runc ignores them there, and so do we.
     uint32_t needed = controllers_needed(r) & ~(kNetCls | kNetPrio);
     if (uint32_t missing = needed & ~available())
-        return fail(ErrorKind::Unsupported,
-                    "cannot set " + controller_names(missing) + " limits: controller not available in " +
-                        unified_);
+        return fail(ErrorKind::Unsupported, "cannot set " + controller_names(missing) +
+                                                " limits: controller not available in " + unified_);
     TRY(apply_controllers(r, needed));
     return apply_unified(r.unified);
 }
@@ -109,7 +107,9 @@ Result<void> CgroupV2Manager::apply_controllers(const Resources& r, uint32_t mas
     // In runc's (fs2) order.
     if ((mask & kPids) && r.pids_limit) {
         int64_t limit = *r.pids_limit;
-        TRY_CTX(write("pids.max", limit > 0 ? std::to_string(limit) : limit == 0 ? "1" : "max"),
+        TRY_CTX(write("pids.max", limit > 0    ? std::to_string(limit)
+                                  : limit == 0 ? "1"
+                                               : "max"),
                 "pids");
     }
     if ((mask & kMemory) && r.memory) TRY_CTX(set_memory(*r.memory), "memory");
@@ -207,7 +207,8 @@ Result<void> CgroupV2Manager::set_io(const Resources::BlockIo& b) {
         if (bfq_devices) {
             TRY(write("io.bfq.weight", dev + " " + std::to_string(*wd.weight)));
         } else if (!bfq) {
-            TRY(write("io.weight", dev + " " + std::to_string(blkio_weight_to_io_weight(*wd.weight))));
+            TRY(write("io.weight",
+                      dev + " " + std::to_string(blkio_weight_to_io_weight(*wd.weight))));
         }
     }
     // One io.max line per device with every limit given for it.
@@ -276,7 +277,8 @@ Result<void> CgroupV2Manager::apply_unified(const std::map<std::string, std::str
                 int err = errno_of(written);
                 auto controllers = root_controllers().value_or(std::vector<std::string>{});
                 if ((err == ENOENT || err == EPERM || err == EACCES) && controller != "cgroup" &&
-                    std::find(controllers.begin(), controllers.end(), controller) == controllers.end())
+                    std::find(controllers.begin(), controllers.end(), controller) ==
+                        controllers.end())
                     return fail(ErrorKind::Unsupported, "unified resource \"" + key +
                                                             "\" can't be set: controller \"" +
                                                             controller + "\" not available");

@@ -76,7 +76,7 @@ TEST_F(CgroupV2Test, ApplyWritesConvertedValues) {
     EXPECT_EQ(contents(file("memory.max")), "536870912");
     EXPECT_EQ(contents(file("memory.low")), "268435456");
     EXPECT_EQ(contents(file("memory.swap.max")), "536870912");  // memory+swap − memory
-    EXPECT_EQ(contents(file("cpu.weight")), "20");             // 1 + (512−2)·9999/262142
+    EXPECT_EQ(contents(file("cpu.weight")), "20");              // 1 + (512−2)·9999/262142
     EXPECT_EQ(contents(file("cpu.max")), "50000 100000");
     EXPECT_EQ(contents(file("cpu.max.burst")), "1000");
     EXPECT_EQ(contents(file("cpu.idle")), "0");
@@ -98,7 +98,8 @@ TEST_F(CgroupV2Test, ApplyWritesConvertedValues) {
     const auto& program = io_->device_programs.at(dir());
     EXPECT_EQ(run_device_filter(program, BPF_DEVCG_DEV_CHAR, BPF_DEVCG_ACC_READ, 1, 3), 1);
     EXPECT_EQ(run_device_filter(program, BPF_DEVCG_DEV_CHAR,
-                                BPF_DEVCG_ACC_READ | BPF_DEVCG_ACC_WRITE, 1, 3), 1);
+                                BPF_DEVCG_ACC_READ | BPF_DEVCG_ACC_WRITE, 1, 3),
+              1);
     EXPECT_EQ(run_device_filter(program, BPF_DEVCG_DEV_CHAR, BPF_DEVCG_ACC_MKNOD, 1, 3), 0);
     EXPECT_EQ(run_device_filter(program, BPF_DEVCG_DEV_CHAR, BPF_DEVCG_ACC_READ, 1, 5), 0);
     EXPECT_EQ(run_device_filter(program, BPF_DEVCG_DEV_BLOCK, BPF_DEVCG_ACC_READ, 1, 3), 0);

@@ -61,8 +61,8 @@ Result<DeviceRule> parse_device_rule(const Json& j, const std::string& where) {
         return fail(ErrorKind::InvalidArgument,
                     where + ".type: invalid cgroup device type \"" + type + "\"");
     rule.type = type[0];
-    for (auto [value, name, out] : {std::tuple{major, "major", &rule.major},
-                                    std::tuple{minor, "minor", &rule.minor}}) {
+    for (auto [value, name, out] :
+         {std::tuple{major, "major", &rule.major}, std::tuple{minor, "minor", &rule.minor}}) {
         if (!value) continue;
         if (*value < -1 || *value > UINT32_MAX)
             return fail(ErrorKind::InvalidArgument,
@@ -85,7 +85,8 @@ Json device_rule_json(const DeviceRule& rule) {
 
 Result<DevicePolicy> DevicePolicy::from_rules(const std::vector<DeviceRule>& rules) {
     DevicePolicy policy;
-    for (const auto& rule : rules) TRY(policy.apply(rule));
+    for (const auto& rule : rules)
+        TRY(policy.apply(rule));
     return policy;
 }
 
@@ -135,8 +136,8 @@ Result<DevicePolicy> DevicePolicy::from_devices_list(std::string_view list) {
 Result<void> DevicePolicy::remove(const Key& key, uint8_t access) {
     // cgroup v1 silently ignores a request to remove part of a wildcard exception; refuse it
     // instead of leaving the user with a false sense of security (as runc does).
-    for (Key partial : {Key{-1, key.minor, key.type}, Key{key.major, -1, key.type},
-                        Key{-1, -1, key.type}}) {
+    for (Key partial :
+         {Key{-1, key.minor, key.type}, Key{key.major, -1, key.type}, Key{-1, -1, key.type}}) {
         if (partial == key) continue;
         auto it = rules_.find(partial);
         if (it != rules_.end() && (it->second & access) != 0) {
@@ -224,14 +225,10 @@ std::vector<DeviceRule> default_device_rules(const std::vector<std::string>& spe
         DeviceRule rule;
     };
     static const Default defaults[] = {
-        {nullptr, {'c', -1, -1, kDevMknod, true}},
-        {nullptr, {'b', -1, -1, kDevMknod, true}},
-        {"/dev/null", {'c', 1, 3, kDevAll, true}},
-        {"/dev/random", {'c', 1, 8, kDevAll, true}},
-        {"/dev/full", {'c', 1, 7, kDevAll, true}},
-        {"/dev/tty", {'c', 5, 0, kDevAll, true}},
-        {"/dev/zero", {'c', 1, 5, kDevAll, true}},
-        {"/dev/urandom", {'c', 1, 9, kDevAll, true}},
+        {nullptr, {'c', -1, -1, kDevMknod, true}}, {nullptr, {'b', -1, -1, kDevMknod, true}},
+        {"/dev/null", {'c', 1, 3, kDevAll, true}}, {"/dev/random", {'c', 1, 8, kDevAll, true}},
+        {"/dev/full", {'c', 1, 7, kDevAll, true}}, {"/dev/tty", {'c', 5, 0, kDevAll, true}},
+        {"/dev/zero", {'c', 1, 5, kDevAll, true}}, {"/dev/urandom", {'c', 1, 9, kDevAll, true}},
         {nullptr, {'c', 136, -1, kDevAll, true}},  // /dev/pts/*
         {nullptr, {'c', 5, 2, kDevAll, true}},     // /dev/ptmx
         {nullptr, {'c', 10, 200, kDevAll, true}},  // /dev/net/tun

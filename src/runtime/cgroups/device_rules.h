@@ -88,7 +88,8 @@ class DevicePolicy {
 // standard nodes (/dev/null, random, full, tty, zero, urandom), /dev/pts/*, /dev/ptmx and
 // /dev/net/tun. A default whose node is also listed in linux.devices is left out (the spec's
 // entry takes priority), as in runc.
-std::vector<DeviceRule> default_device_rules(const std::vector<std::string>& spec_device_paths = {});
+std::vector<DeviceRule> default_device_rules(
+    const std::vector<std::string>& spec_device_paths = {});
 // Appends default_device_rules() to resources["devices"], creating the array (resources may be
 // null). Call it on the resources given to create/run, not on those of an update.
 void append_default_device_rules(Json& resources,

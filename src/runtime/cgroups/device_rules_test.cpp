@@ -64,7 +64,8 @@ TEST(DeviceRules, LaterRulesOverrideEarlierOnes) {
 }
 
 TEST(DeviceRules, DenyListExceptions) {
-    auto p = DevicePolicy::from_rules({allow('a', -1, -1), deny('b', 8, -1), deny('c', 1, 5, kDevWrite)});
+    auto p = DevicePolicy::from_rules(
+        {allow('a', -1, -1), deny('b', 8, -1), deny('c', 1, 5, kDevWrite)});
     ASSERT_TRUE(p);
     EXPECT_TRUE(p->default_allow());
     EXPECT_FALSE(p->allows('b', 8, 1, kDevRead));
@@ -85,7 +86,8 @@ TEST(DeviceRules, PunchingAHoleInAWildcardIsRefused) {
 TEST(DeviceRules, TransitionFromANewCgroupResetsFirst) {
     DevicePolicy fresh;  // a new v1 cgroup allows everything
     ASSERT_TRUE(fresh.apply(allow('a', -1, -1)));
-    auto target = DevicePolicy::from_rules({deny('a', -1, -1), allow('c', 1, 5), allow('c', 1, 3, RW)});
+    auto target =
+        DevicePolicy::from_rules({deny('a', -1, -1), allow('c', 1, 5), allow('c', 1, 3, RW)});
     ASSERT_TRUE(target);
     EXPECT_EQ(strings(target->transition_from(fresh)),
               (std::vector<std::string>{"deny a *:* rwm", "allow c 1:3 rw", "allow c 1:5 rwm"}));
@@ -94,8 +96,8 @@ TEST(DeviceRules, TransitionFromANewCgroupResetsFirst) {
 TEST(DeviceRules, TransitionBetweenAllowListsIsMinimal) {
     auto current = DevicePolicy::from_devices_list("c 1:3 rwm\nc 1:5 rwm\nc 136:* rwm\n");
     ASSERT_TRUE(current) << current.error().message();
-    auto target = DevicePolicy::from_rules({deny('a', -1, -1), allow('c', 1, 3, RW), allow('c', 1, 5),
-                                            allow('c', 1, 9)});
+    auto target = DevicePolicy::from_rules(
+        {deny('a', -1, -1), allow('c', 1, 3, RW), allow('c', 1, 5), allow('c', 1, 9)});
     ASSERT_TRUE(target);
     // No deny-all (which would break running processes), only the differences.
     EXPECT_EQ(strings(target->transition_from(*current)),
@@ -119,8 +121,8 @@ TEST(DeviceRules, RuncDefaults) {
     EXPECT_EQ(defaults.size(), 11u);
     auto policy = DevicePolicy::from_rules(defaults);
     ASSERT_TRUE(policy);
-    EXPECT_TRUE(policy->allows('c', 1, 3, RW));       // /dev/null
-    EXPECT_TRUE(policy->allows('c', 136, 7, RW));     // /dev/pts/7
+    EXPECT_TRUE(policy->allows('c', 1, 3, RW));         // /dev/null
+    EXPECT_TRUE(policy->allows('c', 136, 7, RW));       // /dev/pts/7
     EXPECT_TRUE(policy->allows('b', 8, 0, kDevMknod));  // mknod anything
     EXPECT_FALSE(policy->allows('b', 8, 0, kDevRead));
     // A spec device at the same path takes the default's place.
@@ -130,8 +132,9 @@ TEST(DeviceRules, RuncDefaults) {
     Json resources = Json::parse(R"({"devices": [{"allow": false, "access": "rwm"}]})");
     append_default_device_rules(resources);
     ASSERT_EQ(resources["devices"].size(), 12u);
-    EXPECT_EQ(resources["devices"][3],
-              Json::parse(R"({"allow": true, "type": "c", "major": 1, "minor": 3, "access": "rwm"})"));
+    EXPECT_EQ(
+        resources["devices"][3],
+        Json::parse(R"({"allow": true, "type": "c", "major": 1, "minor": 3, "access": "rwm"})"));
     EXPECT_EQ(resources["devices"][1],
               Json::parse(R"({"allow": true, "type": "c", "access": "m"})"));
     Json null_resources;

@@ -37,9 +37,9 @@ Result<Resources::Memory> parse_memory(const Json& j, const std::string& where) 
     TRY(optional_field<int64_t>(j, "kernelTCP", where));
     m.swappiness = TRY(optional_field<int64_t>(j, "swappiness", where));
     if (m.swappiness && *m.swappiness != -1 && (*m.swappiness < 0 || *m.swappiness > 100))
-        return fail(ErrorKind::InvalidArgument,
-                    where + ".swappiness: invalid value " + std::to_string(*m.swappiness) +
-                        " (valid range is 0-100)");
+        return fail(ErrorKind::InvalidArgument, where + ".swappiness: invalid value " +
+                                                    std::to_string(*m.swappiness) +
+                                                    " (valid range is 0-100)");
     m.disable_oom_killer = TRY(optional_field<bool>(j, "disableOOMKiller", where)).value_or(false);
     m.check_before_update =
         TRY(optional_field<bool>(j, "checkBeforeUpdate", where)).value_or(false);
@@ -192,8 +192,8 @@ Result<Resources> parse_resources(const Json& j) {
         TRY(expect_array(*it, where + ".devices"));
         std::vector<DeviceRule> rules;
         for (size_t i = 0; i < it->size(); ++i) {
-            rules.push_back(TRY(
-                parse_device_rule((*it)[i], where + ".devices[" + std::to_string(i) + "]")));
+            rules.push_back(
+                TRY(parse_device_rule((*it)[i], where + ".devices[" + std::to_string(i) + "]")));
         }
         r.devices = std::move(rules);
     }
@@ -247,9 +247,10 @@ uint32_t controllers_needed(const Resources& r) {
 }
 
 static constexpr std::pair<uint32_t, const char*> kControllerNames[] = {
-    {kCpu, "cpu"},       {kCpuset, "cpuset"},   {kMemory, "memory"},    {kPids, "pids"},
-    {kIo, "io"},         {kHugetlb, "hugetlb"}, {kDevices, "devices"},  {kNetCls, "net_cls"},
-    {kNetPrio, "net_prio"}, {kRdma, "rdma"},    {kFreezer, "freezer"},
+    {kCpu, "cpu"},         {kCpuset, "cpuset"},   {kMemory, "memory"},
+    {kPids, "pids"},       {kIo, "io"},           {kHugetlb, "hugetlb"},
+    {kDevices, "devices"}, {kNetCls, "net_cls"},  {kNetPrio, "net_prio"},
+    {kRdma, "rdma"},       {kFreezer, "freezer"},
 };
 
 std::string controller_names(uint32_t mask) {

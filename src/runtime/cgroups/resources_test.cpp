@@ -143,14 +143,14 @@ TEST(Resources, BlkioWeightToIoWeight) {
 }
 
 TEST(Resources, MemorySwapToV2) {
-    EXPECT_EQ(memory_swap_to_v2(0, -1).value(), -1);          // unlimited memory, swap unset
-    EXPECT_EQ(memory_swap_to_v2(-1, 100).value(), -1);        // unlimited swap
-    EXPECT_EQ(memory_swap_to_v2(0, 100).value(), 0);          // unset
-    EXPECT_EQ(memory_swap_to_v2(300, -1).value(), 300);       // memory unlimited: as is
-    EXPECT_EQ(memory_swap_to_v2(300, 100).value(), 200);      // memory + swap − memory
-    EXPECT_EQ(memory_swap_to_v2(100, 100).value(), 0);        // no swap at all
-    EXPECT_FALSE(memory_swap_to_v2(300, 0));                  // swap without memory limit
-    EXPECT_FALSE(memory_swap_to_v2(50, 100));                 // memory+swap below memory
+    EXPECT_EQ(memory_swap_to_v2(0, -1).value(), -1);      // unlimited memory, swap unset
+    EXPECT_EQ(memory_swap_to_v2(-1, 100).value(), -1);    // unlimited swap
+    EXPECT_EQ(memory_swap_to_v2(0, 100).value(), 0);      // unset
+    EXPECT_EQ(memory_swap_to_v2(300, -1).value(), 300);   // memory unlimited: as is
+    EXPECT_EQ(memory_swap_to_v2(300, 100).value(), 200);  // memory + swap − memory
+    EXPECT_EQ(memory_swap_to_v2(100, 100).value(), 0);    // no swap at all
+    EXPECT_FALSE(memory_swap_to_v2(300, 0));              // swap without memory limit
+    EXPECT_FALSE(memory_swap_to_v2(50, 100));             // memory+swap below memory
     EXPECT_FALSE(memory_swap_to_v2(300, -5));
 }
 

@@ -37,7 +37,7 @@ std::vector<std::string> words_of(std::string_view line) {
 // blkio.* files: "8:0 Read 1282048", "8:0 6792" (sectors) and a "Total 3477504" line. nullopt
 // when the file does not exist.
 Result<std::optional<std::vector<BlkioEntry>>> read_blkio_file(CgroupIo& io,
-                                                              const std::string& path) {
+                                                               const std::string& path) {
     auto text = TRY(read_optional(io, path));
     if (!text) return std::optional<std::vector<BlkioEntry>>();
     std::vector<BlkioEntry> out;
@@ -96,8 +96,7 @@ Result<void> read_v1_cpuacct_stats(CgroupIo& io, const std::string& dir, CgroupS
     }
     // "user <ticks>\nsystem <ticks>", in USER_HZ (100 on Linux) ticks.
     if (auto text = TRY(read_optional(io, at(dir, "cpuacct.stat")))) {
-        for (const auto& [key, ticks] :
-             TRY_CTX(parse_flat_keyed(*text), at(dir, "cpuacct.stat"))) {
+        for (const auto& [key, ticks] : TRY_CTX(parse_flat_keyed(*text), at(dir, "cpuacct.stat"))) {
             constexpr uint64_t kNsPerTick = 1000000000 / 100;
             if (key == "user") cpu.user = ticks * kNsPerTick;
             if (key == "system") cpu.kernel = ticks * kNsPerTick;
@@ -124,7 +123,8 @@ Result<void> read_v1_cpuacct_stats(CgroupIo& io, const std::string& dir, CgroupS
 
 Result<void> read_v1_cpuset_stats(CgroupIo& io, const std::string& dir, CgroupStats& stats) {
     auto& cs = stats.cpuset;
-    for (auto [file, out] : {std::pair{"cpuset.cpus", &cs.cpus}, std::pair{"cpuset.mems", &cs.mems}}) {
+    for (auto [file, out] :
+         {std::pair{"cpuset.cpus", &cs.cpus}, std::pair{"cpuset.mems", &cs.mems}}) {
         auto text = TRY(read_optional(io, at(dir, file)));
         if (!text) continue;
         auto list = parse_cpu_list(*text);

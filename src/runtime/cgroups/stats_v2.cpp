@@ -106,8 +106,8 @@ Result<void> read_io(CgroupIo& io, const std::string& dir, CgroupStats& stats) {
             if (colon == std::string::npos) continue;
             uint64_t major = 0, minor = 0;
             auto r1 = std::from_chars(device.data(), device.data() + colon, major);
-            auto r2 = std::from_chars(device.data() + colon + 1, device.data() + device.size(),
-                                      minor);
+            auto r2 =
+                std::from_chars(device.data() + colon + 1, device.data() + device.size(), minor);
             if (r1.ec != std::errc() || r2.ec != std::errc())
                 return fail(ErrorKind::Internal,
                             at(dir, "io.stat") + ": malformed line \"" + line + "\"");
@@ -147,8 +147,8 @@ Result<void> read_v2_hugetlb_stats(CgroupIo& io, const std::string& dir, CgroupS
         std::string base = at(dir, "hugetlb." + size);
         HugetlbEntry e;
         // runc reads the reservation counter where there is one.
-        std::string current = io.exists(base + ".rsvd.current") ? base + ".rsvd.current"
-                                                                : base + ".current";
+        std::string current =
+            io.exists(base + ".rsvd.current") ? base + ".rsvd.current" : base + ".current";
         e.usage = TRY(read_uint_or_zero(io, current));
         if (io.exists(base + ".events")) e.failcnt = TRY(read_keyed(io, base + ".events", "max"));
         stats.hugetlb[size] = e;
