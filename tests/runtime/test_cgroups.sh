@@ -13,7 +13,7 @@ done
 # Every container of this script gets a cgroupsPath under $CGPARENT.
 CGPARENT=/berth-test-$TEST_NAME-$$
 # Remove whatever the runtime left under $CGPARENT (deepest first) in every hierarchy.
-on_exit 'for h in '"$CGROOT"'/*/; do [ -d "$h'"${CGPARENT#/}"'" ] && find "$h'"${CGPARENT#/}"'" -depth -type d -exec rmdir {} \; ; done'
+on_exit 'for h in '"$CGROOT"'/*/; do [ -d "${h}'"${CGPARENT#/}"'" ] && find "${h}'"${CGPARENT#/}"'" -depth -type d -exec rmdir {} \; ; done'
 
 B=$TMP/bundle
 make_bundle "$B" || exit 1
