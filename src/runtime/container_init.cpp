@@ -201,7 +201,7 @@ void run_container_init(const InitConfig& config) {
         while ((n = ::read(config.exec_fifo, &byte, 1)) < 0 && errno == EINTR) {
         }
         if (n != 1) ::_exit(1);
-        ::close(config.exec_fifo);
+        // Left open (close-on-exec): `start` waits for it to close to know the program runs.
     } else if (auto r = sync.expect(SyncType::Go); !r) {
         ::_exit(1);
     }

@@ -412,6 +412,17 @@ Result<void> Runtime::start(const std::string& id) {
     }
     UniqueFd owned(fd);
     if (::write(fd, "0", 1) != 1) return fail_errno("start container " + id);
+    owned.reset();
+    if (record.has_hooks) {
+        // poststart runs once the program runs: the init keeps its (close-on-exec) end of the
+        // fifo until execve, so opening it finds no reader (ENXIO) from then on.
+        for (int waited_ms = 0; waited_ms < 60000; ++waited_ms) {
+            int probe = ::open(fifo_path.c_str(), O_WRONLY | O_NONBLOCK | O_CLOEXEC);
+            if (probe < 0) break;
+            ::close(probe);
+            ::usleep(1000);  // a bounded poll of the init's progress
+        }
+    }
     ::unlink(fifo_path.c_str());
     if (record.has_hooks) {
         auto spec = TRY(oci::parse_spec(TRY(read_json_file(container.path("config.json")))));
