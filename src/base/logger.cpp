@@ -6,6 +6,7 @@
 #include <chrono>
 #include <ctime>
 
+#include "base/clock.h"
 #include "base/fs.h"
 #include "base/json.h"
 
@@ -17,20 +18,6 @@ Result<void> Logger::open(const std::string& path, LogFormat format, bool debug)
     if (path.empty()) return {};
     file_ = TRY(open_fd(path, O_WRONLY | O_APPEND | O_CREAT, 0644));
     return {};
-}
-
-static std::string rfc3339_now() {
-    auto now = std::chrono::system_clock::now();
-    std::time_t secs = std::chrono::system_clock::to_time_t(now);
-    auto nanos =
-        std::chrono::duration_cast<std::chrono::nanoseconds>(now.time_since_epoch()).count() %
-        1000000000;
-    std::tm tm{};
-    ::gmtime_r(&secs, &tm);
-    char buf[64];
-    size_t n = std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
-    std::snprintf(buf + n, sizeof buf - n, ".%09lldZ", static_cast<long long>(nanos));
-    return buf;
 }
 
 static std::string_view level_name(LogLevel level) {

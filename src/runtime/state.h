@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "base/clock.h"
 #include "base/error.h"
 #include "base/json.h"
 #include "base/unique_fd.h"
@@ -84,6 +85,6 @@ Result<void> validate_container_id(std::string_view id);
 // gone.
 uint64_t process_start_time(pid_t pid);
 
-std::string rfc3339_now();
+using berth::rfc3339_now;
 
 }  // namespace berth::runtime
