@@ -1,0 +1,70 @@
+// A thin RAII layer over SQLite for the engine's metadata (images, later containers, networks and
+// volumes). One file, WAL journal, synchronous=FULL: every change is one transaction, so a crash at
+// any point leaves either the old or the new state. Several processes (berthd, a local-mode berth)
+// may open the same file; writers wait for each other (busy timeout) instead of failing.
+//
+// A Database is used by one thread at a time; open one per thread if needed.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "base/error.h"
+
+struct sqlite3;
+struct sqlite3_stmt;
+
+namespace berth::store {
+
+class Statement {
+  public:
+    Statement(Statement&&) noexcept;
+    Statement& operator=(Statement&&) noexcept;
+    ~Statement();
+
+    // Parameters are numbered from 1, as in SQL "?1".
+    Statement& bind(int index, std::string_view text);
+    Statement& bind(int index, int64_t value);
+    Statement& bind_null(int index);
+
+    // Advances to the next row: true while there is one, false when done.
+    Result<bool> step();
+    // Runs a statement that returns no rows.
+    Result<void> run();
+
+    std::string text(int column) const;
+    int64_t integer(int column) const;
+    bool is_null(int column) const;
+
+  private:
+    friend class Database;
+    Statement(sqlite3* db, sqlite3_stmt* stmt) : db_(db), stmt_(stmt) {}
+    sqlite3* db_ = nullptr;
+    sqlite3_stmt* stmt_ = nullptr;
+};
+
+class Database {
+  public:
+    // Opens (creating if needed) the database file.
+    static Result<Database> open(const std::string& path);
+    Database(Database&&) noexcept;
+    Database& operator=(Database&&) noexcept;
+    ~Database();
+
+    Result<void> exec(std::string_view sql);
+    Result<Statement> prepare(std::string_view sql);
+    int64_t changes() const;
+
+    // Runs `body` inside BEGIN IMMEDIATE ... COMMIT; an error from the body rolls back.
+    Result<void> transaction(const std::function<Result<void>()>& body);
+
+  private:
+    explicit Database(sqlite3* db) : db_(db) {}
+    sqlite3* db_ = nullptr;
+};
+
+}  // namespace berth::store

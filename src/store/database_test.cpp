@@ -1,0 +1,79 @@
+#include "store/database.h"
+
+#include <gtest/gtest.h>
+#include <stdlib.h>
+
+#include "base/fs.h"
+
+namespace berth::store {
+namespace {
+
+class DatabaseTest : public ::testing::Test {
+  protected:
+    void SetUp() override {
+        char tmpl[] = "/tmp/berth-db-XXXXXX";
+        ASSERT_NE(mkdtemp(tmpl), nullptr);
+        dir_ = tmpl;
+    }
+    void TearDown() override { (void)remove_all(dir_); }
+    std::string dir_;
+};
+
+TEST_F(DatabaseTest, StoresAndReadsRows) {
+    auto db = Database::open(dir_ + "/meta.db");
+    ASSERT_TRUE(db) << db.error().message();
+    ASSERT_TRUE(db->exec("CREATE TABLE t (k TEXT PRIMARY KEY, v INTEGER)"));
+    auto insert = db->prepare("INSERT INTO t (k, v) VALUES (?1, ?2)");
+    ASSERT_TRUE(insert);
+    insert->bind(1, "a").bind(2, int64_t{42});
+    ASSERT_TRUE(insert->run());
+    auto select = db->prepare("SELECT k, v FROM t");
+    ASSERT_TRUE(select);
+    ASSERT_TRUE(*select->step());
+    EXPECT_EQ(select->text(0), "a");
+    EXPECT_EQ(select->integer(1), 42);
+    EXPECT_FALSE(*select->step());
+}
+
+TEST_F(DatabaseTest, FailedTransactionLeavesNothing) {
+    auto db = Database::open(dir_ + "/meta.db");
+    ASSERT_TRUE(db);
+    ASSERT_TRUE(db->exec("CREATE TABLE t (k TEXT PRIMARY KEY)"));
+    auto result = db->transaction([&]() -> Result<void> {
+        TRY(db->exec("INSERT INTO t VALUES ('one')"));
+        return fail(ErrorKind::InvalidArgument, "stop here");
+    });
+    ASSERT_FALSE(result);
+    EXPECT_EQ(result.error().message(), "stop here");
+    auto count = db->prepare("SELECT count(*) FROM t");
+    ASSERT_TRUE(*count->step());
+    EXPECT_EQ(count->integer(0), 0);
+}
+
+TEST_F(DatabaseTest, ConstraintViolationIsConflict) {
+    auto db = Database::open(dir_ + "/meta.db");
+    ASSERT_TRUE(db->exec("CREATE TABLE t (k TEXT PRIMARY KEY)"));
+    ASSERT_TRUE(db->exec("INSERT INTO t VALUES ('x')"));
+    auto again = db->exec("INSERT INTO t VALUES ('x')");
+    ASSERT_FALSE(again);
+    EXPECT_EQ(again.error().kind(), ErrorKind::Conflict);
+}
+
+TEST_F(DatabaseTest, SecondConnectionSeesCommittedData) {
+    auto a = Database::open(dir_ + "/meta.db");
+    ASSERT_TRUE(a->exec("CREATE TABLE t (k TEXT)"));
+    ASSERT_TRUE(a->transaction([&] { return a->exec("INSERT INTO t VALUES ('x')"); }));
+    auto b = Database::open(dir_ + "/meta.db");
+    auto count = b->prepare("SELECT count(*) FROM t");
+    ASSERT_TRUE(*count->step());
+    EXPECT_EQ(count->integer(0), 1);
+}
+
+TEST_F(DatabaseTest, UnopenablePathIsAnError) {
+    auto db = Database::open(dir_ + "/missing/dir/meta.db");
+    ASSERT_FALSE(db);
+    EXPECT_NE(db.error().message().find("missing/dir"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace berth::store
