@@ -6,12 +6,13 @@ set -euo pipefail
 build_packages=(
     cmake g++ make pkg-config clang-format
     nlohmann-json3-dev libfmt-dev libseccomp-dev libcap-dev
-    libgtest-dev libgmock-dev
+    libgtest-dev libgmock-dev libssl-dev libsqlite3-dev libarchive-dev libzstd-dev zlib1g-dev
 )
 # Peers and tools used by the test suite and the benchmarks.
 test_packages=(
     busybox-static runc crun docker.io containerd iproute2 tmux python3 util-linux procps
     golang-go  # builds the OCI runtime conformance suite (shared/conformance)
+    skopeo umoci buildah podman debootstrap  # image interop peers and the benchmark base image
 )
 
 wanted=("${build_packages[@]}")
