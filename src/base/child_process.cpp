@@ -155,4 +155,49 @@ Result<int> run_with_input(const std::vector<std::string>& argv, const std::stri
     return child.wait();
 }
 
+Result<std::string> run_and_capture(const std::vector<std::string>& argv, const SpawnOptions& options) {
+    int out[2];
+    if (::pipe2(out, O_CLOEXEC) < 0) return fail_errno("pipe");
+    UniqueFd out_read(out[0]), out_write(out[1]);
+    // stderr goes to an unlinked temp file: reading two pipes in turn could deadlock.
+    UniqueFd err_file;
+    SpawnOptions opts = options;
+    opts.stdout_fd = out_write.get();
+    if (opts.stderr_fd < 0) {
+        err_file.reset(::open("/tmp", O_TMPFILE | O_RDWR | O_CLOEXEC, 0600));
+        if (err_file) opts.stderr_fd = err_file.get();
+    }
+    auto child = TRY(spawn(argv, opts));
+    out_write.reset();
+    std::string output;
+    char buffer[65536];
+    while (true) {
+        ssize_t n = ::read(out_read.get(), buffer, sizeof buffer);
+        if (n < 0) {
+            if (errno == EINTR) continue;
+            return fail_errno("read output of " + argv[0]);
+        }
+        if (n == 0) break;
+        output.append(buffer, static_cast<size_t>(n));
+    }
+    int status = TRY(child.wait());
+    if (status != 0) {
+        std::string detail;
+        if (err_file) {
+            std::string err;
+            ::lseek(err_file.get(), 0, SEEK_SET);
+            while (true) {
+                ssize_t n = ::read(err_file.get(), buffer, sizeof buffer);
+                if (n <= 0) break;
+                err.append(buffer, static_cast<size_t>(n));
+            }
+            while (!err.empty() && (err.back() == '\n' || err.back() == ' ')) err.pop_back();
+            detail = err.substr(err.rfind('\n') == std::string::npos ? 0 : err.rfind('\n') + 1);
+        }
+        return fail(ErrorKind::Internal, argv[0] + " failed (exit code " + std::to_string(exit_code_of(status)) + ")" +
+                                             (detail.empty() ? "" : ": " + detail));
+    }
+    return output;
+}
+
 }  // namespace berth

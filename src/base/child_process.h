@@ -60,4 +60,9 @@ Result<ChildProcess> spawn(const std::vector<std::string>& argv, const SpawnOpti
 Result<int> run_with_input(const std::vector<std::string>& argv, const std::string& input,
                            const SpawnOptions& options = {});
 
+// Runs argv to completion and returns what it wrote to stdout. A non-zero exit is an error that
+// quotes the last line the program wrote to stderr (stderr is captured when options leave it
+// inherited).
+Result<std::string> run_and_capture(const std::vector<std::string>& argv, const SpawnOptions& options = {});
+
 }  // namespace berth

@@ -174,3 +174,18 @@ TEST(ExitCode, ShellConventions) {
 
 }  // namespace
 }  // namespace berth
+
+namespace berth {
+namespace {
+
+TEST(RunAndCapture, ReturnsStdoutAndQuotesStderrOnFailure) {
+    auto out = run_and_capture({"sh", "-c", "echo hello; echo noise >&2"});
+    ASSERT_TRUE(out) << out.error().message();
+    EXPECT_EQ(*out, "hello\n");
+    auto failed = run_and_capture({"sh", "-c", "echo first >&2; echo 'the reason' >&2; exit 3"});
+    ASSERT_FALSE(failed);
+    EXPECT_EQ(failed.error().message(), "sh failed (exit code 3): the reason");
+}
+
+}  // namespace
+}  // namespace berth
