@@ -1,6 +1,7 @@
 #include "base/clock.h"
 
 #include <chrono>
+#include <cctype>
 #include <cstdio>
 #include <ctime>
 
@@ -18,6 +19,31 @@ std::string rfc3339_now() {
     size_t n = std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
     std::snprintf(buf + n, sizeof buf - n, ".%09lldZ", static_cast<long long>(nanos));
     return buf;
+}
+
+std::optional<int64_t> parse_rfc3339(std::string_view text) {
+    std::tm tm{};
+    std::string copy(text);
+    const char* rest = ::strptime(copy.c_str(), "%Y-%m-%dT%H:%M:%S", &tm);
+    if (!rest) return std::nullopt;
+    if (*rest == '.') {
+        ++rest;
+        if (!std::isdigit(static_cast<unsigned char>(*rest))) return std::nullopt;
+        while (std::isdigit(static_cast<unsigned char>(*rest))) ++rest;
+    }
+    int64_t offset = 0;
+    if (*rest == 'Z' || *rest == 'z') {
+        ++rest;
+    } else if (*rest == '+' || *rest == '-') {
+        int hours = 0, minutes = 0;
+        if (std::sscanf(rest + 1, "%2d:%2d", &hours, &minutes) != 2) return std::nullopt;
+        offset = (hours * 3600 + minutes * 60) * (*rest == '+' ? 1 : -1);
+        rest += 6;
+    } else {
+        return std::nullopt;
+    }
+    if (*rest != '\0') return std::nullopt;
+    return static_cast<int64_t>(::timegm(&tm)) - offset;
 }
 
 }  // namespace berth
