@@ -47,7 +47,10 @@ Result<Digest> BlobWriter::commit(const std::optional<Digest>& expected) {
         return fail(ErrorKind::InvalidArgument,
                     "blob digest mismatch: expected " + expected->str() + ", got " + digest.str());
     std::string target = join_path(root_, "blobs/" + std::string(digest.algorithm_name()) + "/" + digest.hex());
-    if (path_exists(target)) return digest;
+    if (path_exists(target)) {
+        was_present_ = true;
+        return digest;
+    }
     if (::fsync(fd_.get()) != 0) return fail_errno("fsync blob " + digest.str());
     // O_TMPFILE files get a name only now, after their content is durable.
     if (::linkat(AT_FDCWD, fd_path(fd_.get()).c_str(), AT_FDCWD, target.c_str(), AT_SYMLINK_FOLLOW) != 0 &&

@@ -47,6 +47,8 @@ class BlobWriter {
     // Flushes, verifies (when `expected` is given) and links the blob into the store. A blob that
     // is already there is kept as it is. Returns the digest of what was written.
     Result<Digest> commit(const std::optional<Digest>& expected = std::nullopt);
+    // After commit: whether the store had this blob before.
+    bool was_present() const { return was_present_; }
 
   private:
     friend class ContentStore;
@@ -58,6 +60,7 @@ class BlobWriter {
     Hasher hasher_;
     uint64_t size_ = 0;
     bool committed_ = false;
+    bool was_present_ = false;
 };
 
 class ContentStore {

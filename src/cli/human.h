@@ -1,0 +1,19 @@
+// Numbers and times as docker prints them (go-units): "4.26MB", "2 hours ago",
+// "2024-05-01 12:00:00 +0000 UTC".
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+namespace berth::cli {
+
+// Decimal units with three significant digits: 0B, 999B, 1kB, 4.26MB, 1.5GB.
+std::string human_size(double bytes);
+// "Less than a second", "About a minute", "3 hours", "2 weeks" (go-units HumanDuration).
+std::string human_duration(int64_t seconds);
+// human_duration of now - unix_seconds, plus " ago".
+std::string time_ago(int64_t unix_seconds, int64_t now);
+// Go's time.Time String() in UTC: "2006-01-02 15:04:05 +0000 UTC".
+std::string go_time_utc(int64_t unix_seconds);
+
+}  // namespace berth::cli
