@@ -144,7 +144,8 @@ void add_images_flags(CLI::App* command, ImagesOptions& options) {
     command->add_flag("--no-trunc", options.no_trunc, "Don't truncate output");
     command->add_flag("--digests", options.digests, "Show digests");
     command->add_option("--format", options.format, "Format output: table, json, or a Go template");
-    command->add_option("-f,--filter", options.filters, "Filter output based on conditions provided");
+    command->add_option("-f,--filter", options.filters, "Filter output based on conditions provided")
+            ->allow_extra_args(false);
 }
 
 Result<void> inspect_images(CliContext& context, const std::vector<std::string>& names, const std::string& format) {
@@ -456,7 +457,8 @@ void add_image_commands(CLI::App& app, CliContext& context) {
                           image->add_subcommand("import", "Import the contents from a tarball to create a filesystem image")}) {
         command->add_option("file", import_cmd->source, "File, or - for STDIN")->required();
         command->add_option("repository", import_cmd->reference, "REPOSITORY[:TAG]");
-        command->add_option("-c,--change", import_cmd->changes, "Apply Dockerfile instruction to the created image");
+        command->add_option("-c,--change", import_cmd->changes, "Apply Dockerfile instruction to the created image")
+            ->allow_extra_args(false);
         command->add_option("-m,--message", import_cmd->message, "Set commit message for imported image");
         command->add_option("--platform", import_cmd->platform, "Set platform if server is multi-platform capable");
         command->callback([&context, import_cmd] { guarded(context, [&] { return import_image(context, *import_cmd); }); });
