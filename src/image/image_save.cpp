@@ -42,17 +42,23 @@ class TarWriter {
         return {};
     }
 
-    Result<void> file_from_fd(const std::string& name, int fd, uint64_t size) {
+    // Copies a stored blob, re-hashing it on the way: a corrupt blob fails the save instead of
+    // spreading to another machine.
+    Result<void> blob(const std::string& name, int fd, uint64_t size, const Digest& digest) {
         TRY(header(name, size));
+        Hasher hasher(digest.algorithm());
         std::string buffer(1 << 20, '\0');
         uint64_t left = size;
         while (left > 0) {
             ssize_t n = ::read(fd, buffer.data(), std::min<uint64_t>(buffer.size(), left));
             if (n < 0) return fail_errno("read " + name);
             if (n == 0) return fail(ErrorKind::Internal, name + ": blob shrank while being saved");
+            hasher.update(buffer.data(), static_cast<size_t>(n));
             if (archive_write_data(handle_, buffer.data(), static_cast<size_t>(n)) < 0) return error(name);
             left -= static_cast<uint64_t>(n);
         }
+        if (hasher.finish() != digest)
+            return fail(ErrorKind::Internal, "blob " + digest.str() + " is corrupt: its content does not match its digest");
         return {};
     }
 
@@ -125,7 +131,7 @@ Result<void> ImageService::save(const std::vector<std::string>& names, int out_f
         if (!written.insert(blob).second) return {};
         UniqueFd fd = TRY(content_.open_blob(blob));
         uint64_t size = TRY(content_.size_of(blob));
-        return tar.file_from_fd("blobs/" + std::string(blob.algorithm_name()) + "/" + blob.hex(), fd.get(), size);
+        return tar.blob("blobs/" + std::string(blob.algorithm_name()) + "/" + blob.hex(), fd.get(), size, blob);
     };
 
     TRY(tar.directory("blobs/"));
