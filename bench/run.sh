@@ -11,6 +11,10 @@
 # Environment: BERTH_BIN (dir holding berth-runtime, default <repo>/build/bin), BENCH_RUNS (default
 # 100), BENCH_ARGS (extra options, word-split), BUSYBOX (path of a static busybox for the rootfs),
 # CC (C compiler for the launcher, default cc).
+#
+#   bench/run.sh images [image_load.sh options]  the image load benchmark instead: `load -i` of a
+#                                                ~500 MB image into docker, podman and berth, and
+#                                                layer unpack (bench/image_load.sh; see README.md)
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -20,6 +24,11 @@ export BERTH_BIN=${BERTH_BIN:-$repo/build/bin}
 if [ "$(id -u)" != 0 ]; then
     echo "bench: must run as root (the runtimes create namespaces and mounts)" >&2
     exit 1
+fi
+
+if [ "${1:-}" = images ]; then
+    shift
+    exec "$here/image_load.sh" "$@"
 fi
 
 work=$(mktemp -d /tmp/berth-bench.XXXXXX)

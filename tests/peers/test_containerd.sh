@@ -17,6 +17,9 @@ set -u
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 BERTH_SRC=${BERTH_SRC:-$(cd "$HERE/../.." && pwd)}
+# The cleanup helpers (peer_*) shared with the dockerd peer tests.
+# shellcheck source-path=SCRIPTDIR source=dockerd_lib.sh
+. "$HERE/dockerd_lib.sh"
 RUNTIME=${RUNTIME:-${BERTH_BIN:-$BERTH_SRC/build/bin}/berth-runtime}
 # Accept a bare name (RUNTIME=runc).
 if [[ $RUNTIME != */* ]] && command -v "$RUNTIME" >/dev/null 2>&1; then RUNTIME=$(command -v "$RUNTIME"); fi
@@ -56,52 +59,12 @@ RUNC_ROOT=$TMP/runc-root
 CPID=
 
 # --- cleanup ----------------------------------------------------------------------------
-our_pids() {        # processes whose command line names our temp dir (shims, ...)
-    local p
-    for p in /proc/[0-9]*; do
-        p=${p#/proc/}
-        [ "$p" = "$$" ] && continue
-        { tr '\0' ' ' <"/proc/$p/cmdline"; } 2>/dev/null | grep -qF -- "$TMP/" && echo "$p"
-    done
-}
-cgroup_pids() {     # processes still in our containers' cgroups (a runtime that left them)
-    [ -n "$NS" ] || return 0
-    cat /sys/fs/cgroup/*/"$NS"/*/cgroup.procs /sys/fs/cgroup/"$NS"/*/cgroup.procs 2>/dev/null | sort -u
-}
-
-umount_under() {    # lazily unmount everything mounted at or below $1, deepest first
-    local m
-    awk -v root="$1" '{ if ($5 == root || index($5, root "/") == 1) print $5 }' /proc/self/mountinfo |
-        sort -r | while read -r m; do umount -l "$m" 2>/dev/null || umount -R -l "$m" 2>/dev/null; done
-}
-
-rm_cgroups() {      # ctr puts containers at /<namespace>/<id>: remove that (empty) tree
-    local h
-    for h in /sys/fs/cgroup/*/ /sys/fs/cgroup/; do
-        [ -d "$h$NS" ] || continue
-        find "$h$NS" -depth -type d -exec rmdir {} \; 2>/dev/null
-    done
-}
-
 # The shims put their sockets in /run/containerd/s whatever the config says; if that did not
 # exist before we started, remove it (when empty) at the end.
-SYSTEM_PATHS=(/run/containerd/s /run/containerd/fifo /run/containerd)
-CREATED=()
-for p in "${SYSTEM_PATHS[@]}"; do [ -e "$p" ] || CREATED+=("$p"); done
-SHIM_SOCKS_BEFORE=$(ls /run/containerd/s 2>/dev/null)
-
-rm_stale_shim_sockets() {   # sockets of shims we had to SIGKILL: new since we started, no listener
-    local f
-    for f in /run/containerd/s/*; do
-        [ -S "$f" ] || continue
-        printf '%s\n' "$SHIM_SOCKS_BEFORE" | grep -qxF "${f##*/}" && continue
-        python3 -c 'import socket,sys; s=socket.socket(socket.AF_UNIX); s.settimeout(1); s.connect(sys.argv[1])' "$f" \
-            2>/dev/null || rm -f "$f"
-    done
-}
+peer_record_system_paths /run/containerd/s /run/containerd/fifo /run/containerd
 
 cleanup() {
-    local rc=$? p id
+    local rc=$? id
     trap - EXIT INT TERM
     if [ -n "$CPID" ] && kill -0 "$CPID" 2>/dev/null; then
         if [ "${TIMEOUTS:-0}" -lt 3 ]; then
@@ -121,16 +84,12 @@ cleanup() {
         fi
         wait "$CPID" 2>/dev/null
     fi
-    for _ in 1 2 3; do       # shims (reparented away from containerd) and anything they left
-        p=$(our_pids; cgroup_pids)
-        [ -z "$p" ] && break
-        kill -KILL $p 2>/dev/null
-        sleep 0.2
-    done
-    umount_under "$TMP"
-    rm_cgroups
-    rm_stale_shim_sockets
-    for p in "${CREATED[@]}"; do rmdir "$p" 2>/dev/null; done
+    # Shims (reparented away from containerd) and anything they left in our cgroups (ctr puts
+    # containers at /<namespace>/<id>).
+    peer_kill_leftovers "$TMP" "$NS"
+    peer_umount_under "$TMP"
+    peer_rm_cgroups "$NS"
+    peer_rm_system_paths
     if [ "${KEEP_TMP:-0}" = 1 ]; then
         echo "# kept $TMP" >&2
     else
@@ -350,7 +309,7 @@ fi
 run c container ls -q
 if [ $RC = 0 ] && [ -z "$OUT" ]; then ok "no containers left"
 else not_ok "no containers left"; show; fi
-left=$(for h in /sys/fs/cgroup/*/"$NS" /sys/fs/cgroup/"$NS"; do [ -d "$h" ] && find "$h" -mindepth 1 -type d; done)
+left=$(for h in $(peer_cgroup_dirs "$NS"); do find "$h" -mindepth 1 -type d; done)
 if [ -z "$left" ]; then ok "no container cgroups left under /$NS"
 else not_ok "no container cgroups left under /$NS"; echo "$left" | note; fi
 

@@ -16,12 +16,12 @@ set -u
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 BERTH_SRC=${BERTH_SRC:-$(cd "$HERE/../.." && pwd)}
+# start_private_dockerd / stop_private_dockerd, DOCKERD and DOCKER defaults, cleanup helpers.
+# shellcheck source-path=SCRIPTDIR source=dockerd_lib.sh
+. "$HERE/dockerd_lib.sh"
 RUNTIME=${RUNTIME:-${BERTH_BIN:-$BERTH_SRC/build/bin}/berth-runtime}
 # Accept a bare name (RUNTIME=runc).
 if [[ $RUNTIME != */* ]] && command -v "$RUNTIME" >/dev/null 2>&1; then RUNTIME=$(command -v "$RUNTIME"); fi
-DOCKERD=${DOCKERD:-/usr/sbin/dockerd}
-DOCKER=${DOCKER:-/usr/local/bin/docker}
-[ -x "$DOCKER" ] || DOCKER=$(command -v docker || true)
 BUSYBOX=${BUSYBOX:-$(command -v busybox || echo /bin/busybox)}
 IMG=berth-test-busybox:latest
 RT=berth                     # the name dockerd knows the runtime by
@@ -47,19 +47,12 @@ fi
 RUNTIME=$(readlink -f "$RUNTIME")
 
 # Short path: the containerd socket under --exec-root must fit in sun_path (108 bytes).
+# The private dockerd keeps everything in this dir (PD_DIR), which stop_private_dockerd removes.
 TMP=$(mktemp -d /tmp/berth-dockerd.XXXXXX)
 echo "# test_dockerd: RUNTIME=$RUNTIME TMP=$TMP"
-chmod 711 "$TMP"
+PD_DIR=$TMP
+PD_KEEP=${KEEP_TMP:-0}
 LOG=$TMP/dockerd.log
-SOCK=$TMP/docker.sock
-DPID=
-# A cgroup parent of our own, so every container cgroup is ours to check and remove.
-CGPARENT=berth-peer-$(basename "$TMP" | tr -c 'a-zA-Z0-9\n' -)
-
-export DOCKER_HOST=unix://$SOCK
-export DOCKER_CONFIG=$TMP/cli          # isolate from ~/.docker (contexts, plugins)
-unset DOCKER_CONTEXT DOCKER_TLS_VERIFY DOCKER_CERT_PATH
-mkdir -p "$DOCKER_CONFIG"
 
 # docker with a deadline; after 3 timed-out commands the runtime is taken to be hung and
 # later commands fail at once (so a hanging runtime cannot stretch the run past ~3 minutes).
@@ -76,127 +69,22 @@ d() {
     return $rc
 }
 
-# --- cleanup ----------------------------------------------------------------------------
-# Pids of processes whose command line names our temp dir (the shims dockerd's containerd
-# started; they are reparented away from dockerd). Only ever our own processes.
-our_pids() {
-    local p
-    for p in /proc/[0-9]*; do
-        p=${p#/proc/}
-        [ "$p" = "$$" ] && continue
-        { tr '\0' ' ' <"/proc/$p/cmdline"; } 2>/dev/null | grep -qF -- "$TMP/" && echo "$p"
-    done
-}
-cgroup_pids() {     # processes still in our containers' cgroups (a runtime that left them)
-    [ -n "$CGPARENT" ] || return 0
-    cat /sys/fs/cgroup/*/"$CGPARENT"/*/cgroup.procs /sys/fs/cgroup/"$CGPARENT"/*/cgroup.procs 2>/dev/null | sort -u
-}
-
-umount_under() {    # lazily unmount everything mounted at or below $1, deepest first
-    local m
-    awk -v root="$1" '{ if ($5 == root || index($5, root "/") == 1) print $5 }' /proc/self/mountinfo |
-        sort -r | while read -r m; do umount -l "$m" 2>/dev/null || umount -R -l "$m" 2>/dev/null; done
-}
-
-rm_cgroups() {      # remove our (empty) cgroup parent in every hierarchy
-    local h
-    for h in /sys/fs/cgroup/*/ /sys/fs/cgroup/; do
-        [ -d "$h$CGPARENT" ] || continue
-        find "$h$CGPARENT" -depth -type d -exec rmdir {} \; 2>/dev/null
-    done
-}
-
-# Paths outside $TMP that dockerd or its containerd create whatever their flags say;
-# the ones that did not exist before we started are removed at the end (when empty).
-SYSTEM_PATHS=(/etc/docker/key.json /etc/docker /run/docker/plugins /run/docker
-              /opt/containerd/bin /opt/containerd/lib /opt/containerd
-              /run/containerd/s /run/containerd/fifo /run/containerd)
-CREATED=()
-for p in "${SYSTEM_PATHS[@]}"; do [ -e "$p" ] || CREATED+=("$p"); done
-SHIM_SOCKS_BEFORE=$(ls /run/containerd/s 2>/dev/null)
-
-rm_stale_shim_sockets() {   # sockets of shims we had to SIGKILL: new since we started, no listener
-    local f
-    for f in /run/containerd/s/*; do
-        [ -S "$f" ] || continue
-        printf '%s\n' "$SHIM_SOCKS_BEFORE" | grep -qxF "${f##*/}" && continue
-        python3 -c 'import socket,sys; s=socket.socket(socket.AF_UNIX); s.settimeout(1); s.connect(sys.argv[1])' "$f" \
-            2>/dev/null || rm -f "$f"
-    done
-}
-
 cleanup() {
-    local rc=$? p
+    local rc=$?
     trap - EXIT INT TERM
-    if [ -n "$DPID" ] && kill -0 "$DPID" 2>/dev/null; then
-        # Best effort: remove containers while dockerd still runs, so the runtime deletes them.
-        if [ "${TIMEOUTS:-0}" -lt 3 ]; then
-            ids=$(timeout -s KILL 5 "$DOCKER" ps -aq 2>/dev/null)
-            [ -n "$ids" ] && timeout -s KILL 10 "$DOCKER" rm -f $ids >/dev/null 2>&1
-        fi
-        kill -TERM "$DPID" 2>/dev/null
-        for _ in $(seq 150); do kill -0 "$DPID" 2>/dev/null || break; sleep 0.1; done
-        if kill -0 "$DPID" 2>/dev/null; then
-            echo "# dockerd did not exit after SIGTERM; sending SIGKILL" >&2
-            kill -KILL "$DPID" 2>/dev/null
-        fi
-        wait "$DPID" 2>/dev/null
-    fi
-    # Leftovers: dockerd's containerd, shims, container processes started from our dirs.
-    for _ in 1 2 3; do
-        p=$(our_pids; cgroup_pids)
-        [ -z "$p" ] && break
-        kill -KILL $p 2>/dev/null
-        sleep 0.2
-    done
-    umount_under "$TMP"
-    rm_cgroups
-    rm_stale_shim_sockets
-    for p in "${CREATED[@]}"; do
-        if [ -f "$p" ]; then rm -f "$p"; else rmdir "$p" 2>/dev/null; fi
-    done
-    if [ "${KEEP_TMP:-0}" = 1 ]; then
-        echo "# kept $TMP" >&2
-    else
-        rm -rf --one-file-system "$TMP" 2>/dev/null || echo "# could not remove all of $TMP" >&2
-    fi
+    # After 3 timed-out commands the runtime is taken to be hung: no `docker rm` first.
+    if [ "${TIMEOUTS:-0}" -lt 3 ]; then stop_private_dockerd; else stop_private_dockerd --no-rm; fi
     exit "$rc"
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 # --- start dockerd ----------------------------------------------------------------------
-echo '{}' >"$TMP/daemon.json"      # don't read /etc/docker/daemon.json
-DOCKERD_ARGS=(
-    --config-file "$TMP/daemon.json"
-    --data-root "$TMP/data"
-    --exec-root "$TMP/exec"
-    --pidfile "$TMP/dockerd.pid"
-    -H "unix://$SOCK"
-    --iptables=false --ip6tables=false --ip-masq=false --ip-forward=false
-    --bridge=none                  # no docker0, no NAT: default network becomes "none"
-    --userland-proxy=false
-    --cgroup-parent "$CGPARENT"
-    --exec-opt native.cgroupdriver=cgroupfs
-    --add-runtime "$RT=$RUNTIME"
-)
-[ -n "${DOCKERD_STORAGE_DRIVER:-}" ] && DOCKERD_ARGS+=(--storage-driver "$DOCKERD_STORAGE_DRIVER")
-
-"$DOCKERD" "${DOCKERD_ARGS[@]}" >"$LOG" 2>&1 &
-DPID=$!
-
-started=0
-for _ in $(seq 300); do           # up to 30 s
-    if ! kill -0 "$DPID" 2>/dev/null; then break; fi
-    if [ -S "$SOCK" ] && timeout 5 "$DOCKER" version >/dev/null 2>&1; then started=1; break; fi
-    sleep 0.1
-done
-if [ $started = 0 ]; then
-    echo "# dockerd did not come up; its log ($LOG):" >&2
-    tail -n 40 "$LOG" | note
-    reason=$(grep -m1 -iE 'level=(fatal|error)|failed to start' "$LOG" | sed 's/.*msg=//')
-    skip "dockerd cannot start on this machine: ${reason:-see log above}"
-fi
+# (own data-root, exec-root, socket; no iptables, no bridge; cgroupfs driver with a cgroup parent
+# of its own, $PD_CGPARENT, so every container cgroup is ours to check and remove)
+start_private_dockerd --add-runtime "$RT=$RUNTIME" ||
+    skip "dockerd cannot start on this machine: $PD_START_ERROR"
+CGPARENT=$PD_CGPARENT
 "$DOCKER" info 2>/dev/null | grep -q "Runtimes:.*\b$RT\b" ||
     { echo "# dockerd does not list runtime $RT" >&2; "$DOCKER" info 2>&1 | note; }
 
@@ -346,7 +234,7 @@ fi
 run d ps -aq
 if [ $RC = 0 ] && [ -z "$OUT" ]; then ok "no containers left"
 else not_ok "no containers left"; d ps -a 2>&1 | note; fi
-left=$(for h in /sys/fs/cgroup/*/"$CGPARENT" /sys/fs/cgroup/"$CGPARENT"; do [ -d "$h" ] && find "$h" -mindepth 1 -type d; done)
+left=$(for h in $(peer_cgroup_dirs "$CGPARENT"); do find "$h" -mindepth 1 -type d; done)
 if [ -z "$left" ]; then ok "no container cgroups left under $CGPARENT"
 else not_ok "no container cgroups left under $CGPARENT"; echo "$left" | note; fi
 
