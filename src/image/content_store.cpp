@@ -35,7 +35,16 @@ Result<void> BlobWriter::write(const void* data, size_t size) {
         done += static_cast<size_t>(n);
     }
     hasher_.update(data, size);
+    uint64_t before = size_;
     size_ += size;
+    // Start writeback of every full 8 MiB as it fills, without waiting for it: the fsync in
+    // commit() then finds little left to write, and a large load never stalls on one big flush.
+    constexpr uint64_t kWritebackChunk = 8 << 20;
+    if (before / kWritebackChunk != size_ / kWritebackChunk) {
+        uint64_t end = size_ / kWritebackChunk * kWritebackChunk;
+        ::sync_file_range(fd_.get(), static_cast<off64_t>(end - kWritebackChunk), kWritebackChunk,
+                          SYNC_FILE_RANGE_WRITE);
+    }
     return {};
 }
 
