@@ -278,7 +278,10 @@ Result<void> save_images(CliContext& context, const std::vector<std::string>& na
 }
 
 // -q only silences progress output in docker; the "Loaded image" lines are always printed.
-Result<void> load_images(CliContext& context, const std::string& input, bool /*quiet*/) {
+Result<void> load_images(CliContext& context, const std::string& input, bool /*quiet*/,
+                         const std::string& platform_text) {
+    std::optional<image::Platform> platform;
+    if (!platform_text.empty()) platform = TRY(image::parse_platform(platform_text));
     UniqueFd owned;
     int fd = STDIN_FILENO;
     if (!input.empty() && input != "-") {
@@ -288,7 +291,7 @@ Result<void> load_images(CliContext& context, const std::string& input, bool /*q
         return fail(ErrorKind::InvalidArgument, "requested load from stdin, but stdin is empty");
     }
     ImageService* images = TRY(context.images());
-    image::LoadResult result = TRY(images->load(fd));
+    image::LoadResult result = TRY(images->load(fd, platform));
     for (auto& line : result.lines) std::printf("%s\n", line.c_str());
     return {};
 }
@@ -443,12 +446,14 @@ void add_image_commands(CLI::App& app, CliContext& context) {
 
     auto load_input = std::make_shared<std::string>();
     auto load_quiet = std::make_shared<bool>(false);
+    auto load_platform = std::make_shared<std::string>();
     for (auto* command : {app.add_subcommand("load", "Load an image from a tar archive or STDIN"),
                           image->add_subcommand("load", "Load an image from a tar archive or STDIN")}) {
         command->add_option("-i,--input", *load_input, "Read from tar archive file, instead of STDIN");
         command->add_flag("-q,--quiet", *load_quiet, "Suppress the load output");
-        command->callback([&context, load_input, load_quiet] {
-            guarded(context, [&] { return load_images(context, *load_input, *load_quiet); });
+        command->add_option("--platform", *load_platform, "Load the image for this platform (os/arch[/variant])");
+        command->callback([&context, load_input, load_quiet, load_platform] {
+            guarded(context, [&] { return load_images(context, *load_input, *load_quiet, *load_platform); });
         });
     }
 

@@ -44,8 +44,9 @@ struct StoredFile {
 
 class ImageLoader {
   public:
-    explicit ImageLoader(ImageService& service)
-        : service_(service), unpack_slots_(std::max(2u, std::thread::hardware_concurrency())) {}
+    ImageLoader(ImageService& service, Platform platform)
+        : service_(service),
+          platform_(std::move(platform)), unpack_slots_(std::max(2u, std::thread::hardware_concurrency())) {}
     ~ImageLoader() {
         for (auto& [blob, job] : unpacks_) {
             if (job.result.valid()) job.result.wait();
@@ -237,7 +238,7 @@ class ImageLoader {
     Result<LoadResult> load_oci() {
         const StoredFile* index_file = TRY(file("index.json"));
         Index index = TRY(parse_index(TRY(document(*index_file))));
-        Platform wanted = host_platform();
+        const Platform& wanted = platform_;
         std::vector<PendingImage> images;
         std::map<Digest, size_t> by_manifest;
         for (auto& descriptor : index.manifests) {
@@ -366,14 +367,15 @@ class ImageLoader {
     }
 
     ImageService& service_;
+    Platform platform_;
     std::map<std::string, StoredFile> files_;
     std::map<std::string, std::string> aliases_;
     std::map<Digest, Unpack> unpacks_;
     std::counting_semaphore<> unpack_slots_;
 };
 
-Result<LoadResult> ImageService::load(int fd) {
-    ImageLoader loader(*this);
+Result<LoadResult> ImageService::load(int fd, const std::optional<Platform>& platform) {
+    ImageLoader loader(*this, platform.value_or(host_platform()));
     return loader.run(fd);
 }
 

@@ -106,7 +106,8 @@ class ImageService {
     Result<VerifyReport> verify(std::string_view name);
 
     // Loads a docker-save or OCI-layout tar (optionally gzip/zstd compressed) read from `fd`.
-    Result<LoadResult> load(int fd);
+    // From an index, the manifest for `platform` (default: this host's) is taken.
+    Result<LoadResult> load(int fd, const std::optional<Platform>& platform = std::nullopt);
     Result<void> save(const std::vector<std::string>& names, int out_fd, SaveFormat format);
     // Imports a root filesystem tar (plain or compressed) as a single-layer image.
     Result<Digest> import(int fd, const ImportOptions& options);

@@ -81,7 +81,11 @@ check_eq "--change ENV" '["GREETING=hello"]' "$(b image inspect --format '{{json
 check_eq "--change WORKDIR" "/srv" "$(b image inspect --format '{{.Config.WorkingDir}}' app:1)"
 layers_before=$(ls "$STATE/snapshots/layers" | wc -l)
 blobs_before=$(ls "$STATE/content/blobs/sha256" | wc -l)
+du_before=$(du -sk --exclude=metadata.db\* "$STATE" | cut -f1)
 b import -c 'CMD ["true"]' "$TMP/rootfs.tar" app:2 >/dev/null
+du_after=$(du -sk --exclude=metadata.db\* "$STATE" | cut -f1)
+echo "# store: ${du_before} KiB with one image of a $(du -k "$TMP/rootfs.tar" | cut -f1) KiB layer, ${du_after} KiB with two sharing it"
+check "a second image sharing the layer adds under 64 KiB on disk" test $((du_after - du_before)) -lt 64
 check_eq "a second image with the same layer adds no layer directory" "$layers_before" "$(ls "$STATE/snapshots/layers" | wc -l)"
 check_eq "and only its config and manifest blobs" "$((blobs_before + 2))" "$(ls "$STATE/content/blobs/sha256" | wc -l)"
 before=$(b images -q | sort)
