@@ -199,8 +199,8 @@ Result<StoreLock> ContentStore::lease() const {
     return lock(LOCK_SH);
 }
 
-Result<StoreLock> ContentStore::lock_for_gc() const {
-    return lock(LOCK_EX);
+Result<StoreLock> ContentStore::lock_for_gc(bool wait) const {
+    return lock(wait ? LOCK_EX : LOCK_EX | LOCK_NB);
 }
 
 }  // namespace berth::image

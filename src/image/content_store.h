@@ -89,7 +89,8 @@ class ContentStore {
     Result<void> sync_directories() const;
 
     Result<StoreLock> lease() const;     // shared: for operations that add content
-    Result<StoreLock> lock_for_gc() const;  // exclusive: for the collector
+    // Exclusive, for the collector; with wait=false an Unavailable error while leases are held.
+    Result<StoreLock> lock_for_gc(bool wait = true) const;
 
   private:
     explicit ContentStore(std::string root) : root_(std::move(root)) {}

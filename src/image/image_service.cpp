@@ -185,12 +185,8 @@ Result<std::vector<RemovalEvent>> ImageService::remove(std::string_view name, bo
     }
     events.push_back({RemovalEvent::Kind::Deleted, image.id.str()});
     // Sweep now if nothing else is adding content; otherwise the next collection will.
-    if (auto gc_lock = content_.lease(); gc_lock) {
-        gc_lock = StoreLock();
-        auto report = collect_garbage();
-        if (report)
-            for (auto& layer : report->removed_layers) events.push_back({RemovalEvent::Kind::Deleted, layer.str()});
-    }
+    if (auto report = collect_garbage(false))
+        for (auto& layer : report->removed_layers) events.push_back({RemovalEvent::Kind::Deleted, layer.str()});
     return events;
 }
 
@@ -213,8 +209,8 @@ Result<PruneReport> ImageService::prune(bool all) {
     return report;
 }
 
-Result<GcReport> ImageService::collect_garbage() {
-    StoreLock exclusive = TRY(content_.lock_for_gc());
+Result<GcReport> ImageService::collect_garbage(bool wait) {
+    StoreLock exclusive = TRY(content_.lock_for_gc(wait));
     std::set<Digest> live_blobs;
     std::set<Digest> live_layers;
     std::vector<ImageRecord> images;

@@ -100,8 +100,9 @@ class ImageService {
     Result<std::vector<RemovalEvent>> remove(std::string_view name, bool force);
     // Removes dangling images (no tag), or with `all` every image (containers are not tracked yet).
     Result<PruneReport> prune(bool all);
-    // Sweeps blobs and layers that no image references. Waits for in-flight operations.
-    Result<GcReport> collect_garbage();
+    // Sweeps blobs and layers that no image references. Waits for in-flight operations to end,
+    // or with wait=false gives an Unavailable error while any runs.
+    Result<GcReport> collect_garbage(bool wait = true);
     // Re-hashes the stored blobs of one image, or of all when `name` is empty.
     Result<VerifyReport> verify(std::string_view name);
 
