@@ -42,13 +42,15 @@ Result<ParsedArgs> parse_flags(const std::vector<std::string>& args, size_t begi
     for (size_t i = begin; i < end; ++i) {
         std::string_view arg = args[i];
         if (arg == "--") {
-            for (++i; i < end; ++i) out.positionals.push_back(args[i]);
+            for (++i; i < end; ++i)
+                out.positionals.push_back(args[i]);
             break;
         }
         if (arg.size() < 2 || arg.front() != '-') {
             out.positionals.emplace_back(arg);
             if (stop_at_positional) {
-                for (++i; i < end; ++i) out.positionals.push_back(args[i]);
+                for (++i; i < end; ++i)
+                    out.positionals.push_back(args[i]);
                 break;
             }
             continue;

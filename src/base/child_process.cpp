@@ -155,7 +155,8 @@ Result<int> run_with_input(const std::vector<std::string>& argv, const std::stri
     return child.wait();
 }
 
-Result<std::string> run_and_capture(const std::vector<std::string>& argv, const SpawnOptions& options) {
+Result<std::string> run_and_capture(const std::vector<std::string>& argv,
+                                    const SpawnOptions& options) {
     int out[2];
     if (::pipe2(out, O_CLOEXEC) < 0) return fail_errno("pipe");
     UniqueFd out_read(out[0]), out_write(out[1]);
@@ -191,10 +192,12 @@ Result<std::string> run_and_capture(const std::vector<std::string>& argv, const 
                 if (n <= 0) break;
                 err.append(buffer, static_cast<size_t>(n));
             }
-            while (!err.empty() && (err.back() == '\n' || err.back() == ' ')) err.pop_back();
+            while (!err.empty() && (err.back() == '\n' || err.back() == ' '))
+                err.pop_back();
             detail = err.substr(err.rfind('\n') == std::string::npos ? 0 : err.rfind('\n') + 1);
         }
-        return fail(ErrorKind::Internal, argv[0] + " failed (exit code " + std::to_string(exit_code_of(status)) + ")" +
+        return fail(ErrorKind::Internal, argv[0] + " failed (exit code " +
+                                             std::to_string(exit_code_of(status)) + ")" +
                                              (detail.empty() ? "" : ": " + detail));
     }
     return output;

@@ -47,9 +47,9 @@ int exit_code_of(int wait_status);
 struct SpawnOptions {
     std::vector<std::string> env;  // empty: inherit
     std::string cwd;
-    int stdin_fd = -1;   // -1: inherit
-    int stdout_fd = -1;  // -1: inherit
-    int stderr_fd = -1;  // -1: inherit
+    int stdin_fd = -1;       // -1: inherit
+    int stdout_fd = -1;      // -1: inherit
+    int stderr_fd = -1;      // -1: inherit
     std::string executable;  // the file to run; empty: argv[0]
 };
 
@@ -63,6 +63,7 @@ Result<int> run_with_input(const std::vector<std::string>& argv, const std::stri
 // Runs argv to completion and returns what it wrote to stdout. A non-zero exit is an error that
 // quotes the last line the program wrote to stderr (stderr is captured when options leave it
 // inherited).
-Result<std::string> run_and_capture(const std::vector<std::string>& argv, const SpawnOptions& options = {});
+Result<std::string> run_and_capture(const std::vector<std::string>& argv,
+                                    const SpawnOptions& options = {});
 
 }  // namespace berth

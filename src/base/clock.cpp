@@ -1,7 +1,7 @@
 #include "base/clock.h"
 
-#include <chrono>
 #include <cctype>
+#include <chrono>
 #include <cstdio>
 #include <ctime>
 
@@ -29,7 +29,8 @@ std::optional<int64_t> parse_rfc3339(std::string_view text) {
     if (*rest == '.') {
         ++rest;
         if (!std::isdigit(static_cast<unsigned char>(*rest))) return std::nullopt;
-        while (std::isdigit(static_cast<unsigned char>(*rest))) ++rest;
+        while (std::isdigit(static_cast<unsigned char>(*rest)))
+            ++rest;
     }
     int64_t offset = 0;
     if (*rest == 'Z' || *rest == 'z') {

@@ -26,9 +26,11 @@ Result<Digest> Digest::parse(std::string_view text) {
     else if (name == "sha512")
         algorithm = DigestAlgorithm::Sha512;
     else
-        return fail(ErrorKind::InvalidArgument, "unsupported digest algorithm \"" + std::string(name) + "\"");
+        return fail(ErrorKind::InvalidArgument,
+                    "unsupported digest algorithm \"" + std::string(name) + "\"");
     if (hex.size() != hex_length(algorithm))
-        return fail(ErrorKind::InvalidArgument, "invalid digest \"" + std::string(text) + "\": wrong length");
+        return fail(ErrorKind::InvalidArgument,
+                    "invalid digest \"" + std::string(text) + "\": wrong length");
     for (char c : hex)
         if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f')))
             return fail(ErrorKind::InvalidArgument,
@@ -49,8 +51,10 @@ struct Hasher::State {
     ~State() { EVP_MD_CTX_free(ctx); }
 };
 
-Hasher::Hasher(DigestAlgorithm algorithm) : state_(std::make_unique<State>()), algorithm_(algorithm) {
-    EVP_DigestInit_ex(state_->ctx, algorithm == DigestAlgorithm::Sha256 ? EVP_sha256() : EVP_sha512(), nullptr);
+Hasher::Hasher(DigestAlgorithm algorithm)
+    : state_(std::make_unique<State>()), algorithm_(algorithm) {
+    EVP_DigestInit_ex(state_->ctx,
+                      algorithm == DigestAlgorithm::Sha256 ? EVP_sha256() : EVP_sha512(), nullptr);
 }
 Hasher::~Hasher() = default;
 Hasher::Hasher(Hasher&&) noexcept = default;

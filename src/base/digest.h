@@ -28,7 +28,8 @@ class Digest {
     friend auto operator<=>(const Digest&, const Digest&) = default;
 
   private:
-    Digest(DigestAlgorithm algorithm, std::string hex) : algorithm_(algorithm), hex_(std::move(hex)) {}
+    Digest(DigestAlgorithm algorithm, std::string hex)
+        : algorithm_(algorithm), hex_(std::move(hex)) {}
     friend class Hasher;
 
     DigestAlgorithm algorithm_ = DigestAlgorithm::Sha256;

@@ -14,8 +14,10 @@ int run(int argc, char** argv) {
     if (const char* root = std::getenv("BERTH_ROOT"); root && *root) context.root = root;
     CLI::App app{"A self-sufficient runtime for containers", "berth"};
     app.require_subcommand(1);
-    app.add_option("--root", context.root, "Root directory of the engine's state (default /var/lib/berth)");
-    app.set_version_flag("-v,--version", "berth version " BERTH_VERSION ", build " BERTH_GIT_COMMIT);
+    app.add_option("--root", context.root,
+                   "Root directory of the engine's state (default /var/lib/berth)");
+    app.set_version_flag("-v,--version",
+                         "berth version " BERTH_VERSION ", build " BERTH_GIT_COMMIT);
     add_image_commands(app, context);
     try {
         app.parse(argc, argv);

@@ -11,8 +11,10 @@ namespace berth::image {
 namespace {
 
 std::string_view trim(std::string_view text) {
-    while (!text.empty() && std::isspace(static_cast<unsigned char>(text.front()))) text.remove_prefix(1);
-    while (!text.empty() && std::isspace(static_cast<unsigned char>(text.back()))) text.remove_suffix(1);
+    while (!text.empty() && std::isspace(static_cast<unsigned char>(text.front())))
+        text.remove_prefix(1);
+    while (!text.empty() && std::isspace(static_cast<unsigned char>(text.back())))
+        text.remove_suffix(1);
     return text;
 }
 
@@ -47,7 +49,9 @@ Result<std::vector<std::string>> split_words(std::string_view text) {
             in_word = true;
         }
     }
-    if (quote) return fail(ErrorKind::InvalidArgument, "unterminated quote in \"" + std::string(text) + "\"");
+    if (quote)
+        return fail(ErrorKind::InvalidArgument,
+                    "unterminated quote in \"" + std::string(text) + "\"");
     if (in_word) words.push_back(std::move(current));
     return words;
 }
@@ -57,7 +61,8 @@ Result<Json> command_form(std::string_view args) {
     if (args.starts_with("[")) {
         auto parsed = parse_json(args, "instruction");
         if (parsed && parsed->is_array() &&
-            std::all_of(parsed->begin(), parsed->end(), [](const Json& j) { return j.is_string(); }))
+            std::all_of(parsed->begin(), parsed->end(),
+                        [](const Json& j) { return j.is_string(); }))
             return *parsed;
     }
     return Json::array({"/bin/sh", "-c", std::string(args)});
@@ -68,19 +73,22 @@ Result<std::vector<std::pair<std::string, std::string>>> key_values(std::string_
                                                                     std::string_view args) {
     std::vector<std::pair<std::string, std::string>> out;
     auto words = TRY(split_words(args));
-    if (words.empty()) return fail(ErrorKind::InvalidArgument, std::string(instruction) + " requires at least one argument");
+    if (words.empty())
+        return fail(ErrorKind::InvalidArgument,
+                    std::string(instruction) + " requires at least one argument");
     if (words[0].find('=') == std::string::npos) {
         auto space = args.find_first_of(" \t");
         if (space == std::string_view::npos)
-            return fail(ErrorKind::InvalidArgument, std::string(instruction) + " names a key without a value");
+            return fail(ErrorKind::InvalidArgument,
+                        std::string(instruction) + " names a key without a value");
         out.emplace_back(std::string(args.substr(0, space)), std::string(trim(args.substr(space))));
         return out;
     }
     for (auto& word : words) {
         auto eq = word.find('=');
         if (eq == std::string::npos || eq == 0)
-            return fail(ErrorKind::InvalidArgument,
-                        std::string(instruction) + ": \"" + word + "\" is not of the form key=value");
+            return fail(ErrorKind::InvalidArgument, std::string(instruction) + ": \"" + word +
+                                                        "\" is not of the form key=value");
         out.emplace_back(word.substr(0, eq), word.substr(eq + 1));
     }
     return out;
@@ -97,11 +105,14 @@ Result<void> apply_config_change(Json& config, std::string_view instruction_text
     std::string_view text = trim(instruction_text);
     auto space = text.find_first_of(" \t");
     std::string keyword(text.substr(0, space));
-    std::transform(keyword.begin(), keyword.end(), keyword.begin(), [](unsigned char c) { return std::toupper(c); });
-    std::string_view args = space == std::string_view::npos ? std::string_view() : trim(text.substr(space));
+    std::transform(keyword.begin(), keyword.end(), keyword.begin(),
+                   [](unsigned char c) { return std::toupper(c); });
+    std::string_view args =
+        space == std::string_view::npos ? std::string_view() : trim(text.substr(space));
     if (!config.is_object()) config = Json::object();
     auto need_args = [&]() -> Result<void> {
-        if (args.empty()) return fail(ErrorKind::InvalidArgument, keyword + " requires an argument");
+        if (args.empty())
+            return fail(ErrorKind::InvalidArgument, keyword + " requires an argument");
         return {};
     };
 
@@ -112,7 +123,8 @@ Result<void> apply_config_change(Json& config, std::string_view instruction_text
         TRY(need_args());
         config["Entrypoint"] = TRY(command_form(args));
     } else if (keyword == "ENV") {
-        Json env = config.contains("Env") && config["Env"].is_array() ? config["Env"] : Json::array();
+        Json env =
+            config.contains("Env") && config["Env"].is_array() ? config["Env"] : Json::array();
         for (auto& [key, value] : TRY(key_values(keyword, args))) {
             std::string entry = key + "=" + value;
             auto same = std::find_if(env.begin(), env.end(), [&](const Json& j) {
@@ -126,16 +138,22 @@ Result<void> apply_config_change(Json& config, std::string_view instruction_text
         config["Env"] = env;
     } else if (keyword == "LABEL") {
         Json& labels = object_field(config, "Labels");
-        for (auto& [key, value] : TRY(key_values(keyword, args))) labels[key] = value;
+        for (auto& [key, value] : TRY(key_values(keyword, args)))
+            labels[key] = value;
     } else if (keyword == "EXPOSE") {
         TRY(need_args());
-        Json ports = config.contains("ExposedPorts") && config["ExposedPorts"].is_object() ? config["ExposedPorts"]
-                                                                                          : Json::object();
+        Json ports = config.contains("ExposedPorts") && config["ExposedPorts"].is_object()
+                         ? config["ExposedPorts"]
+                         : Json::object();
         for (auto& port : TRY(split_words(args))) {
             std::string number = port.substr(0, port.find('/'));
-            std::string proto = port.find('/') == std::string::npos ? "tcp" : port.substr(port.find('/') + 1);
-            bool numeric = !number.empty() && std::all_of(number.begin(), number.end(), ::isdigit) && number.size() <= 5;
-            if (!numeric || std::stoi(number) > 65535 || (proto != "tcp" && proto != "udp" && proto != "sctp"))
+            std::string proto =
+                port.find('/') == std::string::npos ? "tcp" : port.substr(port.find('/') + 1);
+            bool numeric = !number.empty() &&
+                           std::all_of(number.begin(), number.end(), ::isdigit) &&
+                           number.size() <= 5;
+            if (!numeric || std::stoi(number) > 65535 ||
+                (proto != "tcp" && proto != "udp" && proto != "sctp"))
                 return fail(ErrorKind::InvalidArgument, "EXPOSE: invalid port \"" + port + "\"");
             ports[number + "/" + proto] = Json::object();
         }
@@ -146,27 +164,32 @@ Result<void> apply_config_change(Json& config, std::string_view instruction_text
         Json list = TRY(command_form(args));
         if (list.size() == 3 && list[0] == "/bin/sh" && !args.starts_with("[")) {
             list = Json::array();
-            for (auto& word : TRY(split_words(args))) list.push_back(word);
+            for (auto& word : TRY(split_words(args)))
+                list.push_back(word);
         }
-        for (auto& path : list) volumes[path.get<std::string>()] = Json::object();
+        for (auto& path : list)
+            volumes[path.get<std::string>()] = Json::object();
     } else if (keyword == "USER") {
         TRY(need_args());
         config["User"] = std::string(args);
     } else if (keyword == "WORKDIR") {
         TRY(need_args());
         std::string dir(args);
-        if (!dir.starts_with("/")) dir = join_path(config.value("WorkingDir", std::string("/")), dir);
+        if (!dir.starts_with("/"))
+            dir = join_path(config.value("WorkingDir", std::string("/")), dir);
         config["WorkingDir"] = clean_path(dir);
     } else if (keyword == "STOPSIGNAL") {
         TRY(need_args());
         config["StopSignal"] = std::string(args);
     } else if (keyword == "ONBUILD") {
         TRY(need_args());
-        if (!config.contains("OnBuild") || !config["OnBuild"].is_array()) config["OnBuild"] = Json::array();
+        if (!config.contains("OnBuild") || !config["OnBuild"].is_array())
+            config["OnBuild"] = Json::array();
         config["OnBuild"].push_back(std::string(args));
     } else {
-        return fail(ErrorKind::InvalidArgument, keyword.empty() ? "empty change instruction"
-                                                                : keyword + " is not a valid change command");
+        return fail(ErrorKind::InvalidArgument, keyword.empty()
+                                                    ? "empty change instruction"
+                                                    : keyword + " is not a valid change command");
     }
     return {};
 }

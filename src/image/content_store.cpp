@@ -14,7 +14,8 @@
 namespace berth::image {
 namespace {
 
-constexpr std::array<DigestAlgorithm, 2> kAlgorithms = {DigestAlgorithm::Sha256, DigestAlgorithm::Sha512};
+constexpr std::array<DigestAlgorithm, 2> kAlgorithms = {DigestAlgorithm::Sha256,
+                                                        DigestAlgorithm::Sha512};
 
 std::string_view algorithm_dir(DigestAlgorithm algorithm) {
     return algorithm == DigestAlgorithm::Sha256 ? "sha256" : "sha512";
@@ -55,14 +56,16 @@ Result<Digest> BlobWriter::commit(const std::optional<Digest>& expected) {
     if (expected && *expected != digest)
         return fail(ErrorKind::InvalidArgument,
                     "blob digest mismatch: expected " + expected->str() + ", got " + digest.str());
-    std::string target = join_path(root_, "blobs/" + std::string(digest.algorithm_name()) + "/" + digest.hex());
+    std::string target =
+        join_path(root_, "blobs/" + std::string(digest.algorithm_name()) + "/" + digest.hex());
     if (path_exists(target)) {
         was_present_ = true;
         return digest;
     }
     if (::fsync(fd_.get()) != 0) return fail_errno("fsync blob " + digest.str());
     // O_TMPFILE files get a name only now, after their content is durable.
-    if (::linkat(AT_FDCWD, fd_path(fd_.get()).c_str(), AT_FDCWD, target.c_str(), AT_SYMLINK_FOLLOW) != 0 &&
+    if (::linkat(AT_FDCWD, fd_path(fd_.get()).c_str(), AT_FDCWD, target.c_str(),
+                 AT_SYMLINK_FOLLOW) != 0 &&
         errno != EEXIST)
         return fail_errno("store blob " + digest.str());
     fd_.reset();
@@ -85,9 +88,10 @@ bool ContentStore::contains(const Digest& digest) const {
 }
 
 Result<uint64_t> ContentStore::size_of(const Digest& digest) const {
-    struct stat st{};
+    struct stat st {};
     if (::stat(blob_path(digest).c_str(), &st) != 0) {
-        if (errno == ENOENT) return fail(ErrorKind::NotFound, "blob " + digest.str() + " not found");
+        if (errno == ENOENT)
+            return fail(ErrorKind::NotFound, "blob " + digest.str() + " not found");
         return fail_errno("stat blob " + digest.str());
     }
     return static_cast<uint64_t>(st.st_size);
@@ -96,7 +100,8 @@ Result<uint64_t> ContentStore::size_of(const Digest& digest) const {
 Result<UniqueFd> ContentStore::open_blob(const Digest& digest) const {
     UniqueFd fd(::open(blob_path(digest).c_str(), O_RDONLY | O_CLOEXEC));
     if (!fd) {
-        if (errno == ENOENT) return fail(ErrorKind::NotFound, "blob " + digest.str() + " not found");
+        if (errno == ENOENT)
+            return fail(ErrorKind::NotFound, "blob " + digest.str() + " not found");
         return fail_errno("open blob " + digest.str());
     }
     return fd;
@@ -105,11 +110,13 @@ Result<UniqueFd> ContentStore::open_blob(const Digest& digest) const {
 Result<std::string> ContentStore::read_blob(const Digest& digest, uint64_t max_size) const {
     uint64_t size = TRY(size_of(digest));
     if (size > max_size)
-        return fail(ErrorKind::InvalidArgument, "blob " + digest.str() + " is too large (" + std::to_string(size) +
+        return fail(ErrorKind::InvalidArgument, "blob " + digest.str() + " is too large (" +
+                                                    std::to_string(size) +
                                                     " bytes) for a manifest or config");
     std::string data = TRY_CTX(read_file(blob_path(digest)), "read blob " + digest.str());
     if (digest_of(data, digest.algorithm()) != digest)
-        return fail(ErrorKind::Internal, "blob " + digest.str() + " is corrupt: its content does not match its digest");
+        return fail(ErrorKind::Internal,
+                    "blob " + digest.str() + " is corrupt: its content does not match its digest");
     return data;
 }
 
@@ -140,11 +147,13 @@ Result<BlobWriter> ContentStore::writer(DigestAlgorithm algorithm) const {
     return BlobWriter(root_, std::move(fd), algorithm);
 }
 
-Result<Digest> ContentStore::write_blob(std::string_view data, const std::optional<Digest>& expected) const {
+Result<Digest> ContentStore::write_blob(std::string_view data,
+                                        const std::optional<Digest>& expected) const {
     DigestAlgorithm algorithm = expected ? expected->algorithm() : DigestAlgorithm::Sha256;
     if (expected && contains(*expected)) {
         if (digest_of(data, algorithm) != *expected)
-            return fail(ErrorKind::InvalidArgument, "blob digest mismatch: expected " + expected->str());
+            return fail(ErrorKind::InvalidArgument,
+                        "blob digest mismatch: expected " + expected->str());
         return *expected;
     }
     BlobWriter w = TRY(writer(algorithm));
@@ -170,7 +179,8 @@ Result<std::vector<Digest>> ContentStore::list() const {
 }
 
 Result<void> ContentStore::remove(const Digest& digest) const {
-    if (::unlink(blob_path(digest).c_str()) != 0 && errno != ENOENT) return fail_errno("remove blob " + digest.str());
+    if (::unlink(blob_path(digest).c_str()) != 0 && errno != ENOENT)
+        return fail_errno("remove blob " + digest.str());
     return {};
 }
 

@@ -80,7 +80,8 @@ class ContentStore {
     Result<void> verify(const Digest& digest) const;
 
     Result<BlobWriter> writer(DigestAlgorithm algorithm = DigestAlgorithm::Sha256) const;
-    Result<Digest> write_blob(std::string_view data, const std::optional<Digest>& expected = std::nullopt) const;
+    Result<Digest> write_blob(std::string_view data,
+                              const std::optional<Digest>& expected = std::nullopt) const;
 
     Result<std::vector<Digest>> list() const;
     Result<void> remove(const Digest& digest) const;
@@ -88,7 +89,7 @@ class ContentStore {
     // recording metadata that points at new blobs.
     Result<void> sync_directories() const;
 
-    Result<StoreLock> lease() const;     // shared: for operations that add content
+    Result<StoreLock> lease() const;  // shared: for operations that add content
     // Exclusive, for the collector; with wait=false an Unavailable error while leases are held.
     Result<StoreLock> lock_for_gc(bool wait = true) const;
 

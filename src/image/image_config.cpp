@@ -18,18 +18,20 @@ Result<ImageConfig> parse_image_config(std::string_view text) {
     std::string type;
     TRY(get_optional(*rootfs, "type", type, "image config.rootfs"));
     if (type != "layers")
-        return fail(ErrorKind::InvalidArgument, "image config.rootfs.type: \"" + type + "\", expected \"layers\"");
+        return fail(ErrorKind::InvalidArgument,
+                    "image config.rootfs.type: \"" + type + "\", expected \"layers\"");
     std::vector<std::string> diff_ids;
     TRY(get_optional(*rootfs, "diff_ids", diff_ids, "image config.rootfs"));
     for (size_t i = 0; i < diff_ids.size(); ++i)
-        config.diff_ids.push_back(
-            TRY_CTX(Digest::parse(diff_ids[i]), "image config.rootfs.diff_ids[" + std::to_string(i) + "]"));
+        config.diff_ids.push_back(TRY_CTX(
+            Digest::parse(diff_ids[i]), "image config.rootfs.diff_ids[" + std::to_string(i) + "]"));
 
     if (auto history = j.find("history"); history != j.end() && history->is_array()) {
         for (size_t i = 0; i < history->size(); ++i) {
             const Json& h = (*history)[i];
             std::string where = "image config.history[" + std::to_string(i) + "]";
-            if (!h.is_object()) return fail(ErrorKind::InvalidArgument, where + ": must be an object");
+            if (!h.is_object())
+                return fail(ErrorKind::InvalidArgument, where + ": must be an object");
             HistoryEntry entry;
             TRY(get_optional(h, "created", entry.created, where));
             TRY(get_optional(h, "created_by", entry.created_by, where));

@@ -16,9 +16,12 @@ namespace {
 
 std::string_view layer_media_type(Compression compression) {
     switch (compression) {
-        case Compression::Gzip: return media_type::oci_layer_gzip;
-        case Compression::Zstd: return media_type::oci_layer_zstd;
-        case Compression::None: break;
+        case Compression::Gzip:
+            return media_type::oci_layer_gzip;
+        case Compression::Zstd:
+            return media_type::oci_layer_zstd;
+        case Compression::None:
+            break;
     }
     return media_type::oci_layer;
 }
@@ -43,7 +46,8 @@ Json history_entry(const ImportOptions& options, const std::string& created, boo
 // Rejects a bad --change or tag before anything is written, so a typo leaves no trace in the store.
 Result<void> check_options(const ImportOptions& options) {
     Json scratch = Json::object();
-    for (auto& change : options.changes) TRY_CTX(apply_config_change(scratch, change), "--change");
+    for (auto& change : options.changes)
+        TRY_CTX(apply_config_change(scratch, change), "--change");
     if (options.reference) TRY(normalise_tag(*options.reference));
     return {};
 }
@@ -51,7 +55,8 @@ Result<void> check_options(const ImportOptions& options) {
 }  // namespace
 
 Result<Digest> ImageService::write_image(const Json& config, const std::vector<Descriptor>& layers,
-                                         const ImportOptions& options, const std::vector<int64_t>& layer_sizes) {
+                                         const ImportOptions& options,
+                                         const std::vector<int64_t>& layer_sizes) {
     std::vector<std::string> tags;
     if (options.reference) tags.push_back(TRY(normalise_tag(*options.reference)));
     std::string config_text = config.dump();
@@ -64,7 +69,8 @@ Result<Digest> ImageService::write_image(const Json& config, const std::vector<D
                       .layers = layers};
     std::string manifest_text = manifest_to_json(manifest).dump();
     Digest manifest_digest = TRY(content_.write_blob(manifest_text));
-    TRY(record_image(config_digest, manifest_digest, manifest.media_type, parsed, layer_sizes, tags));
+    TRY(record_image(config_digest, manifest_digest, manifest.media_type, parsed, layer_sizes,
+                     tags));
     return config_digest;
 }
 
@@ -97,7 +103,8 @@ Result<Digest> ImageService::import(int fd, const ImportOptions& options) {
     std::string created = rfc3339_now();
     Platform platform = options.platform.value_or(host_platform());
     Json container_config = Json::object();
-    for (auto& change : options.changes) TRY_CTX(apply_config_change(container_config, change), "--change");
+    for (auto& change : options.changes)
+        TRY_CTX(apply_config_change(container_config, change), "--change");
     Json config = {{"architecture", platform.architecture},
                    {"os", platform.os},
                    {"created", created},
@@ -108,8 +115,11 @@ Result<Digest> ImageService::import(int fd, const ImportOptions& options) {
     if (with_history.message.empty()) with_history.message = "Imported from -";
     config["history"] = Json::array({history_entry(with_history, created, false)});
     Compression compression = TRY(compression_of_blob(content_, blob));
-    Descriptor layer{.media_type = std::string(layer_media_type(compression)), .digest = blob, .size = blob_size};
-    return write_image(config, {layer}, options, {static_cast<int64_t>(unpacked->uncompressed_size)});
+    Descriptor layer{.media_type = std::string(layer_media_type(compression)),
+                     .digest = blob,
+                     .size = blob_size};
+    return write_image(config, {layer}, options,
+                       {static_cast<int64_t>(unpacked->uncompressed_size)});
 }
 
 Result<Digest> ImageService::import_directory(const std::string& dir, const ImportOptions& options,
@@ -141,15 +151,17 @@ Result<Digest> ImageService::import_directory(const std::string& dir, const Impo
     }
     TRY(snapshotter_.commit_layer(temp, unpacked->diff_id));
 
-    std::string created = base_config && base_config->contains("created") ? (*base_config)["created"].get<std::string>()
-                                                                             : rfc3339_now();
+    std::string created = base_config && base_config->contains("created")
+                              ? (*base_config)["created"].get<std::string>()
+                              : rfc3339_now();
     Platform platform = options.platform.value_or(host_platform());
     Json config = base_config.value_or(Json::object());
     config["architecture"] = platform.architecture;
     config["os"] = platform.os;
     config["created"] = created;
     if (!config.contains("config")) config["config"] = Json::object();
-    for (auto& change : options.changes) TRY_CTX(apply_config_change(config["config"], change), "--change");
+    for (auto& change : options.changes)
+        TRY_CTX(apply_config_change(config["config"], change), "--change");
     config["rootfs"] = {{"type", "layers"}, {"diff_ids", {diff.diff_id.str()}}};
     config["history"] = Json::array({history_entry(options, created, false)});
     Descriptor layer{.media_type = std::string(media_type::oci_layer),
@@ -158,7 +170,8 @@ Result<Digest> ImageService::import_directory(const std::string& dir, const Impo
     return write_image(config, {layer}, options, {static_cast<int64_t>(diff.size)});
 }
 
-Result<Digest> ImageService::commit(const std::string& upper_dir, const std::optional<Digest>& parent,
+Result<Digest> ImageService::commit(const std::string& upper_dir,
+                                    const std::optional<Digest>& parent,
                                     const ImportOptions& options) {
     TRY(check_options(options));
     StoreLock lease = TRY(content_.lease());
@@ -201,7 +214,8 @@ Result<Digest> ImageService::commit(const std::string& upper_dir, const std::opt
     Digest blob = TRY(writer.commit(diff.diff_id));
 
     std::vector<Digest> diff_ids;
-    for (auto& d : config["rootfs"]["diff_ids"]) diff_ids.push_back(TRY(Digest::parse(d.get<std::string>())));
+    for (auto& d : config["rootfs"]["diff_ids"])
+        diff_ids.push_back(TRY(Digest::parse(d.get<std::string>())));
     diff_ids.push_back(diff.diff_id);
     Digest chain = chain_ids(diff_ids).back();
     if (!snapshotter_.has_layer(chain)) {
@@ -218,10 +232,13 @@ Result<Digest> ImageService::commit(const std::string& upper_dir, const std::opt
     std::string created = rfc3339_now();
     config["created"] = created;
     if (!options.author.empty()) config["author"] = options.author;
-    if (!config.contains("config") || !config["config"].is_object()) config["config"] = Json::object();
-    for (auto& change : options.changes) TRY_CTX(apply_config_change(config["config"], change), "--change");
+    if (!config.contains("config") || !config["config"].is_object())
+        config["config"] = Json::object();
+    for (auto& change : options.changes)
+        TRY_CTX(apply_config_change(config["config"], change), "--change");
     config["rootfs"]["diff_ids"].push_back(diff.diff_id.str());
-    if (!config.contains("history") || !config["history"].is_array()) config["history"] = Json::array();
+    if (!config.contains("history") || !config["history"].is_array())
+        config["history"] = Json::array();
     config["history"].push_back(history_entry(options, created, false));
     layers.push_back({.media_type = std::string(media_type::oci_layer),
                       .digest = blob,

@@ -46,7 +46,8 @@ class ImageLoader {
   public:
     ImageLoader(ImageService& service, Platform platform)
         : service_(service),
-          platform_(std::move(platform)), unpack_slots_(std::max(2u, std::thread::hardware_concurrency())) {}
+          platform_(std::move(platform)),
+          unpack_slots_(std::max(2u, std::thread::hardware_concurrency())) {}
     ~ImageLoader() {
         for (auto& [blob, job] : unpacks_) {
             if (job.result.valid()) job.result.wait();
@@ -60,7 +61,8 @@ class ImageLoader {
         if (files_.contains("manifest.json")) return load_docker();
         if (files_.contains("index.json")) return load_oci();
         return fail(ErrorKind::InvalidArgument,
-                    "not an image archive: it has neither manifest.json (docker save) nor index.json (OCI layout)");
+                    "not an image archive: it has neither manifest.json (docker save) nor "
+                    "index.json (OCI layout)");
     }
 
   private:
@@ -85,7 +87,8 @@ class ImageLoader {
         archive_read_support_format_tar(reader.handle);
         archive_read_support_format_gnutar(reader.handle);
         if (archive_read_open_fd(reader.handle, fd, 1 << 20) != ARCHIVE_OK)
-            return fail(ErrorKind::InvalidArgument, std::string("image archive: ") + archive_error_string(reader.handle));
+            return fail(ErrorKind::InvalidArgument,
+                        std::string("image archive: ") + archive_error_string(reader.handle));
         archive_entry* entry = nullptr;
         while (true) {
             int rc = archive_read_next_header(reader.handle, &entry);
@@ -94,14 +97,17 @@ class ImageLoader {
                 return fail(ErrorKind::InvalidArgument,
                             std::string("image archive: ") + archive_error_string(reader.handle));
             const char* raw_name = archive_entry_pathname(entry);
-            if (!raw_name) return fail(ErrorKind::InvalidArgument, "image archive: entry without a name");
+            if (!raw_name)
+                return fail(ErrorKind::InvalidArgument, "image archive: entry without a name");
             std::string name = clean_path(std::string("/") + raw_name).substr(1);
             auto type = archive_entry_filetype(entry);
             if (const char* link = archive_entry_hardlink(entry)) {
                 aliases_[name] = clean_path(std::string("/") + link).substr(1);
             } else if (type == AE_IFLNK) {
-                std::string dir = name.find('/') == std::string::npos ? "" : name.substr(0, name.rfind('/'));
-                aliases_[name] = clean_path("/" + dir + "/" + archive_entry_symlink(entry)).substr(1);
+                std::string dir =
+                    name.find('/') == std::string::npos ? "" : name.substr(0, name.rfind('/'));
+                aliases_[name] =
+                    clean_path("/" + dir + "/" + archive_entry_symlink(entry)).substr(1);
             } else if (type == AE_IFREG) {
                 TRY_CTX(read_file_entry(reader.handle, name), "image archive: " + name);
             }
@@ -118,7 +124,8 @@ class ImageLoader {
         while (true) {
             int rc = archive_read_data_block(handle, &block, &size, &offset);
             if (rc == ARCHIVE_EOF) break;
-            if (rc < ARCHIVE_WARN) return fail(ErrorKind::InvalidArgument, archive_error_string(handle));
+            if (rc < ARCHIVE_WARN)
+                return fail(ErrorKind::InvalidArgument, archive_error_string(handle));
             if (static_cast<uint64_t>(offset) != writer.size()) {
                 // Sparse entries have holes; blobs never do.
                 return fail(ErrorKind::InvalidArgument, "sparse files are not image content");
@@ -158,21 +165,25 @@ class ImageLoader {
         auto temp = service_.snapshotter_.make_temp_dir();
         if (!temp) return;  // the layer is unpacked later, when it is known to be needed
         Unpack job{.temp_dir = *temp};
-        job.result = std::async(std::launch::async, [this, blob, dir = *temp]() -> Result<UnpackResult> {
-                         unpack_slots_.acquire();
-                         auto fd = service_.content_.open_blob(blob);
-                         Result<UnpackResult> result = fd ? unpack_layer(fd->get(), dir) : std::unexpected(fd.error());
-                         unpack_slots_.release();
-                         return result;
-                     }).share();
+        job.result =
+            std::async(std::launch::async, [this, blob, dir = *temp]() -> Result<UnpackResult> {
+                unpack_slots_.acquire();
+                auto fd = service_.content_.open_blob(blob);
+                Result<UnpackResult> result =
+                    fd ? unpack_layer(fd->get(), dir) : std::unexpected(fd.error());
+                unpack_slots_.release();
+                return result;
+            }).share();
         unpacks_.emplace(blob, std::move(job));
     }
 
     Result<const StoredFile*> file(const std::string& raw_path) {
         std::string path = clean_path("/" + raw_path).substr(1);
-        for (int hops = 0; hops < 16 && aliases_.contains(path); ++hops) path = aliases_[path];
+        for (int hops = 0; hops < 16 && aliases_.contains(path); ++hops)
+            path = aliases_[path];
         auto it = files_.find(path);
-        if (it == files_.end()) return fail(ErrorKind::InvalidArgument, "image archive: " + raw_path + " is missing");
+        if (it == files_.end())
+            return fail(ErrorKind::InvalidArgument, "image archive: " + raw_path + " is missing");
         return &it->second;
     }
 
@@ -198,7 +209,8 @@ class ImageLoader {
         for (size_t i = 0; i < entries.size(); ++i) {
             std::string where = "manifest.json[" + std::to_string(i) + "]";
             const Json& entry = entries[i];
-            if (!entry.is_object()) return fail(ErrorKind::InvalidArgument, where + ": must be an object");
+            if (!entry.is_object())
+                return fail(ErrorKind::InvalidArgument, where + ": must be an object");
             std::string config_path;
             std::vector<std::string> layer_paths, repo_tags;
             TRY(get_optional(entry, "Config", config_path, where));
@@ -211,7 +223,8 @@ class ImageLoader {
             image.config_digest = config_file->digest;
             if (image.config.diff_ids.size() != layer_paths.size())
                 return fail(ErrorKind::InvalidArgument,
-                            where + ": " + std::to_string(layer_paths.size()) + " layers but the config lists " +
+                            where + ": " + std::to_string(layer_paths.size()) +
+                                " layers but the config lists " +
                                 std::to_string(image.config.diff_ids.size()));
             for (auto& path : layer_paths) {
                 const StoredFile* layer = TRY_CTX(file(path), where + ".Layers");
@@ -219,16 +232,19 @@ class ImageLoader {
                 std::string type(compression == Compression::Gzip   ? media_type::oci_layer_gzip
                                  : compression == Compression::Zstd ? media_type::oci_layer_zstd
                                                                     : media_type::oci_layer);
-                image.layers.push_back({.media_type = type, .digest = layer->digest, .size = layer->size});
+                image.layers.push_back(
+                    {.media_type = type, .digest = layer->digest, .size = layer->size});
             }
-            for (auto& tag : repo_tags) image.tags.push_back(TRY_CTX(normalise_tag(tag), where + ".RepoTags"));
+            for (auto& tag : repo_tags)
+                image.tags.push_back(TRY_CTX(normalise_tag(tag), where + ".RepoTags"));
             // docker save has no manifest of its own: make the OCI one an OCI layout would have.
             Manifest manifest{.media_type = std::string(media_type::oci_manifest),
                               .config = {.media_type = std::string(media_type::oci_config),
                                          .digest = image.config_digest,
                                          .size = config_file->size},
                               .layers = image.layers};
-            image.manifest_digest = TRY(service_.content_.write_blob(manifest_to_json(manifest).dump()));
+            image.manifest_digest =
+                TRY(service_.content_.write_blob(manifest_to_json(manifest).dump()));
             image.manifest_media_type = manifest.media_type;
             images.push_back(std::move(image));
         }
@@ -250,44 +266,54 @@ class ImageLoader {
                 continue;
             }
             std::vector<std::string> tags;
-            if (auto name = target.annotations.find("io.containerd.image.name"); name != target.annotations.end())
+            if (auto name = target.annotations.find("io.containerd.image.name");
+                name != target.annotations.end())
                 tags.push_back(TRY_CTX(normalise_tag(name->second), "index.json annotation"));
             else if (auto ref = descriptor.annotations.find("io.containerd.image.name");
                      ref != descriptor.annotations.end())
                 tags.push_back(TRY_CTX(normalise_tag(ref->second), "index.json annotation"));
-            else if (auto ref_name = descriptor.annotations.find("org.opencontainers.image.ref.name");
+            else if (auto ref_name =
+                         descriptor.annotations.find("org.opencontainers.image.ref.name");
                      ref_name != descriptor.annotations.end() &&
                      ref_name->second.find_first_of(":/") != std::string::npos) {
                 // A bare "latest" names only a tag, no repository; only full names become tags.
                 if (auto tag = normalise_tag(ref_name->second)) tags.push_back(*tag);
             }
             if (auto seen = by_manifest.find(target.digest); seen != by_manifest.end()) {
-                for (auto& tag : tags) images[seen->second].tags.push_back(tag);
+                for (auto& tag : tags)
+                    images[seen->second].tags.push_back(tag);
                 continue;
             }
             std::string manifest_text = TRY(service_.content_.read_blob(target.digest));
-            Manifest manifest = TRY_CTX(parse_manifest(manifest_text), "manifest " + target.digest.str());
+            Manifest manifest =
+                TRY_CTX(parse_manifest(manifest_text), "manifest " + target.digest.str());
             PendingImage image;
             std::string config_text = TRY(service_.content_.read_blob(manifest.config.digest));
-            image.config = TRY_CTX(parse_image_config(config_text), "config " + manifest.config.digest.str());
+            image.config =
+                TRY_CTX(parse_image_config(config_text), "config " + manifest.config.digest.str());
             image.config_digest = manifest.config.digest;
             if (image.config.diff_ids.size() != manifest.layers.size())
                 return fail(ErrorKind::InvalidArgument,
-                            "manifest " + target.digest.str() + ": " + std::to_string(manifest.layers.size()) +
-                                " layers but the config lists " + std::to_string(image.config.diff_ids.size()));
+                            "manifest " + target.digest.str() + ": " +
+                                std::to_string(manifest.layers.size()) +
+                                " layers but the config lists " +
+                                std::to_string(image.config.diff_ids.size()));
             for (auto& layer : manifest.layers)
                 if (!service_.content_.contains(layer.digest))
-                    return fail(ErrorKind::InvalidArgument, "image archive: layer " + layer.digest.str() + " is missing");
+                    return fail(ErrorKind::InvalidArgument,
+                                "image archive: layer " + layer.digest.str() + " is missing");
             image.layers = manifest.layers;
             image.manifest_digest = target.digest;
-            image.manifest_media_type =
-                manifest.media_type.empty() ? std::string(media_type::oci_manifest) : manifest.media_type;
+            image.manifest_media_type = manifest.media_type.empty()
+                                            ? std::string(media_type::oci_manifest)
+                                            : manifest.media_type;
             image.tags = tags;
             by_manifest[target.digest] = images.size();
             images.push_back(std::move(image));
         }
         if (images.empty())
-            return fail(ErrorKind::NotFound, "image archive has no image for platform " + wanted.str());
+            return fail(ErrorKind::NotFound,
+                        "image archive has no image for platform " + wanted.str());
         return finish(images);
     }
 
@@ -302,10 +328,11 @@ class ImageLoader {
             for (size_t l = 0; l < chain.size(); ++l) {
                 auto known = by_chain.find(chain[l]);
                 if (known == by_chain.end())
-                    known = by_chain
-                                .emplace(chain[l], layer_job(images[i].layers[l].digest,
-                                                             images[i].config.diff_ids[l], chain[l]))
-                                .first;
+                    known =
+                        by_chain
+                            .emplace(chain[l], layer_job(images[i].layers[l].digest,
+                                                         images[i].config.diff_ids[l], chain[l]))
+                            .first;
                 waits.emplace_back(i * 100000 + l, known->second);
             }
         }
@@ -326,34 +353,44 @@ class ImageLoader {
             std::sort(image.tags.begin(), image.tags.end());
             image.tags.erase(std::unique(image.tags.begin(), image.tags.end()), image.tags.end());
             auto displaced = TRY(service_.record_image(image.config_digest, image.manifest_digest,
-                                                       image.manifest_media_type, image.config, sizes[i], image.tags));
+                                                       image.manifest_media_type, image.config,
+                                                       sizes[i], image.tags));
             for (auto& old : displaced)
                 result.lines.push_back("The image " + familiar_tag(image.tags.front()) +
-                                       " already exists, renaming the old one with ID " + old.str() +
-                                       " to empty string");
-            for (auto& tag : image.tags) result.lines.push_back("Loaded image: " + familiar_tag(tag));
-            if (image.tags.empty()) result.lines.push_back("Loaded image ID: " + image.config_digest.str());
+                                       " already exists, renaming the old one with ID " +
+                                       old.str() + " to empty string");
+            for (auto& tag : image.tags)
+                result.lines.push_back("Loaded image: " + familiar_tag(tag));
+            if (image.tags.empty())
+                result.lines.push_back("Loaded image ID: " + image.config_digest.str());
             result.image_ids.push_back(image.config_digest);
         }
         return result;
     }
 
     // Finishes (or starts) bringing one layer into place; yields its uncompressed size.
-    std::shared_future<Result<int64_t>> layer_job(const Digest& blob, const Digest& diff_id, const Digest& chain) {
+    std::shared_future<Result<int64_t>> layer_job(const Digest& blob, const Digest& diff_id,
+                                                  const Digest& chain) {
         auto speculative = unpacks_.find(blob);
-        if (!service_.snapshotter_.has_layer(chain) && speculative != unpacks_.end() && !speculative->second.consumed) {
+        if (!service_.snapshotter_.has_layer(chain) && speculative != unpacks_.end() &&
+            !speculative->second.consumed) {
             speculative->second.consumed = true;
             Unpack& job = speculative->second;
-            return std::async(std::launch::deferred, [this, &job, blob, diff_id, chain]() -> Result<int64_t> {
-                       auto unpacked = job.result.get();
-                       if (!unpacked) return std::unexpected(unpacked.error().context("layer " + blob.str()));
-                       if (unpacked->diff_id != diff_id)
-                           return fail(ErrorKind::InvalidArgument,
-                                       "layer " + blob.str() + ": its content hashes to " + unpacked->diff_id.str() +
-                                           " but the image config says " + diff_id.str());
-                       TRY(service_.snapshotter_.commit_layer(job.temp_dir, chain));
-                       return static_cast<int64_t>(unpacked->uncompressed_size);
-                   })
+            return std::async(std::launch::deferred,
+                              [this, &job, blob, diff_id, chain]() -> Result<int64_t> {
+                                  auto unpacked = job.result.get();
+                                  if (!unpacked)
+                                      return std::unexpected(
+                                          unpacked.error().context("layer " + blob.str()));
+                                  if (unpacked->diff_id != diff_id)
+                                      return fail(
+                                          ErrorKind::InvalidArgument,
+                                          "layer " + blob.str() + ": its content hashes to " +
+                                              unpacked->diff_id.str() +
+                                              " but the image config says " + diff_id.str());
+                                  TRY(service_.snapshotter_.commit_layer(job.temp_dir, chain));
+                                  return static_cast<int64_t>(unpacked->uncompressed_size);
+                              })
                 .share();
         }
         return std::async(std::launch::async,

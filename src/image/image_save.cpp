@@ -54,11 +54,14 @@ class TarWriter {
             if (n < 0) return fail_errno("read " + name);
             if (n == 0) return fail(ErrorKind::Internal, name + ": blob shrank while being saved");
             hasher.update(buffer.data(), static_cast<size_t>(n));
-            if (archive_write_data(handle_, buffer.data(), static_cast<size_t>(n)) < 0) return error(name);
+            if (archive_write_data(handle_, buffer.data(), static_cast<size_t>(n)) < 0)
+                return error(name);
             left -= static_cast<uint64_t>(n);
         }
         if (hasher.finish() != digest)
-            return fail(ErrorKind::Internal, "blob " + digest.str() + " is corrupt: its content does not match its digest");
+            return fail(
+                ErrorKind::Internal,
+                "blob " + digest.str() + " is corrupt: its content does not match its digest");
         return {};
     }
 
@@ -89,7 +92,8 @@ class TarWriter {
         int err = archive_errno(handle_);
         if (err == EPIPE || err == ENOSPC || err == EIO)
             return fail(Error::from_errno("write " + what, err));
-        return fail(ErrorKind::Internal, "write " + what + ": " + (message ? message : "unknown error"));
+        return fail(ErrorKind::Internal,
+                    "write " + what + ": " + (message ? message : "unknown error"));
     }
 
     archive* handle_ = archive_write_new();
@@ -104,7 +108,8 @@ struct SavedImage {
 
 }  // namespace
 
-Result<void> ImageService::save(const std::vector<std::string>& names, int out_fd, SaveFormat format) {
+Result<void> ImageService::save(const std::vector<std::string>& names, int out_fd,
+                                SaveFormat format) {
     if (names.empty()) return fail(ErrorKind::InvalidArgument, "save needs at least one image");
     std::vector<SavedImage> images;
     for (auto& name : names) {
@@ -113,9 +118,11 @@ Result<void> ImageService::save(const std::vector<std::string>& names, int out_f
         // Named by tag: that tag only. Named by ID: no tags, as docker does.
         if (auto ref = parse_reference(name); ref && !name.starts_with("sha256:")) {
             std::string full = ref->with_default_tag().str();
-            if (std::find(record.tags.begin(), record.tags.end(), full) != record.tags.end()) tags.push_back(full);
+            if (std::find(record.tags.begin(), record.tags.end(), full) != record.tags.end())
+                tags.push_back(full);
         }
-        auto same = std::find_if(images.begin(), images.end(), [&](auto& i) { return i.record.id == record.id; });
+        auto same = std::find_if(images.begin(), images.end(),
+                                 [&](auto& i) { return i.record.id == record.id; });
         if (same != images.end()) {
             same->tags.insert(same->tags.end(), tags.begin(), tags.end());
             continue;
@@ -131,13 +138,15 @@ Result<void> ImageService::save(const std::vector<std::string>& names, int out_f
         if (!written.insert(blob).second) return {};
         UniqueFd fd = TRY(content_.open_blob(blob));
         uint64_t size = TRY(content_.size_of(blob));
-        return tar.blob("blobs/" + std::string(blob.algorithm_name()) + "/" + blob.hex(), fd.get(), size, blob);
+        return tar.blob("blobs/" + std::string(blob.algorithm_name()) + "/" + blob.hex(), fd.get(),
+                        size, blob);
     };
 
     TRY(tar.directory("blobs/"));
     TRY(tar.directory("blobs/sha256/"));
     for (auto& image : images) {
-        for (auto& layer : image.manifest.layers) TRY(write_blob(layer.digest));
+        for (auto& layer : image.manifest.layers)
+            TRY(write_blob(layer.digest));
         TRY(write_blob(image.manifest.config.digest));
         if (format != SaveFormat::Docker) TRY(write_blob(image.record.manifest_digest));
     }
@@ -147,10 +156,12 @@ Result<void> ImageService::save(const std::vector<std::string>& names, int out_f
         for (auto& image : images) {
             Json entry = {{"Config", "blobs/sha256/" + image.manifest.config.digest.hex()}};
             Json repo_tags = Json::array();
-            for (auto& tag : image.tags) repo_tags.push_back(familiar_tag(tag));
+            for (auto& tag : image.tags)
+                repo_tags.push_back(familiar_tag(tag));
             entry["RepoTags"] = repo_tags.empty() ? Json(nullptr) : repo_tags;
             Json layers = Json::array();
-            for (auto& layer : image.manifest.layers) layers.push_back("blobs/sha256/" + layer.digest.hex());
+            for (auto& layer : image.manifest.layers)
+                layers.push_back("blobs/sha256/" + layer.digest.hex());
             entry["Layers"] = layers;
             manifest_json.push_back(entry);
         }
@@ -159,14 +170,16 @@ Result<void> ImageService::save(const std::vector<std::string>& names, int out_f
     if (format != SaveFormat::Docker) {
         Index index{.media_type = std::string(media_type::oci_index)};
         for (auto& image : images) {
-            Descriptor descriptor{.media_type = image.record.manifest_media_type,
-                                  .digest = image.record.manifest_digest,
-                                  .size = static_cast<int64_t>(TRY(content_.size_of(image.record.manifest_digest)))};
+            Descriptor descriptor{
+                .media_type = image.record.manifest_media_type,
+                .digest = image.record.manifest_digest,
+                .size = static_cast<int64_t>(TRY(content_.size_of(image.record.manifest_digest)))};
             if (image.tags.empty()) index.manifests.push_back(descriptor);
             for (auto& tag : image.tags) {
                 Descriptor named = descriptor;
                 named.annotations["io.containerd.image.name"] = tag;
-                named.annotations["org.opencontainers.image.ref.name"] = TRY(parse_reference(tag)).tag;
+                named.annotations["org.opencontainers.image.ref.name"] =
+                    TRY(parse_reference(tag)).tag;
                 index.manifests.push_back(named);
             }
         }

@@ -17,8 +17,9 @@ namespace berth::image {
 namespace {
 
 bool is_hex(std::string_view text) {
-    return !text.empty() &&
-           std::all_of(text.begin(), text.end(), [](char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'); });
+    return !text.empty() && std::all_of(text.begin(), text.end(), [](char c) {
+        return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
+    });
 }
 
 Result<void> sync_filesystem_of(const std::string& path) {
@@ -44,8 +45,12 @@ std::string familiar_tag(const std::string& full_name) {
     return ref ? ref->familiar_str() : full_name;
 }
 
-ImageService::ImageService(std::string root, ContentStore content, OverlaySnapshotter snapshotter, store::Database db)
-    : root_(std::move(root)), content_(std::move(content)), snapshotter_(std::move(snapshotter)), db_(std::move(db)) {}
+ImageService::ImageService(std::string root, ContentStore content, OverlaySnapshotter snapshotter,
+                           store::Database db)
+    : root_(std::move(root)),
+      content_(std::move(content)),
+      snapshotter_(std::move(snapshotter)),
+      db_(std::move(db)) {}
 
 Result<std::unique_ptr<ImageService>> ImageService::open(const std::string& root) {
     TRY(mkdir_all(root, 0711));
@@ -60,7 +65,9 @@ Result<std::unique_ptr<ImageService>> ImageService::open(const std::string& root
 
 Result<ImageRecord> ImageService::resolve(std::string_view name) {
     std::lock_guard lock(db_mutex_);
-    auto not_found = [&] { return fail(ErrorKind::NotFound, "No such image: " + std::string(name)); };
+    auto not_found = [&] {
+        return fail(ErrorKind::NotFound, "No such image: " + std::string(name));
+    };
     if (name.starts_with("sha256:")) {
         std::string hex(name.substr(7));
         if (hex.size() == 64) {
@@ -85,7 +92,8 @@ Result<ImageRecord> ImageService::resolve(std::string_view name) {
     auto ids = TRY(images_->ids_with_prefix(std::string(name)));
     if (ids.empty()) return not_found();
     if (ids.size() > 1)
-        return fail(ErrorKind::Conflict, "image ID prefix \"" + std::string(name) + "\" is ambiguous");
+        return fail(ErrorKind::Conflict,
+                    "image ID prefix \"" + std::string(name) + "\" is ambiguous");
     auto image = TRY(images_->find(ids[0]));
     if (!image) return not_found();
     return *image;
@@ -97,12 +105,14 @@ Result<std::vector<ImageRecord>> ImageService::list() {
 }
 
 Result<ImageConfig> ImageService::config_of(const ImageRecord& image) {
-    std::string text = TRY_CTX(content_.read_blob(image.id), "image " + short_id(image.id) + " config");
+    std::string text =
+        TRY_CTX(content_.read_blob(image.id), "image " + short_id(image.id) + " config");
     return parse_image_config(text);
 }
 
 Result<Manifest> ImageService::manifest_of(const ImageRecord& image) {
-    std::string text = TRY_CTX(content_.read_blob(image.manifest_digest), "image " + short_id(image.id) + " manifest");
+    std::string text = TRY_CTX(content_.read_blob(image.manifest_digest),
+                               "image " + short_id(image.id) + " manifest");
     return parse_manifest(text);
 }
 
@@ -111,7 +121,8 @@ Result<std::vector<Digest>> ImageService::layer_chain(const ImageRecord& image) 
     auto chain = chain_ids(config.diff_ids);
     for (auto& id : chain)
         if (!snapshotter_.has_layer(id))
-            return fail(ErrorKind::Internal, "image " + short_id(image.id) + ": layer " + id.str() + " is missing");
+            return fail(ErrorKind::Internal,
+                        "image " + short_id(image.id) + ": layer " + id.str() + " is missing");
     return chain;
 }
 
@@ -122,14 +133,16 @@ Result<Json> ImageService::inspect(std::string_view name) {
     Json out = Json::object();
     out["Id"] = image.id.str();
     out["RepoTags"] = Json::array();
-    for (auto& tag : image.tags) out["RepoTags"].push_back(familiar_tag(tag));
+    for (auto& tag : image.tags)
+        out["RepoTags"].push_back(familiar_tag(tag));
     out["RepoDigests"] = Json::array();
     out["Parent"] = "";
     out["Comment"] = config.history.empty() ? "" : config.history.back().comment;
     out["Created"] = config.created.empty() ? "0001-01-01T00:00:00Z" : config.created;
     out["DockerVersion"] = raw.value("docker_version", "");
     out["Author"] = raw.value("author", "");
-    out["Config"] = raw.contains("config") && raw["config"].is_object() ? raw["config"] : Json::object();
+    out["Config"] =
+        raw.contains("config") && raw["config"].is_object() ? raw["config"] : Json::object();
     out["Architecture"] = config.platform.architecture;
     if (!config.platform.variant.empty()) out["Variant"] = config.platform.variant;
     out["Os"] = config.platform.os;
@@ -142,7 +155,8 @@ Result<Json> ImageService::inspect(std::string_view name) {
     }
     out["GraphDriver"] = {{"Name", "overlay2"}, {"Data", {{"LowerDir", lower}}}};
     Json layers = Json::array();
-    for (auto& diff : config.diff_ids) layers.push_back(diff.str());
+    for (auto& diff : config.diff_ids)
+        layers.push_back(diff.str());
     out["RootFS"] = {{"Type", "layers"}, {"Layers", layers}};
     out["Metadata"] = {{"LastTagTime", "0001-01-01T00:00:00Z"}};
     out["Descriptor"] = {{"mediaType", image.manifest_media_type},
@@ -178,15 +192,18 @@ Result<std::vector<RemovalEvent>> ImageService::remove(std::string_view name, bo
             return events;
         }
         if (!by_tag && image.tags.size() > 1 && !force)
-            return fail(ErrorKind::Conflict, "conflict: unable to delete " + short_id(image.id) +
-                                                 " (must be forced) - image is referenced in multiple repositories");
-        for (auto& tag : image.tags) events.push_back({RemovalEvent::Kind::Untagged, familiar_tag(tag)});
+            return fail(ErrorKind::Conflict,
+                        "conflict: unable to delete " + short_id(image.id) +
+                            " (must be forced) - image is referenced in multiple repositories");
+        for (auto& tag : image.tags)
+            events.push_back({RemovalEvent::Kind::Untagged, familiar_tag(tag)});
         TRY(images_->remove(image.id));
     }
     events.push_back({RemovalEvent::Kind::Deleted, image.id.str()});
     // Sweep now if nothing else is adding content; otherwise the next collection will.
     if (auto report = collect_garbage(false))
-        for (auto& layer : report->removed_layers) events.push_back({RemovalEvent::Kind::Deleted, layer.str()});
+        for (auto& layer : report->removed_layers)
+            events.push_back({RemovalEvent::Kind::Deleted, layer.str()});
     return events;
 }
 
@@ -198,13 +215,15 @@ Result<PruneReport> ImageService::prune(bool all) {
         for (auto& image : TRY(images_->list()))
             if (all || image.tags.empty()) doomed.push_back(image);
         for (auto& image : doomed) {
-            for (auto& tag : image.tags) report.events.push_back({RemovalEvent::Kind::Untagged, familiar_tag(tag)});
+            for (auto& tag : image.tags)
+                report.events.push_back({RemovalEvent::Kind::Untagged, familiar_tag(tag)});
             TRY(images_->remove(image.id));
             report.events.push_back({RemovalEvent::Kind::Deleted, image.id.str()});
         }
     }
     GcReport gc = TRY(collect_garbage());
-    for (auto& layer : gc.removed_layers) report.events.push_back({RemovalEvent::Kind::Deleted, layer.str()});
+    for (auto& layer : gc.removed_layers)
+        report.events.push_back({RemovalEvent::Kind::Deleted, layer.str()});
     report.reclaimed_bytes = gc.bytes_freed;
     return report;
 }
@@ -223,9 +242,11 @@ Result<GcReport> ImageService::collect_garbage(bool wait) {
         live_blobs.insert(image.manifest_digest);
         // A damaged image keeps what it still names; it is never a reason to delete more.
         if (auto manifest = manifest_of(image))
-            for (auto& layer : manifest->layers) live_blobs.insert(layer.digest);
+            for (auto& layer : manifest->layers)
+                live_blobs.insert(layer.digest);
         if (auto config = config_of(image))
-            for (auto& chain : chain_ids(config->diff_ids)) live_layers.insert(chain);
+            for (auto& chain : chain_ids(config->diff_ids))
+                live_layers.insert(chain);
     }
     GcReport report;
     for (auto& blob : TRY(content_.list())) {
@@ -238,7 +259,8 @@ Result<GcReport> ImageService::collect_garbage(bool wait) {
         if (live_layers.contains(layer)) continue;
         {
             std::lock_guard lock(db_mutex_);
-            if (auto record = TRY(images_->layer(layer))) report.bytes_freed += static_cast<uint64_t>(record->size);
+            if (auto record = TRY(images_->layer(layer)))
+                report.bytes_freed += static_cast<uint64_t>(record->size);
             TRY(images_->remove_layer(layer));
         }
         TRY(snapshotter_.remove_layer(layer));
@@ -261,10 +283,12 @@ Result<VerifyReport> ImageService::verify(std::string_view name) {
         if (!checked.insert(blob).second) return;
         ++report.blobs_checked;
         report.bytes_checked += content_.size_of(blob).value_or(0);
-        if (auto ok = content_.verify(blob); !ok) report.problems.push_back(role + ": " + ok.error().message());
+        if (auto ok = content_.verify(blob); !ok)
+            report.problems.push_back(role + ": " + ok.error().message());
     };
     for (auto& image : images) {
-        std::string who = image.tags.empty() ? short_id(image.id) : familiar_tag(image.tags.front());
+        std::string who =
+            image.tags.empty() ? short_id(image.id) : familiar_tag(image.tags.front());
         check(image.manifest_digest, who + " manifest");
         check(image.id, who + " config");
         auto manifest = manifest_of(image);
@@ -281,7 +305,8 @@ Result<void> ImageService::mount(std::string_view name, const std::string& targe
     return snapshotter_.mount(chain, std::nullopt, target);
 }
 
-Result<int64_t> ImageService::ensure_layer(const Digest& blob, const Digest& expected_diff_id, const Digest& chain_id) {
+Result<int64_t> ImageService::ensure_layer(const Digest& blob, const Digest& expected_diff_id,
+                                           const Digest& chain_id) {
     if (snapshotter_.has_layer(chain_id)) {
         std::lock_guard lock(db_mutex_);
         auto record = TRY(images_->layer(chain_id));
@@ -296,15 +321,16 @@ Result<int64_t> ImageService::ensure_layer(const Digest& blob, const Digest& exp
     }
     if (unpacked->diff_id != expected_diff_id) {
         (void)remove_all(temp);
-        return fail(ErrorKind::InvalidArgument, "layer " + blob.str() + ": its content hashes to " +
-                                                    unpacked->diff_id.str() + " but the image config says " +
-                                                    expected_diff_id.str());
+        return fail(ErrorKind::InvalidArgument,
+                    "layer " + blob.str() + ": its content hashes to " + unpacked->diff_id.str() +
+                        " but the image config says " + expected_diff_id.str());
     }
     TRY(snapshotter_.commit_layer(temp, chain_id));
     return static_cast<int64_t>(unpacked->uncompressed_size);
 }
 
-Result<std::vector<Digest>> ImageService::record_image(const Digest& config_digest, const Digest& manifest_digest,
+Result<std::vector<Digest>> ImageService::record_image(const Digest& config_digest,
+                                                       const Digest& manifest_digest,
                                                        const std::string& manifest_media_type,
                                                        const ImageConfig& config,
                                                        const std::vector<int64_t>& layer_sizes,

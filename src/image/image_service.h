@@ -41,23 +41,25 @@ struct PruneReport {
 };
 
 struct LoadResult {
-    std::vector<std::string> lines;  // "Loaded image: busybox:latest" / "Loaded image ID: sha256:..."
+    std::vector<std::string>
+        lines;  // "Loaded image: busybox:latest" / "Loaded image ID: sha256:..."
     std::vector<Digest> image_ids;
 };
 
 enum class SaveFormat {
-    Combined,  // docker's manifest.json and an OCI image layout in one tar (docker 25 does this too)
+    Combined,  // docker's manifest.json and an OCI image layout in one tar (docker 25 does this
+               // too)
     Docker,    // manifest.json + repositories only
     Oci,       // OCI image layout only
 };
 
 struct ImportOptions {
     std::optional<std::string> reference;  // tag for the new image
-    std::vector<std::string> changes;      // Dockerfile instructions: "CMD [\"sh\"]", "ENV A=b", ...
-    std::string message;                   // history comment
+    std::vector<std::string> changes;  // Dockerfile instructions: "CMD [\"sh\"]", "ENV A=b", ...
+    std::string message;               // history comment
     std::string author;
     std::optional<Platform> platform;
-    std::string created_by;                // history entry's created_by
+    std::string created_by;  // history entry's created_by
 };
 
 struct GcReport {
@@ -125,19 +127,24 @@ class ImageService {
     Result<void> mount(std::string_view name, const std::string& target);
 
   private:
-    ImageService(std::string root, ContentStore content, OverlaySnapshotter snapshotter, store::Database db);
+    ImageService(std::string root, ContentStore content, OverlaySnapshotter snapshotter,
+                 store::Database db);
 
     friend class ImageLoader;
     // Records a new image whose blobs and layers are all in place, in one transaction. Returns
     // the IDs of images that lost a tag to it.
-    Result<std::vector<Digest>> record_image(const Digest& config_digest, const Digest& manifest_digest,
+    Result<std::vector<Digest>> record_image(const Digest& config_digest,
+                                             const Digest& manifest_digest,
                                              const std::string& manifest_media_type,
-                                             const ImageConfig& config, const std::vector<int64_t>& layer_sizes,
+                                             const ImageConfig& config,
+                                             const std::vector<int64_t>& layer_sizes,
                                              const std::vector<std::string>& tags);
     // Unpacks one layer blob into the snapshotter unless its chain is there already. Returns the
     // uncompressed size.
-    Result<int64_t> ensure_layer(const Digest& blob, const Digest& expected_diff_id, const Digest& chain_id);
-    Result<Digest> write_image(const Json& config, const std::vector<Descriptor>& layers, const ImportOptions& options,
+    Result<int64_t> ensure_layer(const Digest& blob, const Digest& expected_diff_id,
+                                 const Digest& chain_id);
+    Result<Digest> write_image(const Json& config, const std::vector<Descriptor>& layers,
+                               const ImportOptions& options,
                                const std::vector<int64_t>& layer_sizes);
 
     std::string root_;

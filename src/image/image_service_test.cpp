@@ -6,7 +6,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-
 #include "base/fs.h"
 
 namespace berth::image {
@@ -65,8 +64,9 @@ TEST_F(ImageServiceTest, CommitRecordsAddsDeletesAndOpaqueDirs) {
     ASSERT_TRUE(write_file(mnt + "/dir/fresh", "fresh"));
     ASSERT_TRUE(unmount_rootfs(mnt));
 
-    auto committed = images_->commit(snapshots.upper_dir("c1"), base,
-                                     {.reference = "committed:1", .changes = {"ENV STAGE=2"}, .message = "step two"});
+    auto committed = images_->commit(
+        snapshots.upper_dir("c1"), base,
+        {.reference = "committed:1", .changes = {"ENV STAGE=2"}, .message = "step two"});
     ASSERT_TRUE(committed) << committed.error().message();
     ImageRecord image = *images_->resolve("committed:1");
     EXPECT_EQ(image.id, *committed);
@@ -100,8 +100,10 @@ TEST_F(ImageServiceTest, CommitRecordsAddsDeletesAndOpaqueDirs) {
 }
 
 TEST_F(ImageServiceTest, RetaggingLeavesTheOldImageDangling) {
-    Digest first = import_tree("one", "app:latest", [](const std::string& d) { ASSERT_TRUE(write_file(d + "/v", "1")); });
-    Digest second = import_tree("two", "app:latest", [](const std::string& d) { ASSERT_TRUE(write_file(d + "/v", "2")); });
+    Digest first = import_tree(
+        "one", "app:latest", [](const std::string& d) { ASSERT_TRUE(write_file(d + "/v", "1")); });
+    Digest second = import_tree(
+        "two", "app:latest", [](const std::string& d) { ASSERT_TRUE(write_file(d + "/v", "2")); });
     ASSERT_NE(first, second);
     EXPECT_EQ(images_->resolve("app")->id, second);
     auto old = images_->resolve(first.str());
@@ -115,7 +117,8 @@ TEST_F(ImageServiceTest, RetaggingLeavesTheOldImageDangling) {
 }
 
 TEST_F(ImageServiceTest, GarbageCollectionRespectsLeases) {
-    import_tree("base", "gc:1", [](const std::string& d) { ASSERT_TRUE(write_file(d + "/f", "data")); });
+    import_tree("base", "gc:1",
+                [](const std::string& d) { ASSERT_TRUE(write_file(d + "/f", "data")); });
     // An in-flight operation has stored a blob nothing references yet.
     auto lease = images_->content().lease();
     ASSERT_TRUE(lease);
@@ -141,7 +144,8 @@ TEST_F(ImageServiceTest, ResolveErrors) {
     auto bad = images_->resolve("UPPER");
     ASSERT_FALSE(bad);
     EXPECT_EQ(bad.error().kind(), ErrorKind::InvalidArgument);
-    Digest a = import_tree("a", "a:1", [](const std::string& d) { ASSERT_TRUE(write_file(d + "/x", "a")); });
+    Digest a = import_tree("a", "a:1",
+                           [](const std::string& d) { ASSERT_TRUE(write_file(d + "/x", "a")); });
     EXPECT_EQ(images_->resolve(a.hex().substr(0, 6))->id, a);
     EXPECT_FALSE(images_->tag("a:1", "b@sha256:" + std::string(64, 'a')));
 }

@@ -24,13 +24,15 @@ Result<ImageStore> ImageStore::open(store::Database& db) {
     return ImageStore(db);
 }
 
-Result<std::vector<Digest>> ImageStore::add(const ImageRecord& image, const std::vector<LayerRecord>& layers,
+Result<std::vector<Digest>> ImageStore::add(const ImageRecord& image,
+                                            const std::vector<LayerRecord>& layers,
                                             const std::vector<std::string>& tags) {
     std::vector<Digest> displaced;
     TRY(db_->transaction([&]() -> Result<void> {
-        auto insert = TRY(db_->prepare(
-            "INSERT OR IGNORE INTO images (id, manifest_digest, manifest_media_type, size, added_at) "
-            "VALUES (?1, ?2, ?3, ?4, ?5)"));
+        auto insert =
+            TRY(db_->prepare("INSERT OR IGNORE INTO images (id, manifest_digest, "
+                             "manifest_media_type, size, added_at) "
+                             "VALUES (?1, ?2, ?3, ?4, ?5)"));
         insert.bind(1, image.id.str())
             .bind(2, image.manifest_digest.str())
             .bind(3, image.manifest_media_type)
@@ -38,8 +40,11 @@ Result<std::vector<Digest>> ImageStore::add(const ImageRecord& image, const std:
             .bind(5, image.added_at);
         TRY(insert.run());
         for (auto& layer : layers) {
-            auto add_layer = TRY(db_->prepare("INSERT OR IGNORE INTO layers (chain_id, diff_id, size) VALUES (?1, ?2, ?3)"));
-            add_layer.bind(1, layer.chain_id.str()).bind(2, layer.diff_id.str()).bind(3, layer.size);
+            auto add_layer = TRY(db_->prepare(
+                "INSERT OR IGNORE INTO layers (chain_id, diff_id, size) VALUES (?1, ?2, ?3)"));
+            add_layer.bind(1, layer.chain_id.str())
+                .bind(2, layer.diff_id.str())
+                .bind(3, layer.size);
             TRY(add_layer.run());
         }
         for (auto& tag : tags) {
@@ -56,7 +61,8 @@ Result<std::vector<std::string>> ImageStore::tags_of(const Digest& id) {
     auto query = TRY(db_->prepare("SELECT name FROM image_tags WHERE image_id = ?1 ORDER BY name"));
     query.bind(1, id.str());
     std::vector<std::string> tags;
-    while (TRY(query.step())) tags.push_back(query.text(0));
+    while (TRY(query.step()))
+        tags.push_back(query.text(0));
     return tags;
 }
 
@@ -72,18 +78,21 @@ Result<ImageRecord> ImageStore::read_row(store::Statement& row) {
 }
 
 Result<std::optional<ImageRecord>> ImageStore::find(const Digest& id) {
-    auto query = TRY(db_->prepare(
-        "SELECT id, manifest_digest, manifest_media_type, size, added_at FROM images WHERE id = ?1"));
+    auto query =
+        TRY(db_->prepare("SELECT id, manifest_digest, manifest_media_type, size, added_at FROM "
+                         "images WHERE id = ?1"));
     query.bind(1, id.str());
     if (!TRY(query.step())) return std::optional<ImageRecord>();
     return std::optional<ImageRecord>(TRY(read_row(query)));
 }
 
 Result<std::vector<ImageRecord>> ImageStore::list() {
-    auto query = TRY(db_->prepare(
-        "SELECT id, manifest_digest, manifest_media_type, size, added_at FROM images ORDER BY added_at DESC, id"));
+    auto query =
+        TRY(db_->prepare("SELECT id, manifest_digest, manifest_media_type, size, added_at FROM "
+                         "images ORDER BY added_at DESC, id"));
     std::vector<ImageRecord> out;
-    while (TRY(query.step())) out.push_back(TRY(read_row(query)));
+    while (TRY(query.step()))
+        out.push_back(TRY(read_row(query)));
     return out;
 }
 
@@ -101,14 +110,15 @@ Result<std::vector<Digest>> ImageStore::ids_with_prefix(const std::string& hex_p
     auto query = TRY(db_->prepare("SELECT id FROM images WHERE id LIKE ?1"));
     query.bind(1, "sha256:" + hex_prefix + "%");
     std::vector<Digest> out;
-    while (TRY(query.step())) out.push_back(TRY(Digest::parse(query.text(0))));
+    while (TRY(query.step()))
+        out.push_back(TRY(Digest::parse(query.text(0))));
     return out;
 }
 
 Result<void> ImageStore::set_tag(const std::string& full_name, const Digest& id) {
-    auto query = TRY(db_->prepare(
-        "INSERT INTO image_tags (name, image_id) VALUES (?1, ?2) "
-        "ON CONFLICT(name) DO UPDATE SET image_id = excluded.image_id"));
+    auto query =
+        TRY(db_->prepare("INSERT INTO image_tags (name, image_id) VALUES (?1, ?2) "
+                         "ON CONFLICT(name) DO UPDATE SET image_id = excluded.image_id"));
     query.bind(1, full_name).bind(2, id.str());
     return query.run();
 }
@@ -132,7 +142,8 @@ Result<void> ImageStore::remove(const Digest& id) {
 }
 
 Result<std::optional<LayerRecord>> ImageStore::layer(const Digest& chain_id) {
-    auto query = TRY(db_->prepare("SELECT chain_id, diff_id, size FROM layers WHERE chain_id = ?1"));
+    auto query =
+        TRY(db_->prepare("SELECT chain_id, diff_id, size FROM layers WHERE chain_id = ?1"));
     query.bind(1, chain_id.str());
     if (!TRY(query.step())) return std::optional<LayerRecord>();
     return std::optional<LayerRecord>(LayerRecord{.chain_id = TRY(Digest::parse(query.text(0))),

@@ -20,8 +20,8 @@ struct ImageRecord {
     Digest id;  // the config digest
     Digest manifest_digest;
     std::string manifest_media_type;
-    int64_t size = 0;      // bytes of all its layers, unpacked
-    int64_t added_at = 0;  // unix seconds when it arrived here
+    int64_t size = 0;               // bytes of all its layers, unpacked
+    int64_t added_at = 0;           // unix seconds when it arrived here
     std::vector<std::string> tags;  // full names ("docker.io/library/busybox:latest"), sorted
 };
 
@@ -40,7 +40,8 @@ class ImageStore {
 
     // Adds an image, its layers and tags in one transaction. A tag that pointed at another image
     // moves; the IDs of images that lost a tag this way are returned (docker reports them).
-    Result<std::vector<Digest>> add(const ImageRecord& image, const std::vector<LayerRecord>& layers,
+    Result<std::vector<Digest>> add(const ImageRecord& image,
+                                    const std::vector<LayerRecord>& layers,
                                     const std::vector<std::string>& tags);
 
     Result<std::optional<ImageRecord>> find(const Digest& id);

@@ -10,12 +10,14 @@ Result<Json> ImageService::summary(const ImageRecord& image) {
     out["Id"] = image.id.str();
     out["ParentId"] = "";
     out["RepoTags"] = Json::array();
-    for (auto& tag : image.tags) out["RepoTags"].push_back(familiar_tag(tag));
+    for (auto& tag : image.tags)
+        out["RepoTags"].push_back(familiar_tag(tag));
     out["RepoDigests"] = Json::array();
     out["Created"] = parse_rfc3339(config.created).value_or(0);
     out["Size"] = image.size;
     out["SharedSize"] = -1;
-    const Json& container_config = config.raw.contains("config") ? config.raw["config"] : Json::object();
+    const Json& container_config =
+        config.raw.contains("config") ? config.raw["config"] : Json::object();
     out["Labels"] = container_config.contains("Labels") && container_config["Labels"].is_object()
                         ? container_config["Labels"]
                         : Json::object();
@@ -38,7 +40,8 @@ Result<Json> ImageService::history(std::string_view name) {
     std::vector<HistoryEntry> entries = config.history;
     // Images without history still have layers: one line per layer, as docker shows them.
     if (entries.empty())
-        for (size_t i = 0; i < chain.size(); ++i) entries.push_back({.created = config.created});
+        for (size_t i = 0; i < chain.size(); ++i)
+            entries.push_back({.created = config.created});
     Json out = Json::array();
     size_t layer = 0;
     std::vector<Json> rows;
@@ -55,10 +58,12 @@ Result<Json> ImageService::history(std::string_view name) {
     if (!rows.empty()) {
         rows.back()["Id"] = image.id.str();
         Json tags = Json::array();
-        for (auto& tag : image.tags) tags.push_back(familiar_tag(tag));
+        for (auto& tag : image.tags)
+            tags.push_back(familiar_tag(tag));
         if (!tags.empty()) rows.back()["Tags"] = tags;
     }
-    for (auto it = rows.rbegin(); it != rows.rend(); ++it) out.push_back(*it);
+    for (auto it = rows.rbegin(); it != rows.rend(); ++it)
+        out.push_back(*it);
     return out;
 }
 

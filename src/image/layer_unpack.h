@@ -28,7 +28,8 @@ std::string_view to_string(Compression compression);
 struct UnpackOptions {
     // Character and block device nodes other than whiteouts. Docker creates them when run as root.
     bool allow_device_nodes = true;
-    // chown entries to the uid/gid in the tar (needs CAP_CHOWN); otherwise files belong to the caller.
+    // chown entries to the uid/gid in the tar (needs CAP_CHOWN); otherwise files belong to the
+    // caller.
     bool preserve_ownership = true;
 };
 
@@ -41,6 +42,7 @@ struct UnpackResult {
 // Reads a layer from `layer_fd` (from its current offset to EOF; compression detected) and unpacks
 // it into `target_dir`, an existing empty directory. On error the directory holds a partial
 // layer: callers unpack into a temporary directory and rename it into place on success.
-Result<UnpackResult> unpack_layer(int layer_fd, const std::string& target_dir, const UnpackOptions& options = {});
+Result<UnpackResult> unpack_layer(int layer_fd, const std::string& target_dir,
+                                  const UnpackOptions& options = {});
 
 }  // namespace berth::image

@@ -15,12 +15,14 @@ std::string normalise_architecture(std::string arch) {
     return arch;
 }
 
-Result<std::map<std::string, std::string>> parse_annotations(const Json& j, std::string_view where) {
+Result<std::map<std::string, std::string>> parse_annotations(const Json& j,
+                                                             std::string_view where) {
     std::map<std::string, std::string> out;
     auto it = j.find("annotations");
     if (it == j.end() || it->is_null()) return out;
     if (!it->is_object())
-        return fail(ErrorKind::InvalidArgument, std::string(where) + ".annotations: must be an object");
+        return fail(ErrorKind::InvalidArgument,
+                    std::string(where) + ".annotations: must be an object");
     for (auto& [key, value] : it->items()) {
         if (!value.is_string())
             return fail(ErrorKind::InvalidArgument,
@@ -31,7 +33,8 @@ Result<std::map<std::string, std::string>> parse_annotations(const Json& j, std:
 }
 
 Result<Platform> parse_platform_json(const Json& j, std::string_view where) {
-    if (!j.is_object()) return fail(ErrorKind::InvalidArgument, std::string(where) + ": must be an object");
+    if (!j.is_object())
+        return fail(ErrorKind::InvalidArgument, std::string(where) + ": must be an object");
     Platform platform;
     std::string w(where);
     TRY(get_optional(j, "os", platform.os, w));
@@ -52,7 +55,8 @@ Json platform_to_json(const Platform& platform) {
 
 Result<Json> parse_object(std::string_view text, std::string_view what) {
     Json j = TRY(parse_json(text, what));
-    if (!j.is_object()) return fail(ErrorKind::InvalidArgument, std::string(what) + ": not a JSON object");
+    if (!j.is_object())
+        return fail(ErrorKind::InvalidArgument, std::string(what) + ": not a JSON object");
     return j;
 }
 
@@ -85,7 +89,8 @@ Result<Platform> parse_platform(std::string_view text) {
     bool empty_part = false;
     for (auto& part : parts) {
         empty_part |= part.empty();
-        for (auto& c : part) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+        for (auto& c : part)
+            c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
     }
     if (parts.size() < 2 || parts.size() > 3 || empty_part)
         return fail(ErrorKind::InvalidArgument,
@@ -99,7 +104,8 @@ Result<Platform> parse_platform(std::string_view text) {
 
 bool platform_matches(const Platform& wanted, const Platform& candidate) {
     if (wanted.os != candidate.os) return false;
-    if (normalise_architecture(wanted.architecture) != normalise_architecture(candidate.architecture))
+    if (normalise_architecture(wanted.architecture) !=
+        normalise_architecture(candidate.architecture))
         return false;
     if (wanted.variant.empty()) return true;
     std::string variant = candidate.variant;
@@ -139,13 +145,13 @@ Result<Manifest> parse_manifest(std::string_view text) {
     Manifest manifest;
     TRY(get_optional(j, "schemaVersion", manifest.schema_version, "manifest"));
     if (manifest.schema_version != 2)
-        return fail(ErrorKind::Unsupported,
-                    "manifest: schema version " + std::to_string(manifest.schema_version) +
-                        " is not supported (only schema 2 and OCI)");
+        return fail(ErrorKind::Unsupported, "manifest: schema version " +
+                                                std::to_string(manifest.schema_version) +
+                                                " is not supported (only schema 2 and OCI)");
     TRY(get_optional(j, "mediaType", manifest.media_type, "manifest"));
     if (!manifest.media_type.empty() && !media_type::is_manifest(manifest.media_type))
-        return fail(ErrorKind::InvalidArgument,
-                    "manifest: media type \"" + manifest.media_type + "\" is not an image manifest");
+        return fail(ErrorKind::InvalidArgument, "manifest: media type \"" + manifest.media_type +
+                                                    "\" is not an image manifest");
     auto config = j.find("config");
     if (config == j.end()) return fail(ErrorKind::InvalidArgument, "manifest.config: missing");
     manifest.config = TRY(parse_descriptor(*config, "manifest.config"));
@@ -153,7 +159,8 @@ Result<Manifest> parse_manifest(std::string_view text) {
     if (layers == j.end() || !layers->is_array())
         return fail(ErrorKind::InvalidArgument, "manifest.layers: missing or not an array");
     for (size_t i = 0; i < layers->size(); ++i) {
-        auto layer = TRY(parse_descriptor((*layers)[i], "manifest.layers[" + std::to_string(i) + "]"));
+        auto layer =
+            TRY(parse_descriptor((*layers)[i], "manifest.layers[" + std::to_string(i) + "]"));
         if (!layer.media_type.empty() && !media_type::is_layer(layer.media_type))
             return fail(ErrorKind::Unsupported, "manifest.layers[" + std::to_string(i) +
                                                     "]: unsupported layer media type \"" +
@@ -170,7 +177,8 @@ Json manifest_to_json(const Manifest& manifest) {
     if (!manifest.media_type.empty()) j["mediaType"] = manifest.media_type;
     j["config"] = descriptor_to_json(manifest.config);
     j["layers"] = Json::array();
-    for (auto& layer : manifest.layers) j["layers"].push_back(descriptor_to_json(layer));
+    for (auto& layer : manifest.layers)
+        j["layers"].push_back(descriptor_to_json(layer));
     if (!manifest.annotations.empty()) j["annotations"] = manifest.annotations;
     return j;
 }
@@ -180,11 +188,13 @@ Result<Index> parse_index(std::string_view text) {
     Index index;
     TRY(get_optional(j, "schemaVersion", index.schema_version, "index"));
     if (index.schema_version != 2)
-        return fail(ErrorKind::Unsupported,
-                    "index: schema version " + std::to_string(index.schema_version) + " is not supported");
+        return fail(
+            ErrorKind::Unsupported,
+            "index: schema version " + std::to_string(index.schema_version) + " is not supported");
     TRY(get_optional(j, "mediaType", index.media_type, "index"));
     if (!index.media_type.empty() && !media_type::is_index(index.media_type))
-        return fail(ErrorKind::InvalidArgument, "index: media type \"" + index.media_type + "\" is not an index");
+        return fail(ErrorKind::InvalidArgument,
+                    "index: media type \"" + index.media_type + "\" is not an index");
     auto manifests = j.find("manifests");
     if (manifests == j.end() || !manifests->is_array())
         return fail(ErrorKind::InvalidArgument, "index.manifests: missing or not an array");
@@ -200,14 +210,16 @@ Json index_to_json(const Index& index) {
     j["schemaVersion"] = index.schema_version;
     if (!index.media_type.empty()) j["mediaType"] = index.media_type;
     j["manifests"] = Json::array();
-    for (auto& m : index.manifests) j["manifests"].push_back(descriptor_to_json(m));
+    for (auto& m : index.manifests)
+        j["manifests"].push_back(descriptor_to_json(m));
     if (!index.annotations.empty()) j["annotations"] = index.annotations;
     return j;
 }
 
 Result<std::string> sniff_media_type(std::string_view text) {
     Json j = TRY(parse_object(text, "document"));
-    if (auto it = j.find("mediaType"); it != j.end() && it->is_string()) return it->get<std::string>();
+    if (auto it = j.find("mediaType"); it != j.end() && it->is_string())
+        return it->get<std::string>();
     if (j.contains("manifests")) return std::string(media_type::oci_index);
     if (j.contains("config") && j.contains("layers")) return std::string(media_type::oci_manifest);
     return fail(ErrorKind::InvalidArgument, "document is neither an image manifest nor an index");
@@ -227,8 +239,9 @@ Result<Descriptor> select_platform(const Index& index, const Platform& platform)
         if (!available.empty()) available += ", ";
         available += m.platform->str();
     }
-    return fail(ErrorKind::NotFound, "no image for platform " + platform.str() + " (the index has: " +
-                                         (available.empty() ? "none" : available) + ")");
+    return fail(ErrorKind::NotFound,
+                "no image for platform " + platform.str() +
+                    " (the index has: " + (available.empty() ? "none" : available) + ")");
 }
 
 std::string to_canonical_json(const Json& j) {

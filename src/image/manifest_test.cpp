@@ -12,10 +12,12 @@ const std::string kDigestA = "sha256:" + std::string(64, 'a');
 const std::string kDigestB = "sha256:" + std::string(64, 'b');
 
 TEST(Manifest, ParsesDockerSchema2) {
-    std::string text = R"({"schemaVersion":2,"mediaType":")" + std::string(media_type::docker_manifest) +
-                       R"(","config":{"mediaType":"application/vnd.docker.container.image.v1+json","size":7,"digest":")" +
-                       kDigestA + R"("},"layers":[{"mediaType":"application/vnd.docker.image.rootfs.diff.tar.gzip","size":9,"digest":")" +
-                       kDigestB + R"("}]})";
+    std::string text =
+        R"({"schemaVersion":2,"mediaType":")" + std::string(media_type::docker_manifest) +
+        R"(","config":{"mediaType":"application/vnd.docker.container.image.v1+json","size":7,"digest":")" +
+        kDigestA +
+        R"("},"layers":[{"mediaType":"application/vnd.docker.image.rootfs.diff.tar.gzip","size":9,"digest":")" +
+        kDigestB + R"("}]})";
     auto manifest = parse_manifest(text);
     ASSERT_TRUE(manifest) << manifest.error().message();
     EXPECT_EQ(manifest->config.digest.str(), kDigestA);
@@ -30,24 +32,28 @@ TEST(Manifest, RejectsBadDocuments) {
     EXPECT_FALSE(parse_manifest("{"));
     EXPECT_FALSE(parse_manifest("[]"));
     EXPECT_FALSE(parse_manifest(R"({"schemaVersion":1,"name":"x"})"));
-    EXPECT_FALSE(parse_manifest(R"({"schemaVersion":2,"config":{"digest":"sha256:12"},"layers":[]})"));
+    EXPECT_FALSE(
+        parse_manifest(R"({"schemaVersion":2,"config":{"digest":"sha256:12"},"layers":[]})"));
     auto negative = parse_manifest(R"({"schemaVersion":2,"config":{"digest":")" + kDigestA +
                                    R"(","size":-1},"layers":[]})");
     ASSERT_FALSE(negative);
     EXPECT_NE(negative.error().message().find("size"), std::string::npos);
-    auto bad_layer = parse_manifest(R"({"schemaVersion":2,"config":{"digest":")" + kDigestA +
-                                    R"(","size":1},"layers":[{"mediaType":"text/plain","digest":")" +
-                                    kDigestB + R"(","size":1}]})");
+    auto bad_layer =
+        parse_manifest(R"({"schemaVersion":2,"config":{"digest":")" + kDigestA +
+                       R"(","size":1},"layers":[{"mediaType":"text/plain","digest":")" + kDigestB +
+                       R"(","size":1}]})");
     ASSERT_FALSE(bad_layer);
     EXPECT_NE(bad_layer.error().message().find("text/plain"), std::string::npos);
 }
 
 TEST(Manifest, SelectsPlatformFromIndex) {
-    std::string text = R"({"schemaVersion":2,"manifests":[)"
-                       R"({"mediaType":"application/vnd.oci.image.manifest.v1+json","digest":")" +
-                       kDigestA + R"(","size":1,"platform":{"os":"linux","architecture":"arm64","variant":"v8"}},)"
-                                  R"({"mediaType":"application/vnd.oci.image.manifest.v1+json","digest":")" +
-                       kDigestB + R"(","size":1,"platform":{"os":"linux","architecture":"amd64"}}]})";
+    std::string text =
+        R"({"schemaVersion":2,"manifests":[)"
+        R"({"mediaType":"application/vnd.oci.image.manifest.v1+json","digest":")" +
+        kDigestA +
+        R"(","size":1,"platform":{"os":"linux","architecture":"arm64","variant":"v8"}},)"
+        R"({"mediaType":"application/vnd.oci.image.manifest.v1+json","digest":")" +
+        kDigestB + R"(","size":1,"platform":{"os":"linux","architecture":"amd64"}}]})";
     auto index = parse_index(text);
     ASSERT_TRUE(index) << index.error().message();
     auto amd64 = select_platform(*index, *parse_platform("linux/amd64"));
@@ -70,9 +76,10 @@ TEST(Manifest, SniffsDocumentKind) {
 }
 
 TEST(ImageConfig, ParsesAndComputesChainIds) {
-    std::string text = R"({"architecture":"amd64","os":"linux","rootfs":{"type":"layers","diff_ids":[")" +
-                       kDigestA + R"(",")" + kDigestB +
-                       R"("]},"history":[{"created_by":"ADD x"},{"created_by":"ENV a=b","empty_layer":true}]})";
+    std::string text =
+        R"({"architecture":"amd64","os":"linux","rootfs":{"type":"layers","diff_ids":[")" +
+        kDigestA + R"(",")" + kDigestB +
+        R"("]},"history":[{"created_by":"ADD x"},{"created_by":"ENV a=b","empty_layer":true}]})";
     auto config = parse_image_config(text);
     ASSERT_TRUE(config) << config.error().message();
     EXPECT_EQ(config->diff_ids.size(), 2u);

@@ -18,10 +18,12 @@ inline constexpr std::string_view oci_layer_nondistributable_gzip =
 
 inline constexpr std::string_view docker_manifest_list =
     "application/vnd.docker.distribution.manifest.list.v2+json";
-inline constexpr std::string_view docker_manifest = "application/vnd.docker.distribution.manifest.v2+json";
+inline constexpr std::string_view docker_manifest =
+    "application/vnd.docker.distribution.manifest.v2+json";
 inline constexpr std::string_view docker_config = "application/vnd.docker.container.image.v1+json";
 inline constexpr std::string_view docker_layer = "application/vnd.docker.image.rootfs.diff.tar";
-inline constexpr std::string_view docker_layer_gzip = "application/vnd.docker.image.rootfs.diff.tar.gzip";
+inline constexpr std::string_view docker_layer_gzip =
+    "application/vnd.docker.image.rootfs.diff.tar.gzip";
 inline constexpr std::string_view docker_layer_foreign =
     "application/vnd.docker.image.rootfs.foreign.diff.tar.gzip";
 

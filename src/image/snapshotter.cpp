@@ -19,7 +19,8 @@ namespace {
 bool valid_key(const std::string& key) {
     if (key.empty() || key.size() > 128 || key == "." || key == "..") return false;
     for (char c : key)
-        if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.')) return false;
+        if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.'))
+            return false;
     return true;
 }
 
@@ -38,8 +39,9 @@ Result<std::vector<std::string>> list_dir(const std::string& dir) {
 // Overlay through the new mount API, one "lowerdir+" per layer, so the number of layers is not
 // limited by the page-sized option string of mount(2). Returns false when the kernel predates
 // lowerdir+ (6.8), so the caller can fall back.
-Result<bool> mount_overlay_fsconfig(const std::vector<std::string>& lowers_top_first, const std::string& upper,
-                                    const std::string& work, const std::string& target) {
+Result<bool> mount_overlay_fsconfig(const std::vector<std::string>& lowers_top_first,
+                                    const std::string& upper, const std::string& work,
+                                    const std::string& target) {
     int fs = static_cast<int>(::syscall(SYS_fsopen, "overlay", FSOPEN_CLOEXEC));
     if (fs < 0) return false;
     UniqueFd fs_fd(fs);
@@ -66,8 +68,9 @@ Result<bool> mount_overlay_fsconfig(const std::vector<std::string>& lowers_top_f
     return true;
 }
 
-Result<void> mount_overlay_legacy(const std::vector<std::string>& lowers_top_first, const std::string& upper,
-                                  const std::string& work, const std::string& target) {
+Result<void> mount_overlay_legacy(const std::vector<std::string>& lowers_top_first,
+                                  const std::string& upper, const std::string& work,
+                                  const std::string& target) {
     std::string options = "lowerdir=";
     for (size_t i = 0; i < lowers_top_first.size(); ++i) {
         if (i) options += ':';
@@ -75,8 +78,9 @@ Result<void> mount_overlay_legacy(const std::vector<std::string>& lowers_top_fir
     }
     if (!upper.empty()) options += ",upperdir=" + upper + ",workdir=" + work;
     if (options.size() >= static_cast<size_t>(::getpagesize()))
-        return fail(ErrorKind::Unsupported, "too many layers for this kernel's overlay mount options (" +
-                                                std::to_string(lowers_top_first.size()) + " layers)");
+        return fail(ErrorKind::Unsupported,
+                    "too many layers for this kernel's overlay mount options (" +
+                        std::to_string(lowers_top_first.size()) + " layers)");
     unsigned long flags = upper.empty() ? MS_RDONLY : 0;
     if (::mount("overlay", target.c_str(), "overlay", flags, options.c_str()) != 0)
         return fail_errno("mount overlay on " + target);
@@ -86,7 +90,8 @@ Result<void> mount_overlay_legacy(const std::vector<std::string>& lowers_top_fir
 }  // namespace
 
 Result<OverlaySnapshotter> OverlaySnapshotter::open(std::string root) {
-    for (const char* sub : {"layers", "active", "tmp"}) TRY(mkdir_all(join_path(root, sub), 0700));
+    for (const char* sub : {"layers", "active", "tmp"})
+        TRY(mkdir_all(join_path(root, sub), 0700));
     return OverlaySnapshotter(std::move(root));
 }
 
@@ -105,10 +110,12 @@ Result<std::string> OverlaySnapshotter::make_temp_dir() const {
     return pattern;
 }
 
-Result<bool> OverlaySnapshotter::commit_layer(const std::string& temp_dir, const Digest& chain_id) const {
+Result<bool> OverlaySnapshotter::commit_layer(const std::string& temp_dir,
+                                              const Digest& chain_id) const {
     std::string target = layer_path(chain_id);
     // RENAME_NOREPLACE: two loads of the same layer race here; the loser's copy is dropped.
-    if (::renameat2(AT_FDCWD, temp_dir.c_str(), AT_FDCWD, target.c_str(), RENAME_NOREPLACE) == 0) return true;
+    if (::renameat2(AT_FDCWD, temp_dir.c_str(), AT_FDCWD, target.c_str(), RENAME_NOREPLACE) == 0)
+        return true;
     if (errno != EEXIST) return fail_errno("commit layer " + chain_id.str());
     TRY(remove_all(temp_dir));
     return false;
@@ -132,15 +139,18 @@ Result<std::vector<Digest>> OverlaySnapshotter::list_layers() const {
 }
 
 Result<void> OverlaySnapshotter::clean_temp() const {
-    for (auto& name : TRY(list_dir(join_path(root_, "tmp")))) TRY(remove_all(join_path(root_, "tmp/" + name)));
+    for (auto& name : TRY(list_dir(join_path(root_, "tmp"))))
+        TRY(remove_all(join_path(root_, "tmp/" + name)));
     return {};
 }
 
 Result<void> OverlaySnapshotter::prepare_active(const std::string& key) const {
-    if (!valid_key(key)) return fail(ErrorKind::InvalidArgument, "invalid snapshot key \"" + key + "\"");
+    if (!valid_key(key))
+        return fail(ErrorKind::InvalidArgument, "invalid snapshot key \"" + key + "\"");
     std::string dir = join_path(root_, "active/" + key);
     if (::mkdir(dir.c_str(), 0700) != 0) {
-        if (errno == EEXIST) return fail(ErrorKind::AlreadyExists, "snapshot \"" + key + "\" already exists");
+        if (errno == EEXIST)
+            return fail(ErrorKind::AlreadyExists, "snapshot \"" + key + "\" already exists");
         return fail_errno("create snapshot " + key);
     }
     TRY(mkdir_all(dir + "/upper", 0755));
@@ -153,7 +163,8 @@ std::string OverlaySnapshotter::upper_dir(const std::string& key) const {
 }
 
 Result<void> OverlaySnapshotter::remove_active(const std::string& key) const {
-    if (!valid_key(key)) return fail(ErrorKind::InvalidArgument, "invalid snapshot key \"" + key + "\"");
+    if (!valid_key(key))
+        return fail(ErrorKind::InvalidArgument, "invalid snapshot key \"" + key + "\"");
     return remove_all(join_path(root_, "active/" + key));
 }
 
@@ -166,7 +177,8 @@ Result<void> OverlaySnapshotter::mount(const std::vector<Digest>& chain_ids,
                                        const std::string& target) const {
     std::vector<std::string> lowers;
     for (auto it = chain_ids.rbegin(); it != chain_ids.rend(); ++it) {
-        if (!has_layer(*it)) return fail(ErrorKind::NotFound, "layer " + it->str() + " is not unpacked");
+        if (!has_layer(*it))
+            return fail(ErrorKind::NotFound, "layer " + it->str() + " is not unpacked");
         lowers.push_back(layer_path(*it));
     }
     std::string upper, work;
@@ -175,7 +187,8 @@ Result<void> OverlaySnapshotter::mount(const std::vector<Digest>& chain_ids,
             return fail(ErrorKind::InvalidArgument, "invalid snapshot key \"" + *active_key + "\"");
         upper = upper_dir(*active_key);
         work = join_path(root_, "active/" + *active_key + "/work");
-        if (!path_exists(upper)) return fail(ErrorKind::NotFound, "snapshot \"" + *active_key + "\" does not exist");
+        if (!path_exists(upper))
+            return fail(ErrorKind::NotFound, "snapshot \"" + *active_key + "\" does not exist");
     }
     if (lowers.empty()) {
         // An image with no layers (FROM scratch): an empty read-only lower of our own.
@@ -187,7 +200,8 @@ Result<void> OverlaySnapshotter::mount(const std::vector<Digest>& chain_ids,
         // overlayfs wants two lowers without an upper; one layer read-only is a bind mount.
         if (::mount(lowers[0].c_str(), target.c_str(), nullptr, MS_BIND, nullptr) != 0)
             return fail_errno("bind " + lowers[0] + " on " + target);
-        if (::mount(nullptr, target.c_str(), nullptr, MS_BIND | MS_REMOUNT | MS_RDONLY, nullptr) != 0) {
+        if (::mount(nullptr, target.c_str(), nullptr, MS_BIND | MS_REMOUNT | MS_RDONLY, nullptr) !=
+            0) {
             int err = errno;
             ::umount2(target.c_str(), MNT_DETACH);
             return fail_errno("make " + target + " read-only", err);

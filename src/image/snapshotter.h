@@ -46,7 +46,8 @@ class OverlaySnapshotter {
 
     // Mounts the layers (bottom first, as in an image config) at `target`: read-only when no
     // active key is given, otherwise writable with that snapshot's upper dir.
-    Result<void> mount(const std::vector<Digest>& chain_ids, const std::optional<std::string>& active_key,
+    Result<void> mount(const std::vector<Digest>& chain_ids,
+                       const std::optional<std::string>& active_key,
                        const std::string& target) const;
 
   private:

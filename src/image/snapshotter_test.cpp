@@ -62,7 +62,8 @@ TEST_F(SnapshotterTest, ReadOnlyOverlayOfLayersWithWhiteout) {
 }
 
 TEST_F(SnapshotterTest, WritableSnapshotKeepsChangesInUpper) {
-    Digest base = add_layer("base", [](const std::string& d) { ASSERT_TRUE(write_file(d + "/a", "base")); });
+    Digest base =
+        add_layer("base", [](const std::string& d) { ASSERT_TRUE(write_file(d + "/a", "base")); });
     ASSERT_TRUE(snapshotter_->prepare_active("c1"));
     std::string mnt = dir_ + "/mnt";
     auto mounted = snapshotter_->mount({base}, "c1", mnt);
@@ -71,8 +72,9 @@ TEST_F(SnapshotterTest, WritableSnapshotKeepsChangesInUpper) {
     ASSERT_EQ(::unlink((mnt + "/a").c_str()), 0);
     ASSERT_TRUE(unmount_rootfs(mnt));
     EXPECT_EQ(*read_file(snapshotter_->upper_dir("c1") + "/new"), "written");
-    EXPECT_EQ(*read_file(snapshotter_->layer_path(base) + "/a"), "base") << "layers are never changed";
-    struct stat st{};
+    EXPECT_EQ(*read_file(snapshotter_->layer_path(base) + "/a"), "base")
+        << "layers are never changed";
+    struct stat st {};
     ASSERT_EQ(::lstat((snapshotter_->upper_dir("c1") + "/a").c_str(), &st), 0);
     EXPECT_TRUE(S_ISCHR(st.st_mode)) << "deletion recorded as a whiteout";
     EXPECT_FALSE(snapshotter_->prepare_active("c1")) << "keys are unique";
@@ -95,7 +97,8 @@ TEST_F(SnapshotterTest, ManyLayersBeyondThePageSizedOptionString) {
 }
 
 TEST_F(SnapshotterTest, SecondCommitOfALayerKeepsTheFirst) {
-    Digest id = add_layer("same", [](const std::string& d) { ASSERT_TRUE(write_file(d + "/x", "first")); });
+    Digest id =
+        add_layer("same", [](const std::string& d) { ASSERT_TRUE(write_file(d + "/x", "first")); });
     auto temp = snapshotter_->make_temp_dir();
     ASSERT_TRUE(write_file(*temp + "/x", "second"));
     EXPECT_FALSE(*snapshotter_->commit_layer(*temp, id));
