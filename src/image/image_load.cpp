@@ -115,7 +115,37 @@ class ImageLoader {
         return {};
     }
 
+    // The archive's own bookkeeping: read, never stored as blobs.
+    static bool is_archive_metadata(const std::string& name) {
+        auto base = name.substr(name.rfind('/') + 1);
+        bool top = name.find('/') == std::string::npos;
+        return (top && (name == "manifest.json" || name == "index.json" || name == "oci-layout" ||
+                        name == "repositories")) ||
+               (!top && !name.starts_with("blobs/") && (base == "json" || base == "VERSION"));
+    }
+
+    Result<void> read_metadata_entry(archive* handle, const std::string& name) {
+        StoredFile file;
+        const void* block = nullptr;
+        size_t size = 0;
+        la_int64_t offset = 0;
+        while (true) {
+            int rc = archive_read_data_block(handle, &block, &size, &offset);
+            if (rc == ARCHIVE_EOF) break;
+            if (rc < ARCHIVE_WARN) return fail(ErrorKind::InvalidArgument, archive_error_string(handle));
+            if (file.document.size() + size > kMaxDocumentSize)
+                return fail(ErrorKind::InvalidArgument, "larger than " + std::to_string(kMaxDocumentSize >> 20) + " MiB");
+            file.document.append(static_cast<const char*>(block), size);
+        }
+        file.size = static_cast<int64_t>(file.document.size());
+        file.digest = sha256_of(file.document);
+        file.has_document = true;
+        files_[name] = std::move(file);
+        return {};
+    }
+
     Result<void> read_file_entry(archive* handle, const std::string& name) {
+        if (is_archive_metadata(name)) return read_metadata_entry(handle, name);
         BlobWriter writer = TRY(service_.content_.writer());
         std::string head;
         const void* block = nullptr;
