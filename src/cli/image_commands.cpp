@@ -219,8 +219,10 @@ Result<void> show_history(CliContext& context, const HistoryOptions& options) {
         if (id != "<missing>") id = short_id(id, options.no_trunc);
         std::string created_by = entry["CreatedBy"];
         std::replace(created_by.begin(), created_by.end(), '\t', ' ');
-        if (!options.no_trunc && created_by.size() > 45)
-            created_by = created_by.substr(0, 44) + "…";
+        if (!options.no_trunc && created_by.size() > 45) {
+            created_by.resize(44);
+            created_by += "…";
+        }
         int64_t created = entry["Created"];
         int64_t size = entry["Size"];
         rows.push_back(
