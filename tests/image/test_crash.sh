@@ -50,7 +50,9 @@ visible=0
 for round in $(seq 1 "$ROUNDS"); do
 	# Kill points spread over the whole load, from its first instant to just after its end.
 	delay_ms=$((RANDOM % (full_ms + full_ms / 5 + 1)))
-	b load -i "$TMP/image.tar" >/dev/null 2>&1 &
+	# berth itself in the background (not through the b function: $! would be a subshell's pid
+	# and the kill would miss the loader).
+	"$BERTH" --root "$STATE" load -i "$TMP/image.tar" >/dev/null 2>&1 &
 	pid=$!
 	# The kill point (not a wait for anything): a random moment of the load.
 	sleep "$(awk -v ms="$delay_ms" 'BEGIN { printf "%.3f", ms / 1000 }')"
