@@ -4,7 +4,7 @@ BUILD_DIR ?= build
 PREFIX ?= /usr/local
 JOBS ?= $(shell nproc)
 
-.PHONY: all deps test-deps build install up test unit integration bench format clean
+.PHONY: all deps test-deps build install up test unit integration bench fuzz format clean
 
 all: build
 
@@ -38,6 +38,12 @@ integration: test-deps build
 
 bench: test-deps build
 	@bench/run.sh
+
+# libFuzzer targets (clang 16, ASan, UBSan) in build-fuzz/: FUZZ_SECONDS per target, FUZZ_TARGETS
+# to pick some (default: all).
+FUZZ_SECONDS ?= 60
+fuzz: test-deps
+	@scripts/fuzz.sh $(FUZZ_SECONDS) $(FUZZ_TARGETS)
 
 format:
 	@git ls-files '*.cpp' '*.h' | xargs clang-format -i

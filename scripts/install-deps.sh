@@ -8,12 +8,14 @@ build_packages=(
     nlohmann-json3-dev libfmt-dev libseccomp-dev libcap-dev
     libgtest-dev libgmock-dev libssl-dev libsqlite3-dev libarchive-dev libzstd-dev zlib1g-dev
     libisal-dev  # igzip: gzip layers inflate about twice as fast as with zlib
+    libboost-dev  # Boost.Beast/Asio (header-only): berthd's HTTP server
 )
 # Peers and tools used by the test suite and the benchmarks.
 test_packages=(
     busybox-static runc crun docker.io containerd iproute2 tmux python3 util-linux procps
     golang-go  # builds the OCI runtime conformance suite (shared/conformance)
     skopeo umoci buildah podman debootstrap  # image interop peers and the benchmark base image
+    clang-16 libclang-rt-16-dev  # libFuzzer targets (scripts/fuzz.sh, make fuzz)
 )
 
 wanted=("${build_packages[@]}")

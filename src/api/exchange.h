@@ -1,0 +1,53 @@
+// Exchange: one request and its response, as a handler sees them. The HTTP server implements it
+// over a connection; tests implement it in memory.
+//
+// Contract: a handler reads the body (if it wants it) with read_body, then either calls respond
+// once, or begin_stream, any number of write calls and end_stream. A handler that returns an
+// error before responding gets docker's error response; after begin_stream the connection is
+// dropped instead (the status line has gone). hijack() takes the raw connection for the
+// attach/exec protocols (101 Upgrade: tcp), after which the server forgets it.
+#pragma once
+
+#include <cstddef>
+#include <string>
+#include <string_view>
+
+#include "api/request.h"
+#include "base/error.h"
+#include "base/unique_fd.h"
+
+namespace berth::api {
+
+struct HijackedConnection {
+    UniqueFd fd;
+    std::string buffered;  // bytes the server had read past the request header
+};
+
+class Exchange {
+  public:
+    virtual ~Exchange() = default;
+
+    Request& request() { return request_; }
+    const Request& request() const { return request_; }
+    bool responded() const { return responded_; }
+
+    // Up to `size` bytes of the request body (chunked or Content-Length, decoded); 0 at its end.
+    virtual Result<size_t> read_body(char* buffer, size_t size) = 0;
+    // A complete response. For HEAD requests the body is counted but not sent.
+    virtual Result<void> respond(int status, std::string_view content_type, std::string_view body,
+                                 const Fields& headers = {}) = 0;
+    // A streamed response (chunked transfer encoding).
+    virtual Result<void> begin_stream(int status, std::string_view content_type,
+                                      const Fields& headers = {}) = 0;
+    virtual Result<void> write(std::string_view data) = 0;
+    virtual Result<void> end_stream() = 0;
+    // Sends `response_head` (a full status line and headers, e.g. 101 Upgrade) and hands over
+    // the connection.
+    virtual Result<HijackedConnection> hijack(std::string_view response_head) = 0;
+
+  protected:
+    Request request_;
+    bool responded_ = false;
+};
+
+}  // namespace berth::api

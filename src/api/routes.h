@@ -1,0 +1,32 @@
+// The Docker Engine API route tables berthd serves, and what their handlers share.
+#pragma once
+
+#include <string>
+
+#include "api/exchange.h"
+#include "api/router.h"
+#include "base/json.h"
+#include "image/image_service.h"
+
+namespace berth::api {
+
+// What the handlers work on. Everything here outlives the server.
+struct Daemon {
+    std::string root;       // --root
+    std::string engine_id;  // stable across restarts (/info's ID)
+    bool debug = false;
+    image::ImageService* images = nullptr;
+};
+
+// GET/HEAD /_ping, GET /version, GET /info.
+void add_system_routes(Router& router, const Daemon& daemon);
+// /images/...: list, inspect, history, tag, delete, get (save), load, prune, create (import).
+void add_image_routes(Router& router, const Daemon& daemon);
+
+// The daemon's ID, kept in <root>/engine-id (made on first start).
+Result<std::string> load_engine_id(const std::string& root);
+
+// A JSON response (dump on one line and a newline, like dockerd's encoder).
+Result<void> respond_json(Exchange& exchange, int status, const Json& body);
+
+}  // namespace berth::api
