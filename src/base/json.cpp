@@ -16,6 +16,12 @@ Result<Json> parse_json(std::string_view text, std::string_view what) {
             if (auto pos = reason.find("parse error"); pos != std::string::npos)
                 reason = reason.substr(pos);
             return fail(ErrorKind::InvalidArgument, std::string(what) + ": " + reason);
+        } catch (const Json::exception& e) {
+            // Not a syntax error: a number too large for a double ("1e999") and the like.
+            std::string reason = e.what();
+            if (auto pos = reason.find("] "); pos != std::string::npos)
+                reason = reason.substr(pos + 2);
+            return fail(ErrorKind::InvalidArgument, std::string(what) + ": " + reason);
         }
         return fail(ErrorKind::InvalidArgument, std::string(what) + ": invalid JSON");
     }

@@ -146,3 +146,16 @@ TEST(GetOptional, IntegersMustFitTheField) {
 
 }  // namespace
 }  // namespace berth
+
+namespace berth {
+namespace {
+
+TEST(ParseJson, NumberTooLargeIsAnErrorNotAnAbort) {
+    auto parsed = parse_json(R"({"size":1e999})", "manifest");
+    ASSERT_FALSE(parsed);
+    EXPECT_EQ(parsed.error().kind(), ErrorKind::InvalidArgument);
+    EXPECT_NE(parsed.error().message().find("manifest: "), std::string::npos);
+}
+
+}  // namespace
+}  // namespace berth

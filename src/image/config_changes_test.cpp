@@ -55,6 +55,11 @@ TEST(ConfigChanges, RejectsBadInstructions) {
     EXPECT_FALSE(apply_config_change(config, "ENV =x"));
     EXPECT_FALSE(apply_config_change(config, "ENV \"unterminated"));
     EXPECT_FALSE(apply_config_change(config, "CMD"));
+    EXPECT_FALSE(apply_config_change(config, "ENV A=\xc0"));
+    Json huge = Json::object();
+    ASSERT_TRUE(apply_config_change(huge, "CMD [1e999]"))
+        << "a number too large for JSON is shell form, not an abort";
+    EXPECT_EQ(huge["Cmd"][2], "[1e999]");
     EXPECT_TRUE(config.empty()) << "failed changes leave the config alone";
 }
 
