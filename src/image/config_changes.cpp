@@ -115,9 +115,14 @@ bool valid_utf8(std::string_view text) {
             else
                 return false;
         }
-        if (i + extra >= text.size() && extra > 0) return false;
+        if (extra > 0 && i + extra >= text.size()) return false;
         for (size_t k = 1; k <= extra; ++k)
             if ((static_cast<unsigned char>(text[i + k]) & 0xc0) != 0x80) return false;
+        // No overlong forms, no surrogates, nothing above U+10FFFF.
+        auto second = extra > 0 ? static_cast<unsigned char>(text[i + 1]) : 0;
+        if ((c == 0xe0 && second < 0xa0) || (c == 0xed && second > 0x9f) ||
+            (c == 0xf0 && second < 0x90) || (c == 0xf4 && second > 0x8f))
+            return false;
         i += extra + 1;
     }
     return true;

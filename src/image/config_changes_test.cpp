@@ -56,6 +56,8 @@ TEST(ConfigChanges, RejectsBadInstructions) {
     EXPECT_FALSE(apply_config_change(config, "ENV \"unterminated"));
     EXPECT_FALSE(apply_config_change(config, "CMD"));
     EXPECT_FALSE(apply_config_change(config, "ENV A=\xc0"));
+    EXPECT_FALSE(apply_config_change(config, "ENV A=\xe0\x9c\xa2")) << "overlong";
+    EXPECT_FALSE(apply_config_change(config, "ENV A=\xed\xa0\x80")) << "surrogate";
     Json huge = Json::object();
     ASSERT_TRUE(apply_config_change(huge, "CMD [1e999]"))
         << "a number too large for JSON is shell form, not an abort";
