@@ -8,6 +8,7 @@
 #include <cstdlib>
 #include <optional>
 
+#include "base/utf8.h"
 #include "cli/go_template_funcs.h"
 #include "cli/go_template_tree.h"
 
@@ -65,24 +66,6 @@ Error error_at_line(std::string_view source, size_t pos, const std::string& mess
         1 + std::count(source.begin(), source.begin() + std::min(pos, source.size()), '\n');
     return Error(ErrorKind::InvalidArgument,
                  "template parsing error: template: :" + std::to_string(line) + ": " + message);
-}
-
-void append_utf8(std::string& out, uint32_t rune) {
-    if (rune < 0x80) {
-        out += static_cast<char>(rune);
-    } else if (rune < 0x800) {
-        out += static_cast<char>(0xc0 | (rune >> 6));
-        out += static_cast<char>(0x80 | (rune & 0x3f));
-    } else if (rune < 0x10000) {
-        out += static_cast<char>(0xe0 | (rune >> 12));
-        out += static_cast<char>(0x80 | ((rune >> 6) & 0x3f));
-        out += static_cast<char>(0x80 | (rune & 0x3f));
-    } else {
-        out += static_cast<char>(0xf0 | (rune >> 18));
-        out += static_cast<char>(0x80 | ((rune >> 12) & 0x3f));
-        out += static_cast<char>(0x80 | ((rune >> 6) & 0x3f));
-        out += static_cast<char>(0x80 | (rune & 0x3f));
-    }
 }
 
 // Go's escapes inside "..." and '...': \a \b \f \n \r \t \v \\ \quote \xHH \OOO \uHHHH \UHHHHHHHH.

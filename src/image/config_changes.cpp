@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "base/fs.h"
+#include "base/utf8.h"
 
 namespace berth::image {
 namespace {
@@ -99,39 +100,11 @@ Json& object_field(Json& config, const char* key) {
     return config[key];
 }
 
-// The config is JSON, which holds only UTF-8: other bytes would make it unwritable later.
-bool valid_utf8(std::string_view text) {
-    size_t i = 0;
-    while (i < text.size()) {
-        auto c = static_cast<unsigned char>(text[i]);
-        size_t extra = 0;
-        if (c >= 0x80) {
-            if (c >= 0xc2 && c <= 0xdf)
-                extra = 1;
-            else if ((c & 0xf0) == 0xe0)
-                extra = 2;
-            else if (c >= 0xf0 && c <= 0xf4)
-                extra = 3;
-            else
-                return false;
-        }
-        if (extra > 0 && i + extra >= text.size()) return false;
-        for (size_t k = 1; k <= extra; ++k)
-            if ((static_cast<unsigned char>(text[i + k]) & 0xc0) != 0x80) return false;
-        // No overlong forms, no surrogates, nothing above U+10FFFF.
-        auto second = extra > 0 ? static_cast<unsigned char>(text[i + 1]) : 0;
-        if ((c == 0xe0 && second < 0xa0) || (c == 0xed && second > 0x9f) ||
-            (c == 0xf0 && second < 0x90) || (c == 0xf4 && second > 0x8f))
-            return false;
-        i += extra + 1;
-    }
-    return true;
-}
-
 }  // namespace
 
 Result<void> apply_config_change(Json& config, std::string_view instruction_text) {
-    if (!valid_utf8(instruction_text))
+    // The config is JSON, which holds only UTF-8: other bytes would make it unwritable later.
+    if (!is_valid_utf8(instruction_text))
         return fail(ErrorKind::InvalidArgument, "change instruction is not valid UTF-8");
     std::string_view text = trim(instruction_text);
     auto space = text.find_first_of(" \t");
