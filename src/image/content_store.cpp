@@ -49,6 +49,19 @@ Result<void> BlobWriter::write(const void* data, size_t size) {
     return {};
 }
 
+Result<void> BlobWriter::write_from(int fd) {
+    std::string buffer(1 << 20, '\0');
+    while (true) {
+        ssize_t n = ::read(fd, buffer.data(), buffer.size());
+        if (n < 0) {
+            if (errno == EINTR) continue;
+            return fail_errno("read blob source");
+        }
+        if (n == 0) return {};
+        TRY(write(buffer.data(), static_cast<size_t>(n)));
+    }
+}
+
 Result<Digest> BlobWriter::commit(const std::optional<Digest>& expected) {
     if (committed_ || !fd_) return fail(ErrorKind::Internal, "blob writer committed twice");
     committed_ = true;

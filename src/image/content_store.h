@@ -42,6 +42,8 @@ class BlobWriter {
 
     Result<void> write(const void* data, size_t size);
     Result<void> write(std::string_view data) { return write(data.data(), data.size()); }
+    // Writes everything `fd` has from its current offset to its end.
+    Result<void> write_from(int fd);
     uint64_t size() const { return size_; }
 
     // Flushes, verifies (when `expected` is given) and links the blob into the store. A blob that

@@ -26,14 +26,6 @@ std::string_view layer_media_type(Compression compression) {
     return media_type::oci_layer;
 }
 
-Result<Compression> compression_of_blob(ContentStore& content, const Digest& blob) {
-    UniqueFd fd = TRY(content.open_blob(blob));
-    char head[16] = {};
-    ssize_t n = ::pread(fd.get(), head, sizeof head, 0);
-    if (n < 0) return fail_errno("read blob " + blob.str());
-    return detect_compression(std::string_view(head, static_cast<size_t>(n)));
-}
-
 Json history_entry(const ImportOptions& options, const std::string& created, bool empty_layer) {
     Json entry = {{"created", created}};
     if (!options.created_by.empty()) entry["created_by"] = options.created_by;
@@ -53,6 +45,40 @@ Result<void> check_options(const ImportOptions& options) {
 }
 
 }  // namespace
+
+Result<Compression> ImageService::blob_compression(const Digest& blob) {
+    UniqueFd fd = TRY(content_.open_blob(blob));
+    char head[16] = {};
+    ssize_t n = ::pread(fd.get(), head, sizeof head, 0);
+    if (n < 0) return fail_errno("read blob " + blob.str());
+    return detect_compression(std::string_view(head, static_cast<size_t>(n)));
+}
+
+Result<DiffResult> ImageService::store_tree_layer(const std::string& dir,
+                                                  const std::optional<Digest>& parent_chain) {
+    // Written to an unlinked temp file first: the tar is hashed as it is written, then stored
+    // under that digest and unpacked from the same file.
+    std::string temp_tar = join_path(root_, "content/layer-XXXXXX");
+    UniqueFd tar_fd(::mkostemp(temp_tar.data(), O_CLOEXEC));
+    if (!tar_fd) return fail_errno("create temp file for " + dir);
+    ::unlink(temp_tar.c_str());
+    DiffResult diff = TRY(write_layer_tar(dir, tar_fd.get()));
+    if (::lseek(tar_fd.get(), 0, SEEK_SET) != 0) return fail_errno("rewind layer tar");
+    BlobWriter writer = TRY(content_.writer());
+    TRY(writer.write_from(tar_fd.get()));
+    TRY(writer.commit(diff.diff_id));
+    Digest chain = parent_chain ? chain_ids({*parent_chain, diff.diff_id}).back() : diff.diff_id;
+    if (snapshotter_.has_layer(chain)) return diff;
+    if (::lseek(tar_fd.get(), 0, SEEK_SET) != 0) return fail_errno("rewind layer tar");
+    std::string temp = TRY(snapshotter_.make_temp_dir());
+    auto unpacked = unpack_layer(tar_fd.get(), temp);
+    if (!unpacked) {
+        (void)remove_all(temp);
+        return std::unexpected(std::move(unpacked.error()).context("layer of " + dir));
+    }
+    TRY(snapshotter_.commit_layer(temp, chain));
+    return diff;
+}
 
 Result<Digest> ImageService::write_image(const Json& config, const std::vector<Descriptor>& layers,
                                          const ImportOptions& options,
@@ -78,16 +104,7 @@ Result<Digest> ImageService::import(int fd, const ImportOptions& options) {
     TRY(check_options(options));
     StoreLock lease = TRY(content_.lease());
     BlobWriter writer = TRY(content_.writer());
-    std::string buffer(1 << 20, '\0');
-    while (true) {
-        ssize_t n = ::read(fd, buffer.data(), buffer.size());
-        if (n < 0) {
-            if (errno == EINTR) continue;
-            return fail_errno("read import source");
-        }
-        if (n == 0) break;
-        TRY(writer.write(buffer.data(), static_cast<size_t>(n)));
-    }
+    TRY_CTX(writer.write_from(fd), "import source");
     if (writer.size() == 0) return fail(ErrorKind::InvalidArgument, "import source is empty");
     int64_t blob_size = static_cast<int64_t>(writer.size());
     Digest blob = TRY(writer.commit());
@@ -114,7 +131,7 @@ Result<Digest> ImageService::import(int fd, const ImportOptions& options) {
     ImportOptions with_history = options;
     if (with_history.message.empty()) with_history.message = "Imported from -";
     config["history"] = Json::array({history_entry(with_history, created, false)});
-    Compression compression = TRY(compression_of_blob(content_, blob));
+    Compression compression = TRY(blob_compression(blob));
     Descriptor layer{.media_type = std::string(layer_media_type(compression)),
                      .digest = blob,
                      .size = blob_size};
@@ -126,30 +143,7 @@ Result<Digest> ImageService::import_directory(const std::string& dir, const Impo
                                               const std::optional<Json>& base_config) {
     TRY(check_options(options));
     StoreLock lease = TRY(content_.lease());
-    // Written to a temp file first: the tar is hashed as it is written, and then stored.
-    BlobWriter writer = TRY(content_.writer());
-    std::string temp_tar = join_path(root_, "content/import-XXXXXX");
-    UniqueFd tar_fd(::mkostemp(temp_tar.data(), O_CLOEXEC));
-    if (!tar_fd) return fail_errno("create temp file for " + dir);
-    ::unlink(temp_tar.c_str());
-    DiffResult diff = TRY(write_layer_tar(dir, tar_fd.get()));
-    if (::lseek(tar_fd.get(), 0, SEEK_SET) != 0) return fail_errno("rewind layer tar");
-    std::string buffer(1 << 20, '\0');
-    while (true) {
-        ssize_t n = ::read(tar_fd.get(), buffer.data(), buffer.size());
-        if (n < 0) return fail_errno("read layer tar");
-        if (n == 0) break;
-        TRY(writer.write(buffer.data(), static_cast<size_t>(n)));
-    }
-    Digest blob = TRY(writer.commit(diff.diff_id));
-    if (::lseek(tar_fd.get(), 0, SEEK_SET) != 0) return fail_errno("rewind layer tar");
-    std::string temp = TRY(snapshotter_.make_temp_dir());
-    auto unpacked = unpack_layer(tar_fd.get(), temp);
-    if (!unpacked) {
-        (void)remove_all(temp);
-        return std::unexpected(std::move(unpacked.error()).context("layer of " + dir));
-    }
-    TRY(snapshotter_.commit_layer(temp, unpacked->diff_id));
+    DiffResult diff = TRY(store_tree_layer(dir, std::nullopt));
 
     std::string created = base_config && base_config->contains("created")
                               ? (*base_config)["created"].get<std::string>()
@@ -165,7 +159,7 @@ Result<Digest> ImageService::import_directory(const std::string& dir, const Impo
     config["rootfs"] = {{"type", "layers"}, {"diff_ids", {diff.diff_id.str()}}};
     config["history"] = Json::array({history_entry(options, created, false)});
     Descriptor layer{.media_type = std::string(media_type::oci_layer),
-                     .digest = blob,
+                     .digest = diff.diff_id,
                      .size = static_cast<int64_t>(diff.size)};
     return write_image(config, {layer}, options, {static_cast<int64_t>(diff.size)});
 }
@@ -178,6 +172,7 @@ Result<Digest> ImageService::commit(const std::string& upper_dir,
     Json config = Json::object();
     std::vector<Descriptor> layers;
     std::vector<int64_t> sizes;
+    std::optional<Digest> parent_chain;
     if (parent) {
         ImageRecord base = TRY(resolve(parent->str()));
         ImageConfig base_config = TRY(config_of(base));
@@ -188,6 +183,7 @@ Result<Digest> ImageService::commit(const std::string& upper_dir,
             std::lock_guard lock(db_mutex_);
             auto record = TRY(images_->layer(chain));
             sizes.push_back(record ? record->size : 0);
+            parent_chain = chain;
         }
     } else {
         Platform platform = options.platform.value_or(host_platform());
@@ -197,37 +193,7 @@ Result<Digest> ImageService::commit(const std::string& upper_dir,
                   {"rootfs", {{"type", "layers"}, {"diff_ids", Json::array()}}}};
     }
 
-    BlobWriter writer = TRY(content_.writer());
-    std::string temp_tar = join_path(root_, "content/commit-XXXXXX");
-    UniqueFd tar_fd(::mkostemp(temp_tar.data(), O_CLOEXEC));
-    if (!tar_fd) return fail_errno("create temp file for commit");
-    ::unlink(temp_tar.c_str());
-    DiffResult diff = TRY_CTX(write_layer_tar(upper_dir, tar_fd.get()), "commit");
-    if (::lseek(tar_fd.get(), 0, SEEK_SET) != 0) return fail_errno("rewind layer tar");
-    std::string buffer(1 << 20, '\0');
-    while (true) {
-        ssize_t n = ::read(tar_fd.get(), buffer.data(), buffer.size());
-        if (n < 0) return fail_errno("read layer tar");
-        if (n == 0) break;
-        TRY(writer.write(buffer.data(), static_cast<size_t>(n)));
-    }
-    Digest blob = TRY(writer.commit(diff.diff_id));
-
-    std::vector<Digest> diff_ids;
-    for (auto& d : config["rootfs"]["diff_ids"])
-        diff_ids.push_back(TRY(Digest::parse(d.get<std::string>())));
-    diff_ids.push_back(diff.diff_id);
-    Digest chain = chain_ids(diff_ids).back();
-    if (!snapshotter_.has_layer(chain)) {
-        if (::lseek(tar_fd.get(), 0, SEEK_SET) != 0) return fail_errno("rewind layer tar");
-        std::string temp = TRY(snapshotter_.make_temp_dir());
-        auto unpacked = unpack_layer(tar_fd.get(), temp);
-        if (!unpacked) {
-            (void)remove_all(temp);
-            return std::unexpected(std::move(unpacked.error()).context("commit"));
-        }
-        TRY(snapshotter_.commit_layer(temp, chain));
-    }
+    DiffResult diff = TRY_CTX(store_tree_layer(upper_dir, parent_chain), "commit");
 
     std::string created = rfc3339_now();
     config["created"] = created;
@@ -241,7 +207,7 @@ Result<Digest> ImageService::commit(const std::string& upper_dir,
         config["history"] = Json::array();
     config["history"].push_back(history_entry(options, created, false));
     layers.push_back({.media_type = std::string(media_type::oci_layer),
-                      .digest = blob,
+                      .digest = diff.diff_id,
                       .size = static_cast<int64_t>(diff.size)});
     sizes.push_back(static_cast<int64_t>(diff.size));
     return write_image(config, layers, options, sizes);

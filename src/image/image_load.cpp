@@ -132,9 +132,11 @@ class ImageLoader {
         while (true) {
             int rc = archive_read_data_block(handle, &block, &size, &offset);
             if (rc == ARCHIVE_EOF) break;
-            if (rc < ARCHIVE_WARN) return fail(ErrorKind::InvalidArgument, archive_error_string(handle));
+            if (rc < ARCHIVE_WARN)
+                return fail(ErrorKind::InvalidArgument, archive_error_string(handle));
             if (file.document.size() + size > kMaxDocumentSize)
-                return fail(ErrorKind::InvalidArgument, "larger than " + std::to_string(kMaxDocumentSize >> 20) + " MiB");
+                return fail(ErrorKind::InvalidArgument,
+                            "larger than " + std::to_string(kMaxDocumentSize >> 20) + " MiB");
             file.document.append(static_cast<const char*>(block), size);
         }
         file.size = static_cast<int64_t>(file.document.size());
@@ -222,14 +224,6 @@ class ImageLoader {
         return service_.content_.read_blob(stored.digest, kMaxDocumentSize);
     }
 
-    Result<Compression> blob_compression(const Digest& blob) {
-        UniqueFd fd = TRY(service_.content_.open_blob(blob));
-        char head[16] = {};
-        ssize_t n = ::pread(fd.get(), head, sizeof head, 0);
-        if (n < 0) return fail_errno("read blob " + blob.str());
-        return detect_compression(std::string_view(head, static_cast<size_t>(n)));
-    }
-
     Result<LoadResult> load_docker() {
         const StoredFile* manifest_file = TRY(file("manifest.json"));
         Json entries = TRY(parse_json(TRY(document(*manifest_file)), "manifest.json"));
@@ -258,7 +252,7 @@ class ImageLoader {
                                 std::to_string(image.config.diff_ids.size()));
             for (auto& path : layer_paths) {
                 const StoredFile* layer = TRY_CTX(file(path), where + ".Layers");
-                Compression compression = TRY(blob_compression(layer->digest));
+                Compression compression = TRY(service_.blob_compression(layer->digest));
                 std::string type(compression == Compression::Gzip   ? media_type::oci_layer_gzip
                                  : compression == Compression::Zstd ? media_type::oci_layer_zstd
                                                                     : media_type::oci_layer);

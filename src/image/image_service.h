@@ -23,6 +23,8 @@
 #include "image/content_store.h"
 #include "image/image_config.h"
 #include "image/image_store.h"
+#include "image/layer_diff.h"
+#include "image/layer_unpack.h"
 #include "image/manifest.h"
 #include "image/snapshotter.h"
 #include "store/database.h"
@@ -143,6 +145,12 @@ class ImageService {
     // uncompressed size.
     Result<int64_t> ensure_layer(const Digest& blob, const Digest& expected_diff_id,
                                  const Digest& chain_id);
+    // Stores `dir` as an uncompressed layer tar (blob digest == diffID) and unpacks it into the
+    // snapshotter as the layer on top of `parent_chain` unless that layer is there already.
+    Result<DiffResult> store_tree_layer(const std::string& dir,
+                                        const std::optional<Digest>& parent_chain);
+    // The compression of a stored blob, from its first bytes.
+    Result<Compression> blob_compression(const Digest& blob);
     Result<Digest> write_image(const Json& config, const std::vector<Descriptor>& layers,
                                const ImportOptions& options,
                                const std::vector<int64_t>& layer_sizes);
