@@ -78,6 +78,11 @@ export ASAN_SYMBOLIZER_PATH=$SYMBOLIZER
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:allocator_may_return_null=0}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 RUNS=$BUILD/fuzz-run
+# The targets that unpack run with a private tmpfs on /tmp, which would hide a run dir under /tmp
+# (a clone or build dir there): those runs go to /var/tmp instead.
+case $(realpath -m "$RUNS") in
+/tmp/*) RUNS=/var/tmp/berth-fuzz-run${RUNS//\//-} ;;
+esac
 mkdir -p "$RUNS"
 python3 "$SRC/fuzz/make_seeds.py" "$RUNS/seeds" || exit 2
 
