@@ -15,4 +15,8 @@ std::string rfc3339_now();
 // seconds; fractions are dropped. Invalid text gives nullopt.
 std::optional<int64_t> parse_rfc3339(std::string_view text);
 
+// "Less than a second", "About a minute", "3 hours", "2 weeks" (docker's go-units
+// HumanDuration), as in "Up 3 hours".
+std::string human_duration(int64_t seconds);
+
 }  // namespace berth

@@ -105,7 +105,7 @@ Result<int> Runtime::exec(const ExecOptions& o) {
         std::vector<std::string> warnings;
         seccomp = TRY_CTX(compile_seccomp(spec.linux.seccomp, warnings), "linux.seccomp");
     }
-    bool proxy_terminal = process.terminal && o.console_socket.empty();
+    bool proxy_terminal = process.terminal && o.console_socket.empty() && o.console_fd < 0;
     if (proxy_terminal && o.detach)
         return fail(ErrorKind::InvalidArgument,
                     "cannot allocate a terminal for a detached exec without --console-socket");
@@ -138,7 +138,7 @@ Result<int> Runtime::exec(const ExecOptions& o) {
             console_receiver.reset(pair[0]);
             console.reset(pair[1]);
         } else {
-            console = TRY_CTX(connect_unix(o.console_socket), "console socket");
+            console = TRY_CTX(console_channel(o.console_socket, o.console_fd), "console socket");
         }
     }
     // The container's lock is not needed past this point, and holding it would block `kill`.

@@ -185,7 +185,7 @@ Result<int> Runtime::launch(const CreateOptions& options, Mode mode) {
     if (::stat(rootfs.c_str(), &st) < 0 || !S_ISDIR(st.st_mode))
         return fail(ErrorKind::InvalidArgument, "rootfs " + rootfs + " is not a directory");
     bool foreground = mode == Mode::RunForeground;
-    bool proxy_terminal = spec.process->terminal && options.console_socket.empty();
+    bool proxy_terminal = spec.process->terminal && options.console_socket.empty() && options.console_fd < 0;
     if (proxy_terminal && !foreground)
         return fail(ErrorKind::InvalidArgument,
                     "cannot allocate a terminal for a detached container without --console-socket");
@@ -225,7 +225,7 @@ Result<int> Runtime::launch(const CreateOptions& options, Mode mode) {
             console_receiver.reset(pair[0]);
             console.reset(pair[1]);
         } else {
-            console = TRY_CTX(connect_unix(options.console_socket), "console socket");
+            console = TRY_CTX(console_channel(options.console_socket, options.console_fd), "console socket");
         }
     }
 

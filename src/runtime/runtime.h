@@ -21,6 +21,9 @@ struct CreateOptions {
     std::string bundle = ".";
     std::string pid_file;
     std::string console_socket;
+    // A connected socket to send the terminal's master over, in place of console_socket (a
+    // library caller's socketpair end; the caller keeps ownership).
+    int console_fd = -1;
     int preserve_fds = 0;
     bool no_pivot = false;
     bool no_new_keyring = false;
@@ -41,6 +44,7 @@ struct ExecOptions {
     bool detach = false;
     std::string pid_file;
     std::string console_socket;
+    int console_fd = -1;  // as in CreateOptions
     int preserve_fds = 0;
 };
 

@@ -1,5 +1,6 @@
 #include "runtime/sync_socket.h"
 
+#include <fcntl.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 
@@ -109,6 +110,13 @@ Result<UniqueFd> connect_unix(const std::string& path) {
     if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) < 0)
         return fail_errno("connect to " + path);
     return owned;
+}
+
+Result<UniqueFd> console_channel(const std::string& path, int fd) {
+    if (fd < 0) return connect_unix(path);
+    int copy = ::fcntl(fd, F_DUPFD_CLOEXEC, 3);
+    if (copy < 0) return fail_errno("duplicate the console fd");
+    return UniqueFd(copy);
 }
 
 }  // namespace berth::runtime

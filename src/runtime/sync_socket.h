@@ -53,5 +53,8 @@ Result<std::pair<SyncSocket, SyncSocket>> make_sync_pair();
 Result<void> send_fd(int socket_fd, int fd, std::string_view name);
 Result<UniqueFd> receive_fd(int socket_fd);
 Result<UniqueFd> connect_unix(const std::string& path);
+// Where a terminal master goes: a duplicate of `fd` when the caller passed a connected socket,
+// else a new connection to the console socket at `path`.
+Result<UniqueFd> console_channel(const std::string& path, int fd);
 
 }  // namespace berth::runtime
