@@ -1,79 +1,111 @@
-// berthd: the daemon. Serves the Docker Engine API on a unix socket until SIGTERM or SIGINT.
+// berthd: the daemon. Serves the Docker Engine API on its -H hosts (unix sockets, TCP with TLS,
+// sockets passed by systemd) until SIGTERM or SIGINT. The configuration (daemon.json and flags)
+// and the listeners live in src/api: daemon_config.h, listeners.h.
 #include <signal.h>
 #include <unistd.h>
 
-#include <CLI/CLI.hpp>
 #include <cstdio>
 #include <ctime>
 #include <filesystem>
 #include <memory>
 #include <string>
+#include <string_view>
+#include <vector>
 
+#include "api/daemon_config.h"
 #include "api/http_server.h"
+#include "api/listeners.h"
+#include "api/pidfile.h"
 #include "api/router.h"
 #include "api/routes.h"
 #include "base/fs.h"
+#include "engine/engine.h"
+#include "engine/events.h"
 #include "image/image_service.h"
 
 namespace {
 
 using namespace berth;
 
-struct Options {
-    std::string root = "/var/lib/berth";
-    std::string host = "unix:///run/berth/berth.sock";
-    bool debug = false;
+// One logfmt line on stderr, written with a single write() so threads do not interleave; lines
+// below the configured level are dropped.
+class Log {
+  public:
+    explicit Log(std::string_view level) : threshold_(rank(level)) {}
+    void operator()(std::string_view level, std::string_view message) const {
+        if (rank(level) < threshold_) return;
+        std::time_t now = std::time(nullptr);
+        std::tm tm{};
+        ::gmtime_r(&now, &tm);
+        char stamp[32];
+        std::strftime(stamp, sizeof stamp, "%Y-%m-%dT%H:%M:%SZ", &tm);
+        std::string line = "time=\"" + std::string(stamp) + "\" level=" + std::string(level) +
+                           " msg=\"" + std::string(message) + "\"\n";
+        (void)write_all(STDERR_FILENO, line);
+    }
+
+  private:
+    static int rank(std::string_view level) {
+        constexpr std::string_view levels[] = {"debug", "info", "warning", "error", "fatal"};
+        for (int i = 0; i < 5; ++i)
+            if (levels[i].starts_with(level)) return i;
+        return 1;
+    }
+    int threshold_;
 };
 
-// One logfmt line on stderr, written with a single write() so threads do not interleave.
-void log_line(std::string_view level, std::string_view message) {
-    std::time_t now = std::time(nullptr);
-    std::tm tm{};
-    ::gmtime_r(&now, &tm);
-    char stamp[32];
-    std::strftime(stamp, sizeof stamp, "%Y-%m-%dT%H:%M:%SZ", &tm);
-    std::string line = "time=\"" + std::string(stamp) + "\" level=" + std::string(level) +
-                       " msg=\"" + std::string(message) + "\"\n";
-    (void)write_all(STDERR_FILENO, line);
+// The engine's settings; its helper binaries sit next to berthd (installed or in the build).
+engine::EngineOptions engine_options(const api::DaemonConfig& options) {
+    engine::EngineOptions out;
+    out.root = options.root;
+    out.exec_root = options.exec_root;
+    std::string self = std::filesystem::read_symlink("/proc/self/exe").parent_path().string();
+    out.monitor_binary = self + "/berth-monitor";
+    out.init_binary = self + "/berth-init";
+    return out;
 }
 
-Result<std::string> socket_path(const std::string& host) {
-    if (host.starts_with("unix://")) {
-        std::string path = host.substr(7);
-        if (path.empty() || path.front() != '/')
-            return fail(ErrorKind::InvalidArgument,
-                        "unix host " + host + " needs an absolute path");
-        return path;
-    }
-    if (host.starts_with("tcp://"))
-        return fail(ErrorKind::Unsupported, "tcp hosts need --tlsverify; not supported yet");
-    return fail(ErrorKind::InvalidArgument,
-                "unsupported host " + host + ": use unix:///path/to/berth.sock");
-}
-
-Result<void> serve(const Options& options, const sigset_t& stop_signals) {
-    std::string path = TRY(socket_path(options.host));
-    TRY(mkdir_all(std::filesystem::path(path).parent_path().string(), 0755));
+Result<void> serve(const api::DaemonConfig& options, const Log& log, const sigset_t& stop_signals) {
     TRY(mkdir_all(options.root, 0711));
+    TRY(mkdir_all(options.exec_root, 0711));
+    auto pidfile = TRY(api::PidFile::create(options.pidfile));
+    auto listeners = TRY(
+        api::open_listeners(options, [&](std::string_view message) { log("warning", message); }));
+    std::vector<std::string> addresses;
+    for (const auto& listener : listeners)
+        addresses.push_back(listener.address);
+    api::Router router;
+    api::ServerOptions server_options;
+    if (options.debug) {
+        server_options.log_request = [&](const std::string& line) { log("debug", line); };
+        server_options.log_error = [&](const std::string& line) { log("debug", line); };
+    }
+    // Made at once: the server owns the sockets (and removes their files) from here on.
+    auto server = TRY(api::HttpServer::create(std::move(listeners), router, server_options));
+
     auto images = TRY_CTX(image::ImageService::open(options.root), "open the image store");
+    engine::EventBus events;
+    auto engine =
+        TRY_CTX(engine::Engine::open(engine_options(options), *images, events), "start the engine");
     api::Daemon daemon{.root = options.root,
                        .engine_id = TRY(api::load_engine_id(options.root)),
                        .debug = options.debug,
-                       .images = images.get()};
-    api::Router router;
+                       .images = images.get(),
+                       .engine = engine.get(),
+                       .events = &events};
     api::add_system_routes(router, daemon);
     api::add_image_routes(router, daemon);
-    api::ServerOptions server_options;
-    if (options.debug)
-        server_options.log_request = [](const std::string& line) { log_line("debug", line); };
-    auto server = TRY(api::HttpServer::listen_unix(path, router, server_options));
-
+    api::add_container_routes(router, daemon);
+    api::add_container_data_routes(router, daemon);
+    api::add_event_routes(router, daemon);
     TRY(server->start());
-    log_line("info", "API listening on " + path);
+    for (const auto& address : addresses)
+        log("info", "API listening on " + address);
     int signal_number = 0;
     sigwait(&stop_signals, &signal_number);
-    log_line("info",
-             std::string("stopping on ") + (signal_number == SIGINT ? "SIGINT" : "SIGTERM"));
+    log("info", std::string("stopping on ") + (signal_number == SIGINT ? "SIGINT" : "SIGTERM"));
+    engine->shutdown();
+    events.close_all();
     server->stop();
     return {};
 }
@@ -83,18 +115,14 @@ Result<void> serve(const Options& options, const sigset_t& stop_signals) {
 int main(int argc, char** argv) {
     // A client that hangs up mid-stream must cost that request, not the daemon.
     ::signal(SIGPIPE, SIG_IGN);
-    Options options;
-    CLI::App app{"berthd: the berth daemon (Docker Engine API)", "berthd"};
-    app.add_option("--root", options.root, "Root directory of persistent state");
-    app.add_option("-H,--host", options.host, "Daemon socket to listen on (unix:///path)");
-    app.add_flag("-D,--debug", options.debug, "Log every request to stderr");
-    app.set_version_flag("-v,--version",
-                         "berthd version " BERTH_VERSION ", build " BERTH_GIT_COMMIT);
-    try {
-        app.parse(argc, argv);
-    } catch (const CLI::ParseError& e) {
-        return app.exit(e);
+    auto command_line = api::parse_daemon_flags(argc, argv);
+    if (command_line.exit_code) return *command_line.exit_code;
+    auto config = api::load_daemon_config(command_line.flags);
+    if (!config) {
+        Log("info")("error", config.error().message());
+        return 1;
     }
+    Log log(config->log_level);
     // Blocked before any thread starts (the image store starts some), so every thread inherits
     // the mask and only sigwait() in serve() receives them.
     sigset_t stop_signals;
@@ -102,8 +130,8 @@ int main(int argc, char** argv) {
     sigaddset(&stop_signals, SIGTERM);
     sigaddset(&stop_signals, SIGINT);
     pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
-    if (auto result = serve(options, stop_signals); !result) {
-        log_line("error", result.error().message());
+    if (auto result = serve(*config, log, stop_signals); !result) {
+        log("error", result.error().message());
         return 1;
     }
     return 0;

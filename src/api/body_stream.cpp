@@ -65,14 +65,15 @@ Result<void> pipe_request_body(Exchange& exchange,
 }
 
 Result<void> stream_response(Exchange& exchange, std::string_view content_type,
-                             const std::function<Result<void>(int write_fd)>& producer) {
+                             const std::function<Result<void>(int write_fd)>& producer,
+                             const Fields& headers) {
     auto [read_end, write_end] = TRY(make_pipe());
     std::optional<Result<void>> produced;
     std::thread worker([&produced, &producer, fd = std::move(write_end)]() mutable {
         produced = producer(fd.get());
         fd.reset();
     });
-    Result<void> sent = exchange.begin_stream(200, content_type);
+    Result<void> sent = exchange.begin_stream(200, content_type, headers);
     std::vector<char> buffer(kCopyBuffer);
     while (sent) {
         ssize_t n = ::read(read_end.get(), buffer.data(), buffer.size());

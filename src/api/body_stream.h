@@ -20,6 +20,7 @@ Result<void> pipe_request_body(Exchange& exchange,
 // `content_type`. A producer failing after the first byte drops the connection, so the client
 // sees a truncated stream rather than a complete-looking one.
 Result<void> stream_response(Exchange& exchange, std::string_view content_type,
-                             const std::function<Result<void>(int write_fd)>& producer);
+                             const std::function<Result<void>(int write_fd)>& producer,
+                             const Fields& headers = {});
 
 }  // namespace berth::api

@@ -5,7 +5,7 @@
 // once, or begin_stream, any number of write calls and end_stream. A handler that returns an
 // error before responding gets docker's error response; after begin_stream the connection is
 // dropped instead (the status line has gone). hijack() takes the raw connection for the
-// attach/exec protocols (101 Upgrade: tcp), after which the server forgets it.
+// attach/exec protocols (101 Upgrade: tcp), after which the server no longer reads or writes it.
 #pragma once
 
 #include <cstddef>
@@ -18,9 +18,20 @@
 
 namespace berth::api {
 
+// A connection taken over by hijack(). `fd` is always a connected stream socket carrying the
+// raw protocol both ways: read, write, poll, shutdown(SHUT_WR) for a half-close, or pass it to
+// another process (SCM_RIGHTS), whatever kind of connection the client made:
+//  * plain connections (unix sockets, tcp without TLS): `fd` is the client's socket itself, and
+//    outlives berthd in whoever holds it;
+//  * TLS connections (`bridged`): `fd` is one end of a socketpair. A server thread pumps bytes
+//    between its other end and the TLS stream until both directions are closed; close_notify
+//    from the client arrives as EOF, and shutdown(fd, SHUT_WR) goes out as close_notify. The
+//    stream lives as long as berthd: stopping the server ends it.
+// Bytes the server had read past the request header are in `buffered`: they come first.
 struct HijackedConnection {
     UniqueFd fd;
-    std::string buffered;  // bytes the server had read past the request header
+    std::string buffered;
+    bool bridged = false;
 };
 
 class Exchange {

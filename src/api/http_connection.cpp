@@ -3,7 +3,8 @@
 #include <malloc.h>
 #include <sys/socket.h>
 
-#include <boost/asio/local/stream_protocol.hpp>
+#include <boost/asio/buffer.hpp>
+#include <boost/asio/error.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/http.hpp>
@@ -20,7 +21,6 @@ namespace {
 namespace asio = boost::asio;
 namespace beast = boost::beast;
 namespace http = beast::http;
-using Socket = asio::local::stream_protocol::socket;
 
 #ifndef BERTH_VERSION
 #define BERTH_VERSION "dev"
@@ -32,6 +32,159 @@ Error io_error(std::string_view what, const beast::error_code& ec) {
     return Error(ErrorKind::Unavailable, std::string(what) + ": " + ec.message());
 }
 
+// The bytes under one HTTP connection: the socket itself, or TLS over it. Errors come as
+// error codes because Beast wants them so; the end of the stream is asio::error::eof.
+class Transport {
+  public:
+    virtual ~Transport() = default;
+    virtual size_t read_some(char* data, size_t size, beast::error_code& ec) = 0;
+    virtual size_t write_some(const char* data, size_t size, beast::error_code& ec) = 0;
+    // Hands the connection over (exchange.h: HijackedConnection). Nothing is read or written
+    // through this object afterwards.
+    virtual Result<HijackedConnection> hijack(std::string buffered) = 0;
+    // After the loop: waits for whatever still serves a hijacked connection.
+    virtual void wait_hijacked() {}
+    // Ends a connection that was not hijacked.
+    virtual void close() = 0;
+};
+
+beast::error_code errno_code(int err) {
+    return beast::error_code(err, boost::system::system_category());
+}
+
+class PlainTransport final : public Transport {
+  public:
+    explicit PlainTransport(UniqueFd fd) : fd_(std::move(fd)) {}
+
+    size_t read_some(char* data, size_t size, beast::error_code& ec) override {
+        for (;;) {
+            ssize_t n = ::recv(fd_.get(), data, size, 0);
+            if (n > 0) return static_cast<size_t>(n);
+            if (n == 0) {
+                ec = asio::error::eof;
+                return 0;
+            }
+            if (errno == EINTR) continue;
+            ec = errno_code(errno);
+            return 0;
+        }
+    }
+    size_t write_some(const char* data, size_t size, beast::error_code& ec) override {
+        for (;;) {
+            ssize_t n = ::send(fd_.get(), data, size, MSG_NOSIGNAL);
+            if (n >= 0) return static_cast<size_t>(n);
+            if (errno == EINTR) continue;
+            ec = errno_code(errno);
+            return 0;
+        }
+    }
+    Result<HijackedConnection> hijack(std::string buffered) override {
+        return HijackedConnection{std::move(fd_), std::move(buffered), false};
+    }
+    void close() override {
+        if (fd_) ::shutdown(fd_.get(), SHUT_RDWR);
+        fd_.reset();
+    }
+
+  private:
+    UniqueFd fd_;
+};
+
+class TlsTransport final : public Transport {
+  public:
+    explicit TlsTransport(std::unique_ptr<TlsConnection> connection)
+        : connection_(std::move(connection)) {}
+
+    size_t read_some(char* data, size_t size, beast::error_code& ec) override {
+        auto n = connection_->read(data, size);
+        if (!n)
+            ec = errno_code(n.error().sys_errno() ? n.error().sys_errno() : EPROTO);
+        else if (*n == 0)
+            ec = asio::error::eof;
+        return n.value_or(0);
+    }
+    size_t write_some(const char* data, size_t size, beast::error_code& ec) override {
+        auto n = connection_->write(data, size);
+        if (!n) ec = errno_code(n.error().sys_errno() ? n.error().sys_errno() : EPROTO);
+        return n.value_or(0);
+    }
+    Result<HijackedConnection> hijack(std::string buffered) override {
+        auto [bridge, fd] = TRY(TlsBridge::start(std::move(connection_)));
+        bridge_ = std::move(bridge);
+        return HijackedConnection{std::move(fd), std::move(buffered), true};
+    }
+    void wait_hijacked() override {
+        if (bridge_) bridge_->wait();
+    }
+    void close() override {
+        if (!connection_) return;
+        connection_->send_close_notify();
+        ::shutdown(connection_->fd(), SHUT_RDWR);
+        connection_.reset();
+    }
+
+  private:
+    std::unique_ptr<TlsConnection> connection_;
+    std::unique_ptr<TlsBridge> bridge_;  // after a hijack; owns the connection then
+};
+
+constexpr size_t kCoalesceLimit = 16 * 1024;
+
+// Beast's SyncReadStream and SyncWriteStream over a Transport. A write of many small buffers
+// (a chunk header, its data, CRLF) goes out as one: one syscall, and one TLS record.
+class Stream {
+  public:
+    explicit Stream(Transport& transport) : transport_(transport) {}
+
+    template <typename Buffers>
+    size_t read_some(const Buffers& buffers, beast::error_code& ec) {
+        ec = {};
+        for (auto it = asio::buffer_sequence_begin(buffers);
+             it != asio::buffer_sequence_end(buffers); ++it) {
+            asio::mutable_buffer buffer = *it;
+            if (buffer.size() > 0)
+                return transport_.read_some(static_cast<char*>(buffer.data()), buffer.size(), ec);
+        }
+        return 0;
+    }
+    template <typename Buffers>
+    size_t read_some(const Buffers& buffers) {
+        beast::error_code ec;
+        size_t n = read_some(buffers, ec);
+        if (ec) throw boost::system::system_error(ec);
+        return n;
+    }
+    template <typename Buffers>
+    size_t write_some(const Buffers& buffers, beast::error_code& ec) {
+        ec = {};
+        size_t total = asio::buffer_size(buffers);
+        if (total == 0) return 0;
+        if (total <= kCoalesceLimit) {
+            char joined[kCoalesceLimit];
+            asio::buffer_copy(asio::buffer(joined, total), buffers);
+            return transport_.write_some(joined, total, ec);
+        }
+        for (auto it = asio::buffer_sequence_begin(buffers);
+             it != asio::buffer_sequence_end(buffers); ++it) {
+            asio::const_buffer buffer = *it;
+            if (buffer.size() > 0)
+                return transport_.write_some(static_cast<const char*>(buffer.data()), buffer.size(),
+                                             ec);
+        }
+        return 0;
+    }
+    template <typename Buffers>
+    size_t write_some(const Buffers& buffers) {
+        beast::error_code ec;
+        size_t n = write_some(buffers, ec);
+        if (ec) throw boost::system::system_error(ec);
+        return n;
+    }
+
+  private:
+    Transport& transport_;
+};
+
 // Headers every response carries, as dockerd's version middleware adds them.
 template <typename Message>
 void set_common_headers(Message& message) {
@@ -42,9 +195,9 @@ void set_common_headers(Message& message) {
 
 class BeastExchange final : public Exchange {
   public:
-    BeastExchange(Socket& socket, beast::flat_buffer& buffer,
+    BeastExchange(Transport& transport, Stream& stream, beast::flat_buffer& buffer,
                   http::request_parser<http::buffer_body>& parser)
-        : socket_(socket), buffer_(buffer), parser_(parser) {}
+        : transport_(transport), socket_(stream), buffer_(buffer), parser_(parser) {}
 
     int status() const { return status_; }
     bool streaming() const { return streaming_; }
@@ -138,14 +291,12 @@ class BeastExchange final : public Exchange {
         beast::error_code ec;
         asio::write(socket_, asio::buffer(response_head.data(), response_head.size()), ec);
         if (ec) return std::unexpected(io_error("write response header", ec));
-        HijackedConnection connection;
         auto pending = buffer_.data();
-        connection.buffered.assign(static_cast<const char*>(pending.data()), pending.size());
+        std::string buffered(static_cast<const char*>(pending.data()), pending.size());
         buffer_.consume(pending.size());
-        connection.fd = UniqueFd(socket_.release(ec));
-        if (ec) return std::unexpected(io_error("take over the connection", ec));
+        // Hijacked even when handing over fails: the 101 has gone, HTTP is over either way.
         hijacked_ = true;
-        return connection;
+        return TRY_CTX(transport_.hijack(std::move(buffered)), "take over the connection");
     }
 
   private:
@@ -161,7 +312,8 @@ class BeastExchange final : public Exchange {
         message.keep_alive(parser_.get().keep_alive() && parser_.is_done());
     }
 
-    Socket& socket_;
+    Transport& transport_;
+    Stream& socket_;
     beast::flat_buffer& buffer_;
     http::request_parser<http::buffer_body>& parser_;
     int status_ = 0;
@@ -226,16 +378,23 @@ bool handle(BeastExchange& beast_exchange, const Router& router,
 
 }  // namespace
 
-void serve_connection(int fd, const Router& router, const ConnectionHooks& hooks) {
-    asio::io_context context;  // only for the socket object: every operation here is blocking
-    Socket socket(context);
-    beast::error_code ec;
-    socket.assign(asio::local::stream_protocol(), fd, ec);
-    if (ec) {
-        if (hooks.releasing) hooks.releasing();
-        ::close(fd);
-        return;
+void serve_connection(int fd, const TlsContext* tls, const Router& router,
+                      const ConnectionHooks& hooks) {
+    std::unique_ptr<Transport> transport;
+    if (tls) {
+        UniqueFd owned(fd);
+        auto connection = TlsConnection::accept(*tls, owned);
+        if (!connection) {
+            if (hooks.log_error) hooks.log_error(connection.error().message());
+            if (hooks.releasing) hooks.releasing();
+            return;
+        }
+        transport = std::make_unique<TlsTransport>(std::move(*connection));
+    } else {
+        transport = std::make_unique<PlainTransport>(UniqueFd(fd));
     }
+    Stream socket(*transport);
+    beast::error_code ec;
     beast::flat_buffer buffer;
     bool hijacked = false;
     for (;;) {
@@ -251,14 +410,14 @@ void serve_connection(int fd, const Router& router, const ConnectionHooks& hooks
                 ec.category() == http::make_error_code(http::error::bad_target).category() &&
                 ec != http::error::end_of_stream && ec != http::error::partial_message;
             if (malformed) {
-                BeastExchange exchange(socket, buffer, parser);
+                BeastExchange exchange(*transport, socket, buffer, parser);
                 (void)static_cast<Exchange&>(exchange).respond(
                     400, "application/json", error_body("bad request: " + ec.message()));
             }
             break;
         }
         auto start = std::chrono::steady_clock::now();
-        BeastExchange exchange(socket, buffer, parser);
+        BeastExchange exchange(*transport, socket, buffer, parser);
         bool keep = handle(exchange, router, parser.get());
         if (hooks.log_request) {
             auto elapsed =
@@ -275,11 +434,11 @@ void serve_connection(int fd, const Router& router, const ConnectionHooks& hooks
         }
         if (!keep || !parser.get().keep_alive()) break;
     }
+    // A bridged TLS stream is still ours until its pump ends; the server may shut it down.
+    if (hijacked) transport->wait_hijacked();
     if (hooks.releasing) hooks.releasing();
-    if (!hijacked) {
-        socket.shutdown(Socket::shutdown_both, ec);
-        socket.close(ec);
-    }
+    if (!hijacked) transport->close();
+    transport.reset();
     // A load or save leaves megabytes of freed buffers in this thread's malloc arena; give them
     // back so that an idle daemon is small again.
     ::malloc_trim(0);

@@ -6,6 +6,7 @@
 #include <string>
 
 #include "api/router.h"
+#include "api/tls.h"
 
 namespace berth::api {
 
@@ -14,11 +15,17 @@ struct ConnectionHooks {
     std::function<void(const std::string&)> log_request;
     // Called when the connection lets go of its fd (about to close it, or hijacked): the server
     // forgets the fd under its lock, so a concurrent stop() never shuts down a reused number.
+    // For a TLS connection that is hijacked, that is once the bridge has finished.
     std::function<void()> releasing;
+    // Connections that fail before any request (a TLS handshake): "TLS handshake: …".
+    std::function<void(const std::string&)> log_error;
 };
 
 // Serves requests on `fd` (a connected stream socket; ownership is taken) until the client
 // closes it, asks for Connection: close, a request fails mid-stream, or a handler hijacks it.
-void serve_connection(int fd, const Router& router, const ConnectionHooks& hooks);
+// With `tls` set the connection is TLS: handshake first (the client's certificate is verified
+// when the context says so), then HTTP inside it.
+void serve_connection(int fd, const TlsContext* tls, const Router& router,
+                      const ConnectionHooks& hooks);
 
 }  // namespace berth::api

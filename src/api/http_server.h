@@ -1,10 +1,13 @@
-// HttpServer: the API server on a unix socket. One acceptor thread, and one thread per connection
-// doing blocking reads and writes: connections are few (CLIs, SDKs), and an idle daemon must stay
-// small, so there is no thread pool.
+// HttpServer: the API server on one or more listening sockets (unix, TCP, TCP with TLS, or
+// sockets systemd passed). One acceptor thread, and one thread per connection doing blocking
+// reads and writes: connections are few (CLIs, SDKs), and an idle daemon must stay small, so
+// there is no thread pool. A TLS handshake runs on the connection's thread, so a slow client
+// delays nobody else.
 //
-// Lifecycle: listen_unix() binds (replacing a stale socket file, refusing one a live server
-// holds), start() spawns the acceptor, stop() (or the destructor) stops accepting, shuts down
-// open connections, joins every thread and removes the socket file. The router must outlive it.
+// Lifecycle: create() takes bound listeners (listeners.h), start() spawns the acceptor, stop()
+// (or the destructor) stops accepting, shuts down open connections (bridged TLS streams of
+// hijacked connections included), joins every thread and removes the socket files it created.
+// The router must outlive it.
 #pragma once
 
 #include <functional>
@@ -14,6 +17,7 @@
 #include <string>
 #include <thread>
 
+#include "api/listeners.h"
 #include "api/router.h"
 #include "base/error.h"
 #include "base/unique_fd.h"
@@ -21,13 +25,18 @@
 namespace berth::api {
 
 struct ServerOptions {
-    unsigned mode = 0660;
-    std::string group = "berth";  // the socket's group when such a group exists
+    unsigned mode = 0660;         // listen_unix only
+    std::string group = "berth";  // listen_unix only: the socket's group when it exists
     std::function<void(const std::string&)> log_request;  // --debug: one line per request
+    // A connection that failed before its first request (TLS handshake): for debugging.
+    std::function<void(const std::string&)> log_error;
 };
 
 class HttpServer {
   public:
+    static Result<std::unique_ptr<HttpServer>> create(std::vector<Listener> listeners,
+                                                      const Router& router, ServerOptions options);
+    // One unix socket (api::listen_unix with options.mode and options.group).
     static Result<std::unique_ptr<HttpServer>> listen_unix(const std::string& path,
                                                            const Router& router,
                                                            ServerOptions options);
@@ -45,13 +54,14 @@ class HttpServer {
         bool done = false;
     };
 
-    HttpServer(std::string path, UniqueFd listener, UniqueFd wake_read, UniqueFd wake_write,
+    HttpServer(std::vector<Listener> listeners, UniqueFd wake_read, UniqueFd wake_write,
                const Router& router, ServerOptions options);
     void accept_loop();
+    void accept_one(const Listener& listener);
     void reap_finished();
+    void close_listeners();
 
-    std::string path_;
-    UniqueFd listener_;
+    std::vector<Listener> listeners_;
     UniqueFd wake_read_, wake_write_;  // a byte here wakes the acceptor to stop
     const Router& router_;
     ServerOptions options_;
