@@ -183,6 +183,34 @@ Result<std::vector<RemovalEvent>> ImageService::remove(std::string_view name, bo
         full = ref->with_default_tag().str();
         by_tag = std::find(image.tags.begin(), image.tags.end(), full) != image.tags.end();
     }
+    std::optional<ImageUser> user;
+    if (usage_probe_) user = usage_probe_(image.id);
+    if (user && !(by_tag && image.tags.size() > 1)) {
+        // docker's rules: a tag may be removed with force, the image itself stays.
+        std::string container = user->container_id.substr(0, 12);
+        if (by_tag && !force)
+            return fail(ErrorKind::Conflict,
+                        "conflict: unable to remove repository reference \"" + std::string(name) +
+                            "\" (must force) - container " + container +
+                            " is using its referenced image " + short_id(image.id));
+        if (!by_tag && user->running)
+            return fail(ErrorKind::Conflict, "conflict: unable to delete " + short_id(image.id) +
+                                                 " (cannot be forced) - image is being used by "
+                                                 "running container " +
+                                                 container);
+        if (!by_tag && !force)
+            return fail(ErrorKind::Conflict, "conflict: unable to delete " + short_id(image.id) +
+                                                 " (must be forced) - image is being used by "
+                                                 "stopped container " +
+                                                 container);
+        std::lock_guard lock(db_mutex_);
+        for (auto& tag : image.tags) {
+            if (by_tag && tag != full) continue;
+            TRY(images_->remove_tag(tag));
+            events.push_back({RemovalEvent::Kind::Untagged, familiar_tag(tag)});
+        }
+        return events;
+    }
     {
         std::lock_guard lock(db_mutex_);
         if (by_tag && image.tags.size() > 1) {
@@ -213,7 +241,8 @@ Result<PruneReport> ImageService::prune(bool all) {
     {
         std::lock_guard lock(db_mutex_);
         for (auto& image : TRY(images_->list()))
-            if (all || image.tags.empty()) doomed.push_back(image);
+            if ((all || image.tags.empty()) && !(usage_probe_ && usage_probe_(image.id)))
+                doomed.push_back(image);
         for (auto& image : doomed) {
             for (auto& tag : image.tags)
                 report.events.push_back({RemovalEvent::Kind::Untagged, familiar_tag(tag)});

@@ -77,6 +77,13 @@ struct VerifyReport {
     std::vector<std::string> problems;  // one line each
 };
 
+// Which container uses an image (the engine answers): its ID and whether it runs.
+struct ImageUser {
+    std::string container_id;
+    bool running = false;
+};
+using ImageUsageProbe = std::function<std::optional<ImageUser>(const Digest& image_id)>;
+
 class ImageService {
   public:
     // Opens (creating) the store under `root`: content/, snapshots/, metadata.db.
@@ -85,6 +92,10 @@ class ImageService {
     const std::string& root() const { return root_; }
     ContentStore& content() { return content_; }
     OverlaySnapshotter& snapshotter() { return snapshotter_; }
+
+    // Images used by containers are not deleted (rmi keeps them as docker does, prune skips
+    // them). Set once, before serving.
+    void set_usage_probe(ImageUsageProbe probe) { usage_probe_ = std::move(probe); }
 
     // "busybox", "busybox:1", "docker.io/library/busybox", "sha256:<hex>", or a unique ID prefix.
     Result<ImageRecord> resolve(std::string_view name);
@@ -159,6 +170,7 @@ class ImageService {
     ContentStore content_;
     OverlaySnapshotter snapshotter_;
     std::mutex db_mutex_;  // guards db_ and images_
+    ImageUsageProbe usage_probe_;
     store::Database db_;
     std::optional<ImageStore> images_;
 };

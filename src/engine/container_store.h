@@ -1,0 +1,33 @@
+// The containers table of the metadata database: one row per container, its document as JSON.
+// Every change is one transaction; names are unique (the database enforces it, so two creates
+// racing for one name cannot both win).
+//
+// Not thread-safe: the engine serialises calls.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "base/error.h"
+#include "engine/container.h"
+#include "store/database.h"
+
+namespace berth::engine {
+
+class ContainerStore {
+  public:
+    // Opens <root>/metadata.db (shared with the image store) and makes the table.
+    static Result<ContainerStore> open(const std::string& root);
+
+    // Conflict when the name is taken (docker's 409 message), AlreadyExists for the id.
+    Result<void> insert(const Container& container);
+    Result<void> update(const Container& container);
+    Result<void> remove(const std::string& id);
+    Result<std::vector<Container>> load_all();
+
+  private:
+    explicit ContainerStore(store::Database db) : db_(std::move(db)) {}
+    store::Database db_;
+};
+
+}  // namespace berth::engine

@@ -1,0 +1,839 @@
+#include "engine/engine.h"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+#include <algorithm>
+
+#include "base/clock.h"
+#include "base/fs.h"
+#include "engine/container_spec.h"
+#include "engine/engine_entry.h"
+#include "engine/image_defaults.h"
+#include "engine/json_log_writer.h"
+#include "engine/names.h"
+#include "engine/network_files.h"
+#include "runtime/runtime.h"
+#include "runtime/signals.h"
+
+namespace berth::engine {
+namespace {
+
+constexpr int kDefaultStopTimeout = 10;
+constexpr int kMaxRestartDelayMs = 60 * 1000;
+constexpr auto kResetBackoffAfter = std::chrono::seconds(10);
+
+Error no_such_container(std::string_view ref) {
+    return Error(ErrorKind::NotFound, "No such container: " + std::string(ref));
+}
+
+bool is_running(RunState s) {
+    return s == RunState::Running || s == RunState::Paused;
+}
+
+Result<int> signal_number(std::string_view text, int fallback) {
+    if (text.empty()) return fallback;
+    auto number = runtime::parse_signal(text);
+    if (!number) return fail(ErrorKind::InvalidArgument, "Invalid signal: " + std::string(text));
+    return *number;
+}
+
+std::string short_id(const std::string& id) {
+    return id.substr(0, 12);
+}
+
+// docker's restart policy decision after an exit.
+bool should_restart(const Container& c) {
+    const Json& policy = c.host_config.value("RestartPolicy", Json::object());
+    std::string name = policy.is_object() ? policy.value("Name", "") : "";
+    if (name == "always") return !c.manually_stopped;
+    if (name == "unless-stopped") return !c.manually_stopped;
+    if (name == "on-failure") {
+        if (c.state.exit_code == 0 || c.manually_stopped) return false;
+        int max = policy.value("MaximumRetryCount", 0);
+        return max == 0 || c.restart_count < max;
+    }
+    return false;
+}
+
+}  // namespace
+
+Result<WaitCondition> wait_condition_from_string(std::string_view text) {
+    if (text.empty() || text == "not-running") return WaitCondition::NotRunning;
+    if (text == "next-exit") return WaitCondition::NextExit;
+    if (text == "removed") return WaitCondition::Removed;
+    return fail(ErrorKind::InvalidArgument, "invalid condition: \"" + std::string(text) + "\"");
+}
+
+Engine::Engine(EngineOptions options, image::ImageService& images, EventBus& events,
+               ContainerStore store)
+    : options_(std::move(options)),
+      images_(images),
+      events_(events),
+      store_(std::move(store)),
+      watcher_([this](const std::string& id, monitor::ExitRecord record) {
+          on_exit(id, std::move(record));
+      }) {}
+
+Engine::~Engine() {
+    images_.set_usage_probe(nullptr);
+    scheduler_.stop();
+    watcher_.stop();
+}
+
+Result<std::unique_ptr<Engine>> Engine::open(EngineOptions options, image::ImageService& images,
+                                             EventBus& events) {
+    TRY(mkdir_all(join_path(options.root, "containers"), 0710));
+    TRY(mkdir_all(join_path(options.exec_root, "containers"), 0700));
+    auto store = TRY(ContainerStore::open(options.root));
+    std::unique_ptr<Engine> engine(
+        new Engine(std::move(options), images, events, std::move(store)));
+    TRY(engine->watcher_.start());
+    TRY(engine->recover());
+    Engine* self = engine.get();
+    images.set_usage_probe([self](const Digest& image_id) -> std::optional<image::ImageUser> {
+        std::lock_guard lock(self->mutex_);
+        std::optional<image::ImageUser> user;
+        for (auto& [id, entry] : self->entries_)
+            if (entry->container.image_id == image_id.str()) {
+                bool running = is_running(entry->container.state.status);
+                if (!user || running) user = image::ImageUser{id, running};
+            }
+        return user;
+    });
+    return engine;
+}
+
+std::string Engine::container_dir(const std::string& id) const {
+    return join_path(join_path(options_.root, "containers"), id);
+}
+std::string Engine::monitor_dir(const std::string& id) const {
+    return join_path(join_path(options_.exec_root, "containers"), id);
+}
+std::string Engine::rootfs_dir(const std::string& id) const {
+    return join_path(container_dir(id), "rootfs");
+}
+std::string Engine::log_path(const std::string& id) const {
+    return join_path(container_dir(id), id + "-json.log");
+}
+std::string Engine::runtime_root() const {
+    return join_path(options_.exec_root, "runtime");
+}
+
+Result<std::shared_ptr<Engine::Entry>> Engine::resolve(std::string_view ref) {
+    std::string_view bare = ref.starts_with('/') ? ref.substr(1) : ref;
+    if (bare.empty()) return fail(no_such_container(ref));
+    std::lock_guard lock(mutex_);
+    if (auto it = entries_.find(std::string(bare)); it != entries_.end()) return it->second;
+    for (auto& [id, entry] : entries_)
+        if (entry->container.name == bare) return entry;
+    std::shared_ptr<Entry> match;
+    for (auto& [id, entry] : entries_)
+        if (id.starts_with(bare)) {
+            if (match)
+                return fail(ErrorKind::NotFound,
+                            "multiple IDs found with provided prefix: " + std::string(bare));
+            match = entry;
+        }
+    if (!match) return fail(no_such_container(ref));
+    return match;
+}
+
+Result<Container> Engine::find(std::string_view ref) {
+    auto entry = TRY(resolve(ref));
+    std::lock_guard lock(mutex_);
+    return entry->container;
+}
+
+Result<void> Engine::persist(const Container& container) {
+    return store_.update(container);
+}
+
+void Engine::publish(const Container& c, std::string action, Json extra) {
+    Event event;
+    event.type = "container";
+    event.action = std::move(action);
+    event.id = c.id;
+    Json attributes = Json::object();
+    if (auto labels = c.config.find("Labels"); labels != c.config.end() && labels->is_object())
+        for (auto& [key, value] : labels->items())
+            if (value.is_string()) attributes[key] = value;
+    attributes["image"] = c.image;
+    attributes["name"] = c.name;
+    for (auto& [key, value] : extra.items())
+        attributes[key] = value;
+    event.attributes = std::move(attributes);
+    events_.publish(std::move(event));
+}
+
+Result<Engine::Created> Engine::create(std::string_view requested_name, const Json& body) {
+    if (!body.is_object())
+        return fail(ErrorKind::InvalidArgument,
+                    "config cannot be empty in order to create a container");
+    Json request = body;
+    Json host_config = request.value("HostConfig", Json::object());
+    if (host_config.is_null()) host_config = Json::object();
+    request.erase("HostConfig");
+    request.erase("NetworkingConfig");
+    TRY(validate_container_config(request, host_config));
+    std::string image_name = request.value("Image", "");
+    if (image_name.empty())
+        return fail(ErrorKind::InvalidArgument, "Config.Image: an image is required");
+    auto image = images_.resolve(image_name);
+    if (!image) {
+        if (image.error().kind() == ErrorKind::NotFound)
+            return fail(ErrorKind::NotFound, "No such image: " + image_name);
+        return fail(std::move(image).error());
+    }
+    auto image_config = TRY(images_.config_of(*image));
+    Json merged = TRY(merge_image_config(request, image_config.raw.value("config", Json())));
+    if (command_of(merged).empty()) return fail(ErrorKind::InvalidArgument, "No command specified");
+
+    Container c;
+    c.id = random_id();
+    c.created = rfc3339_now();
+    c.image = image_name;
+    c.image_id = image->id.str();
+    c.config = std::move(merged);
+    if (!host_config.contains("LogConfig") || !host_config["LogConfig"].is_object() ||
+        host_config["LogConfig"].value("Type", "").empty())
+        host_config["LogConfig"] = {{"Type", "json-file"}, {"Config", options_.default_log_opts}};
+    if (!host_config.contains("RestartPolicy") || !host_config["RestartPolicy"].is_object())
+        host_config["RestartPolicy"] = {{"Name", "no"}, {"MaximumRetryCount", 0}};
+    if (host_config.value("NetworkMode", "").empty()) host_config["NetworkMode"] = "default";
+    c.host_config = complete_host_config(host_config);
+    // The log options are checked now, so that a bad one fails the create, not the start.
+    std::string log_type = c.host_config["LogConfig"].value("Type", "json-file");
+    if (log_type != "json-file" && log_type != "none")
+        return fail(ErrorKind::InvalidArgument,
+                    "logger: no log driver named '" + log_type + "' is registered");
+    if (log_type == "json-file") {
+        std::map<std::string, std::string> opts;
+        for (auto& [k, v] : c.host_config["LogConfig"].value("Config", Json::object()).items())
+            if (v.is_string()) opts[k] = v.get<std::string>();
+        TRY(parse_json_log_options(opts));
+    }
+
+    if (requested_name.empty()) {
+        std::lock_guard lock(mutex_);
+        c.name = generate_container_name([&](const std::string& name) {
+            return std::any_of(entries_.begin(), entries_.end(),
+                               [&](const auto& e) { return e.second->container.name == name; });
+        });
+    } else {
+        c.name = TRY(validate_container_name(requested_name));
+    }
+
+    TRY(mkdir_all(container_dir(c.id), 0710));
+    auto cleanup_dir = [&] { (void)remove_all(container_dir(c.id)); };
+    if (auto prepared = images_.snapshotter().prepare_active(c.id); !prepared) {
+        cleanup_dir();
+        return fail(std::move(prepared).error());
+    }
+    auto entry = std::make_shared<Entry>();
+    entry->container = c;
+    {
+        std::lock_guard lock(mutex_);
+        if (auto inserted = store_.insert(c); !inserted) {
+            (void)images_.snapshotter().remove_active(c.id);
+            cleanup_dir();
+            return fail(std::move(inserted).error());
+        }
+        entries_[c.id] = entry;
+    }
+    publish(c, "create");
+    return Created{c.id, {}};
+}
+
+Result<void> Engine::mount_rootfs(const Container& c) {
+    auto image = TRY(images_.resolve(c.image_id));
+    auto chain = TRY(images_.layer_chain(image));
+    std::string target = rootfs_dir(c.id);
+    TRY(mkdir_all(target, 0755));
+    return images_.snapshotter().mount(chain, c.id, target);
+}
+
+void Engine::unmount_rootfs(const Container& c) {
+    (void)image::unmount_rootfs(rootfs_dir(c.id));
+}
+
+Result<void> Engine::write_bundle(const Container& c) {
+    std::string dir = container_dir(c.id);
+    TRY(write_network_files(dir, c.config, c.host_config, c.id));
+    SpecContext context;
+    context.container_id = c.id;
+    context.rootfs = rootfs_dir(c.id);
+    context.container_dir = dir;
+    context.init_binary = options_.init_binary;
+    context.cgroup_parent = options_.cgroup_parent;
+    Json spec = TRY(build_runtime_spec(c.config, c.host_config, context));
+    return write_file_atomic(join_path(dir, "config.json"), spec.dump(), 0600);
+}
+
+Result<void> Engine::start(std::string_view ref) {
+    auto entry = TRY(resolve(ref));
+    std::lock_guard op(entry->op);
+    auto started = start_locked(entry);
+    bool auto_remove;
+    {
+        std::lock_guard lock(mutex_);
+        auto_remove = entry->container.auto_remove();
+    }
+    // docker removes an AutoRemove container whose start failed (`run --rm` waits for that).
+    if (!started && started.error().kind() != ErrorKind::AlreadyExists && auto_remove)
+        (void)remove_locked(entry);
+    return started;
+}
+
+Result<void> Engine::start_locked(const std::shared_ptr<Entry>& entry) {
+    Container c;
+    std::vector<std::pair<UniqueFd, monitor::AttachRequest>> attaches;
+    {
+        std::lock_guard lock(mutex_);
+        if (entry->removed) return fail(no_such_container(entry->container.id));
+        if (entry->container.state.status == RunState::Paused)
+            return fail(ErrorKind::Conflict,
+                        "cannot start a paused container, try unpause instead");
+        if (is_running(entry->container.state.status))
+            return fail(ErrorKind::AlreadyExists, "container already started");
+        if (entry->restart_token) {
+            scheduler_.cancel(entry->restart_token);
+            entry->restart_token = 0;
+        }
+        c = entry->container;
+        attaches = std::move(entry->pending_attaches);
+    }
+    std::string dir = monitor_dir(c.id);
+    auto fail_start = [&](Error error) -> Result<void> {
+        std::lock_guard lock(mutex_);
+        unmount_rootfs(c);
+        entry->rootfs_mounted = false;
+        auto& state = entry->container.state;
+        state.error = error.message();
+        // docker's codes: 127 for a command that is not there, 126 for one that cannot run.
+        const std::string& m = state.error;
+        state.exit_code =
+            m.find("no such file") != std::string::npos || m.find("not found") != std::string::npos
+                ? 127
+            : m.find("permission denied") != std::string::npos ? 126
+                                                               : 128;
+        if (entry->container.has_been_started) state.status = RunState::Exited;
+        (void)persist(entry->container);
+        return fail(
+            ErrorKind::InvalidArgument,
+            std::move(error).context("failed to start container " + short_id(c.id)).message());
+    };
+
+    TRY(remove_all(dir));
+    TRY(mkdir_all(dir, 0700));
+    if (auto mounted = mount_rootfs(c); !mounted) return fail_start(std::move(mounted).error());
+    entry->rootfs_mounted = true;
+    if (auto written = write_bundle(c); !written) return fail_start(std::move(written).error());
+
+    monitor::ContainerMonitorConfig config;
+    config.id = c.id;
+    config.bundle = container_dir(c.id);
+    config.runtime_root = runtime_root();
+    const Json& log_config = c.host_config["LogConfig"];
+    if (log_config.value("Type", "json-file") == "json-file") {
+        config.log_path = log_path(c.id);
+        std::map<std::string, std::string> opts;
+        for (auto& [k, v] : log_config.value("Config", Json::object()).items())
+            if (v.is_string()) opts[k] = v.get<std::string>();
+        auto parsed = TRY(parse_json_log_options(opts));
+        config.log_max_size = parsed.max_size;
+        config.log_max_file = parsed.max_file;
+    }
+    config.tty = c.config.value("Tty", false);
+    config.open_stdin = c.config.value("OpenStdin", false);
+    config.stdin_once = c.config.value("StdinOnce", false);
+    std::vector<int> inherited;
+    for (auto& [fd, request] : attaches) {
+        request.fd = monitor::kFirstInheritedFd + static_cast<int>(inherited.size());
+        config.attaches.push_back(request);
+        inherited.push_back(fd.get());
+    }
+    if (auto written = write_file(join_path(dir, "monitor.json"), to_json(config).dump(), 0600);
+        !written)
+        return fail_start(std::move(written).error());
+    auto spawned = spawn_monitor(options_.monitor_binary, "container", dir, inherited);
+    attaches.clear();  // the monitor has its own copies now
+    if (!spawned) return fail_start(std::move(spawned).error());
+
+    {
+        std::lock_guard lock(mutex_);
+        auto& state = entry->container.state;
+        state.status = RunState::Running;
+        state.pid = spawned->pid;
+        state.error.clear();
+        state.exit_code = 0;
+        state.oom_killed = false;
+        state.started_at = rfc3339_now();
+        state.finished_at = kZeroTime;
+        entry->container.has_been_started = true;
+        entry->started = std::chrono::steady_clock::now();
+        entry->run_generation++;
+        (void)persist(entry->container);
+        c = entry->container;
+    }
+    TRY(watcher_.watch(c.id, std::move(spawned->status), std::move(spawned->pending), dir));
+    publish(c, "start");
+    schedule_health_check(entry, true);
+    return {};
+}
+
+void Engine::on_exit(const std::string& id, monitor::ExitRecord record) {
+    if (id.starts_with("exec:")) {
+        on_exec_exit(id.substr(5), std::move(record));
+        return;
+    }
+    std::shared_ptr<Entry> entry;
+    Container c;
+    bool restart = false, auto_remove = false;
+    {
+        std::lock_guard lock(mutex_);
+        auto it = entries_.find(id);
+        if (it == entries_.end()) return;
+        entry = it->second;
+        auto& state = entry->container.state;
+        state.status = RunState::Exited;
+        state.pid = 0;
+        state.exit_code = record.exit_code;
+        state.oom_killed = record.oom_killed;
+        state.error = record.error;
+        state.finished_at = record.finished_at.empty() ? rfc3339_now() : record.finished_at;
+        if (entry->health_token) scheduler_.cancel(entry->health_token);
+        entry->health_token = 0;
+        if (state.health.is_object()) state.health["Status"] = "unhealthy";
+        entry->exit_generation++;
+        for (auto& fd : entry->stop_signals) {
+            uint64_t one = 1;
+            (void)!::write(fd.get(), &one, sizeof one);
+        }
+        entry->stop_signals.clear();
+        restart = should_restart(entry->container);
+        auto_remove = !restart && entry->container.auto_remove();
+        if (restart) {
+            state.status = RunState::Restarting;
+            auto ran_for = std::chrono::steady_clock::now() - entry->started;
+            entry->restart_delay_ms =
+                ran_for >= kResetBackoffAfter
+                    ? 100
+                    : std::min(std::max(entry->restart_delay_ms * 2, 100), kMaxRestartDelayMs);
+        }
+        (void)persist(entry->container);
+        c = entry->container;
+    }
+    unmount_rootfs(c);
+    entry->rootfs_mounted = false;
+    if (!restart) (void)remove_all(monitor_dir(id));
+    publish(c, "die", {{"exitCode", std::to_string(record.exit_code)}});
+    if (record.oom_killed) publish(c, "oom");
+    changed_.notify_all();
+    if (restart) {
+        schedule_restart(entry, std::chrono::milliseconds(entry->restart_delay_ms));
+    } else if (auto_remove) {
+        std::lock_guard op(entry->op);
+        (void)remove_locked(entry);
+    }
+}
+
+void Engine::schedule_restart(const std::shared_ptr<Entry>& entry,
+                              std::chrono::milliseconds delay) {
+    std::weak_ptr<Entry> weak = entry;
+    std::lock_guard lock(mutex_);
+    entry->restart_token = scheduler_.schedule(delay, [this, weak] {
+        auto entry = weak.lock();
+        if (!entry) return;
+        // A start from the scheduler must not wait behind a stop holding the lock.
+        std::unique_lock op(entry->op, std::try_to_lock);
+        if (!op) return;
+        {
+            std::lock_guard lock(mutex_);
+            entry->restart_token = 0;
+            if (entry->removed || entry->container.state.status != RunState::Restarting ||
+                entry->container.manually_stopped)
+                return;
+            entry->container.restart_count++;
+        }
+        if (auto started = start_locked(entry); !started) {
+            std::lock_guard lock(mutex_);
+            entry->container.state.status = RunState::Exited;
+            (void)persist(entry->container);
+        }
+    });
+}
+
+Result<void> Engine::stop(std::string_view ref, const StopOptions& options) {
+    auto entry = TRY(resolve(ref));
+    std::lock_guard op(entry->op);
+    return stop_locked(entry, options);
+}
+
+Result<void> Engine::stop_locked(const std::shared_ptr<Entry>& entry, const StopOptions& options) {
+    std::unique_lock lock(mutex_);
+    auto& c = entry->container;
+    c.manually_stopped = true;
+    if (entry->restart_token) {
+        scheduler_.cancel(entry->restart_token);
+        entry->restart_token = 0;
+        if (c.state.status == RunState::Restarting) c.state.status = RunState::Exited;
+        (void)persist(c);
+    }
+    if (!is_running(c.state.status)) {
+        (void)persist(c);
+        return fail(ErrorKind::AlreadyExists, "container already stopped");
+    }
+    (void)persist(c);
+    int timeout = options.timeout.value_or(c.config.value("StopTimeout", kDefaultStopTimeout));
+    std::string signal_text =
+        options.signal.empty() ? c.config.value("StopSignal", "") : options.signal;
+    int sig = TRY(signal_number(signal_text, SIGTERM));
+    uint64_t generation = entry->exit_generation;
+    std::string id = c.id;
+    bool paused = c.state.status == RunState::Paused;
+    lock.unlock();
+
+    runtime::Runtime runtime(runtime_root(), log_);
+    // A frozen process cannot act on a signal: thaw it first, as docker does.
+    if (paused) (void)runtime.resume(id);
+    auto exited = [&] { return entry->exit_generation != generation || entry->removed; };
+    if (timeout != 0) {
+        (void)runtime.kill(id, sig, false);
+        lock.lock();
+        if (timeout < 0)
+            changed_.wait(lock, exited);
+        else
+            changed_.wait_for(lock, std::chrono::seconds(timeout), exited);
+        if (exited()) return {};
+        lock.unlock();
+    }
+    (void)runtime.kill(id, SIGKILL, false);
+    lock.lock();
+    if (!changed_.wait_for(lock, std::chrono::seconds(30), exited))
+        return fail(ErrorKind::Internal,
+                    "container " + short_id(id) + " did not exit after SIGKILL");
+    return {};
+}
+
+Result<void> Engine::restart(std::string_view ref, const StopOptions& options) {
+    auto entry = TRY(resolve(ref));
+    std::lock_guard op(entry->op);
+    if (auto stopped = stop_locked(entry, options);
+        !stopped && stopped.error().kind() != ErrorKind::AlreadyExists)
+        return stopped;
+    {
+        std::lock_guard lock(mutex_);
+        entry->container.manually_stopped = false;
+        if (entry->container.state.status == RunState::Restarting)
+            entry->container.state.status = RunState::Exited;
+    }
+    TRY(start_locked(entry));
+    Container c = TRY(find(entry->container.id));
+    publish(c, "restart");
+    return {};
+}
+
+Result<void> Engine::kill(std::string_view ref, std::string_view signal_text) {
+    auto entry = TRY(resolve(ref));
+    int sig = TRY(signal_number(signal_text, SIGKILL));
+    std::string id;
+    {
+        std::lock_guard lock(mutex_);
+        auto& c = entry->container;
+        if (!is_running(c.state.status))
+            return fail(ErrorKind::Conflict, "Container " + c.id + " is not running");
+        if (sig == SIGKILL || sig == SIGTERM) {
+            c.manually_stopped = true;
+            (void)persist(c);
+        }
+        id = c.id;
+        publish(c, "kill", {{"signal", std::to_string(sig)}});
+    }
+    runtime::Runtime runtime(runtime_root(), log_);
+    return runtime.kill(id, sig, false);
+}
+
+Result<void> Engine::pause(std::string_view ref) {
+    auto entry = TRY(resolve(ref));
+    std::lock_guard op(entry->op);
+    std::unique_lock lock(mutex_);
+    auto& c = entry->container;
+    if (c.state.status == RunState::Paused)
+        return fail(ErrorKind::Conflict, "Container " + c.id + " is already paused");
+    if (c.state.status != RunState::Running)
+        return fail(ErrorKind::Conflict, "Container " + c.id + " is not running");
+    lock.unlock();
+    runtime::Runtime runtime(runtime_root(), log_);
+    TRY(runtime.pause(c.id));
+    lock.lock();
+    c.state.status = RunState::Paused;
+    (void)persist(c);
+    publish(c, "pause");
+    return {};
+}
+
+Result<void> Engine::unpause(std::string_view ref) {
+    auto entry = TRY(resolve(ref));
+    std::lock_guard op(entry->op);
+    std::unique_lock lock(mutex_);
+    auto& c = entry->container;
+    if (c.state.status != RunState::Paused)
+        return fail(ErrorKind::Conflict, "Container " + c.id + " is not paused");
+    lock.unlock();
+    runtime::Runtime runtime(runtime_root(), log_);
+    TRY(runtime.resume(c.id));
+    lock.lock();
+    c.state.status = RunState::Running;
+    (void)persist(c);
+    publish(c, "unpause");
+    return {};
+}
+
+Result<WaitResult> Engine::wait(std::string_view ref, WaitCondition condition,
+                                const std::function<void()>& registered) {
+    auto entry = TRY(resolve(ref));
+    std::unique_lock lock(mutex_);
+    uint64_t generation = entry->exit_generation;
+    auto result = [&] {
+        return WaitResult{entry->container.state.exit_code, entry->container.state.error};
+    };
+    if (condition == WaitCondition::NotRunning && !is_running(entry->container.state.status) &&
+        entry->container.state.status != RunState::Restarting) {
+        lock.unlock();
+        registered();
+        lock.lock();
+        return result();
+    }
+    lock.unlock();
+    registered();
+    lock.lock();
+    changed_.wait(lock, [&] {
+        if (entry->removed || shutting_down_) return true;
+        if (condition == WaitCondition::Removed) return false;
+        return entry->exit_generation != generation;
+    });
+    if (shutting_down_ && !entry->removed && entry->exit_generation == generation &&
+        condition != WaitCondition::NotRunning)
+        return fail(ErrorKind::Unavailable, "the daemon is shutting down");
+    return result();
+}
+
+Result<void> Engine::remove(std::string_view ref, bool force, bool /*volumes*/) {
+    auto entry = TRY(resolve(ref));
+    std::unique_lock op(entry->op);
+    {
+        std::lock_guard lock(mutex_);
+        auto& c = entry->container;
+        if (c.state.status == RunState::Paused && !force)
+            return fail(ErrorKind::Conflict,
+                        "cannot remove container \"/" + c.name +
+                            "\": container is paused and must be unpaused first");
+        if (is_running(c.state.status) && !force)
+            return fail(ErrorKind::Conflict,
+                        "cannot remove container \"/" + c.name +
+                            "\": container is running: stop the container before removing or "
+                            "force remove");
+    }
+    if (force) {
+        StopOptions kill_now;
+        kill_now.timeout = 0;
+        if (auto stopped = stop_locked(entry, kill_now);
+            !stopped && stopped.error().kind() != ErrorKind::AlreadyExists)
+            return stopped;
+    }
+    return remove_locked(entry);
+}
+
+Result<void> Engine::remove_locked(const std::shared_ptr<Entry>& entry) {
+    Container c;
+    {
+        std::lock_guard lock(mutex_);
+        if (entry->removed) return {};
+        if (entry->restart_token) scheduler_.cancel(entry->restart_token);
+        if (entry->health_token) scheduler_.cancel(entry->health_token);
+        entry->container.state.status = RunState::Removing;
+        c = entry->container;
+    }
+    unmount_rootfs(c);
+    TRY(images_.snapshotter().remove_active(c.id));
+    TRY(remove_all(container_dir(c.id)));
+    (void)remove_all(monitor_dir(c.id));
+    {
+        std::lock_guard lock(mutex_);
+        TRY(store_.remove(c.id));
+        entry->removed = true;
+        entries_.erase(c.id);
+        for (const auto& exec_id : entry->exec_ids)
+            execs_.erase(exec_id);
+        entry->pending_attaches.clear();
+        for (auto& fd : entry->stop_signals) {
+            uint64_t one = 1;
+            (void)!::write(fd.get(), &one, sizeof one);
+        }
+        entry->stop_signals.clear();
+    }
+    changed_.notify_all();
+    publish(c, "destroy");
+    return {};
+}
+
+Result<void> Engine::rename(std::string_view ref, std::string_view new_name) {
+    auto entry = TRY(resolve(ref));
+    std::string name = TRY(validate_container_name(new_name));
+    std::lock_guard lock(mutex_);
+    auto& c = entry->container;
+    if (c.name == name)
+        return fail(ErrorKind::InvalidArgument,
+                    "Renaming a container with the same name as its current name");
+    for (auto& [id, other] : entries_)
+        if (other->container.name == name)
+            return fail(ErrorKind::Conflict,
+                        "Conflict. The container name \"/" + name +
+                            "\" is already in use by container \"" + id +
+                            "\". You have to remove (or rename) that container to be able to "
+                            "reuse that name.");
+    std::string old = c.name;
+    c.name = name;
+    if (auto saved = persist(c); !saved) {
+        c.name = old;
+        return saved;
+    }
+    publish(c, "rename", {{"oldName", "/" + old}});
+    return {};
+}
+
+Result<void> Engine::attach(std::string_view ref, UniqueFd connection,
+                            const monitor::AttachRequest& request) {
+    auto entry = TRY(resolve(ref));
+    std::string id;
+    {
+        std::lock_guard lock(mutex_);
+        if (!is_running(entry->container.state.status)) {
+            entry->pending_attaches.emplace_back(std::move(connection), request);
+            return {};
+        }
+        id = entry->container.id;
+    }
+    Json message = to_json(request);
+    message["op"] = "attach";
+    return monitor::request(join_path(monitor_dir(id), "monitor.sock"), message, connection.get());
+}
+
+Result<void> Engine::resize(std::string_view ref, int height, int width) {
+    auto entry = TRY(resolve(ref));
+    std::string id;
+    {
+        std::lock_guard lock(mutex_);
+        if (!is_running(entry->container.state.status))
+            return fail(ErrorKind::Conflict,
+                        "Container " + entry->container.id + " is not running");
+        id = entry->container.id;
+    }
+    return monitor::request(join_path(monitor_dir(id), "monitor.sock"),
+                            {{"op", "resize"}, {"height", height}, {"width", width}});
+}
+
+Result<UniqueFd> Engine::stopped_signal(std::string_view id) {
+    auto entry = TRY(resolve(id));
+    UniqueFd fd(::eventfd(0, EFD_CLOEXEC));
+    if (!fd.valid()) return fail_errno("eventfd");
+    std::lock_guard lock(mutex_);
+    if (!is_running(entry->container.state.status) || entry->removed) {
+        uint64_t one = 1;
+        (void)!::write(fd.get(), &one, sizeof one);
+        return fd;
+    }
+    int copy = ::fcntl(fd.get(), F_DUPFD_CLOEXEC, 3);
+    if (copy < 0) return fail_errno("dup");
+    entry->stop_signals.emplace_back(copy);
+    return fd;
+}
+
+Result<void> Engine::recover() {
+    auto containers = TRY(store_.load_all());
+    std::vector<std::shared_ptr<Entry>> to_restart;
+    {
+        std::lock_guard lock(mutex_);
+        for (auto& c : containers) {
+            auto entry = std::make_shared<Entry>();
+            entry->container = std::move(c);
+            entries_[entry->container.id] = entry;
+        }
+    }
+    std::vector<std::shared_ptr<Entry>> all;
+    {
+        std::lock_guard lock(mutex_);
+        for (auto& [id, entry] : entries_)
+            all.push_back(entry);
+    }
+    // Exits recorded here may remove containers (AutoRemove) from entries_ as we go.
+    for (auto& entry : all) {
+        const std::string id = entry->container.id;
+        auto status = entry->container.state.status;
+        if (is_running(status)) {
+            std::string dir = monitor_dir(id);
+            if (auto sock = connect_monitor(dir)) {
+                entry->rootfs_mounted = true;
+                entry->started = std::chrono::steady_clock::now();
+                entry->run_generation++;
+                TRY(watcher_.watch(id, std::move(*sock), "", dir));
+                continue;
+            }
+            // Exited while we were away: exit.json has its status (finish reads it).
+            RunningMonitor gone;
+            gone.status.reset(::open("/dev/null", O_RDONLY | O_CLOEXEC));
+            on_exit(id, finish_monitor(gone, dir));
+        } else if (status == RunState::Restarting) {
+            to_restart.push_back(entry);
+        } else if (status == RunState::Removing) {
+            std::lock_guard op(entry->op);
+            (void)remove_locked(entry);
+        } else if (entry->container.has_been_started && should_restart(entry->container) &&
+                   entry->container.host_config.value("RestartPolicy", Json::object())
+                           .value("Name", "") != "on-failure") {
+            // docker starts always/unless-stopped containers when the daemon starts.
+            to_restart.push_back(entry);
+        }
+    }
+    for (auto& entry : to_restart) {
+        {
+            std::lock_guard lock(mutex_);
+            entry->container.state.status = RunState::Restarting;
+        }
+        schedule_restart(entry, std::chrono::milliseconds(0));
+    }
+    return {};
+}
+
+void Engine::shutdown() {
+    std::lock_guard lock(mutex_);
+    shutting_down_ = true;
+    for (auto& [id, entry] : entries_) {
+        for (auto& fd : entry->stop_signals) {
+            uint64_t one = 1;
+            (void)!::write(fd.get(), &one, sizeof one);
+        }
+        entry->stop_signals.clear();
+    }
+    changed_.notify_all();
+}
+
+size_t Engine::running_count() {
+    std::lock_guard lock(mutex_);
+    return static_cast<size_t>(std::count_if(entries_.begin(), entries_.end(), [](const auto& e) {
+        return is_running(e.second->container.state.status);
+    }));
+}
+
+std::vector<std::string> Engine::image_ids_in_use() {
+    std::lock_guard lock(mutex_);
+    std::vector<std::string> ids;
+    for (auto& [id, entry] : entries_)
+        ids.push_back(entry->container.image_id);
+    return ids;
+}
+
+}  // namespace berth::engine

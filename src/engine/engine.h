@@ -1,0 +1,193 @@
+// The engine: berthd's containers. It creates them from docker's Config/HostConfig, runs each under
+// its own berth-monitor, records exits (while running, and after a restart of the daemon from the
+// monitors' exit records), applies restart policies and health checks, and publishes events.
+//
+// Thread-safe: API handlers call it from their connection threads. Lifecycle operations on one
+// container are serialised by that container's operation lock; the engine-wide mutex guards the
+// in-memory table and is never held across a spawn, a wait or a long file operation.
+#pragma once
+
+#include <sys/types.h>
+
+#include <chrono>
+#include <condition_variable>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "base/error.h"
+#include "base/json.h"
+#include "base/logger.h"
+#include "base/unique_fd.h"
+#include "engine/container.h"
+#include "engine/container_store.h"
+#include "engine/events.h"
+#include "engine/monitor_launcher.h"
+#include "engine/scheduler.h"
+#include "image/image_service.h"
+
+namespace berth::engine {
+
+struct EngineOptions {
+    std::string root;       // persistent state (/var/lib/berth)
+    std::string exec_root;  // runtime state, monitor sockets (/run/berth)
+    std::string monitor_binary;
+    std::string init_binary;
+    std::string cgroup_parent = "/berth";
+    std::map<std::string, std::string> default_log_opts;  // daemon.json log-opts
+    Json default_ulimits = Json::array();
+};
+
+enum class WaitCondition { NotRunning, NextExit, Removed };
+Result<WaitCondition> wait_condition_from_string(std::string_view text);
+
+struct WaitResult {
+    int status_code = 0;
+    std::string error;
+};
+
+struct ListOptions {
+    bool all = false;
+    int limit = -1;
+    bool size = false;
+    std::map<std::string, std::vector<std::string>> filters;
+};
+
+struct StopOptions {
+    std::optional<int> timeout;  // seconds; nullopt: the container's StopTimeout or 10
+    std::string signal;          // empty: the container's StopSignal or SIGTERM
+};
+
+class Engine {
+  public:
+    static Result<std::unique_ptr<Engine>> open(EngineOptions options, image::ImageService& images,
+                                                EventBus& events);
+    ~Engine();
+    Engine(const Engine&) = delete;
+    Engine& operator=(const Engine&) = delete;
+
+    // --- containers ---
+    struct Created {
+        std::string id;
+        std::vector<std::string> warnings;
+    };
+    // `body` is the JSON of POST /containers/create (Config fields plus HostConfig).
+    Result<Created> create(std::string_view name, const Json& body);
+    Result<void> start(std::string_view ref);
+    Result<void> stop(std::string_view ref, const StopOptions& options);
+    Result<void> restart(std::string_view ref, const StopOptions& options);
+    Result<void> kill(std::string_view ref, std::string_view signal);
+    Result<void> pause(std::string_view ref);
+    Result<void> unpause(std::string_view ref);
+    // Blocks until the condition holds. `registered` is called once the wait is in place (the
+    // API sends its response headers then, so a client may start the container safely).
+    Result<WaitResult> wait(std::string_view ref, WaitCondition condition,
+                            const std::function<void()>& registered);
+    Result<void> remove(std::string_view ref, bool force, bool volumes);
+    Result<void> rename(std::string_view ref, std::string_view new_name);
+    Result<Json> inspect(std::string_view ref, bool size);
+    Result<std::vector<Json>> list(const ListOptions& options);
+    struct PruneReport {
+        std::vector<std::string> deleted;
+        uint64_t space_reclaimed = 0;
+    };
+    Result<PruneReport> prune(const std::map<std::string, std::vector<std::string>>& filters);
+
+    // Streams the container's stdio over `connection` (docker attach). Before the container
+    // runs, the connection waits and is handed to its monitor at start.
+    Result<void> attach(std::string_view ref, UniqueFd connection,
+                        const monitor::AttachRequest& request);
+    Result<void> resize(std::string_view ref, int height, int width);
+
+    // What the logs route needs: the log file, and whether the container can still write.
+    struct LogSource {
+        std::string id;
+        std::string path;
+        int max_file = 1;
+        bool tty = false;
+        bool running = false;
+    };
+    Result<LogSource> log_source(std::string_view ref);
+    // An eventfd that becomes readable when the container stops (now, if it is not running).
+    Result<UniqueFd> stopped_signal(std::string_view id);
+
+    // The container's snapshot paths for changes/archive/export; mounts the root file system if
+    // the container is not running (the guard unmounts it again).
+    struct RootfsView {
+        std::string rootfs;
+        std::string upper_dir;
+        std::vector<std::string> lower_dirs;  // top first
+        std::string bundle_dir;               // holds the runtime spec (config.json) once started
+        std::shared_ptr<void> guard;
+    };
+    Result<RootfsView> rootfs_view(std::string_view ref);
+    // The running container's processes (top) and its runtime stats (stats).
+    Result<std::vector<pid_t>> pids(std::string_view ref);
+    Result<Json> runtime_stats(std::string_view ref);
+    Result<Container> find(std::string_view ref);
+
+    // --- exec ---
+    Result<std::string> exec_create(std::string_view ref, const Json& body);
+    // Runs the exec. With a connection, its stdio streams over it and the call returns when the
+    // process exits; detached (no connection), it returns once the process runs.
+    Result<void> exec_start(std::string_view exec_id, UniqueFd connection, bool detach);
+    Result<Json> exec_inspect(std::string_view exec_id);
+    Result<void> exec_resize(std::string_view exec_id, int height, int width);
+
+    // Daemon shutdown: blocked waits return, log followers stop. Containers keep running.
+    void shutdown();
+
+    size_t running_count();
+    std::vector<std::string> image_ids_in_use();
+
+  private:
+    struct Entry;
+    struct ExecEntry;
+    Engine(EngineOptions options, image::ImageService& images, EventBus& events,
+           ContainerStore store);
+
+    Result<std::shared_ptr<Entry>> resolve(std::string_view ref);
+    Result<void> recover();
+    Result<void> start_locked(const std::shared_ptr<Entry>& entry);
+    Result<void> stop_locked(const std::shared_ptr<Entry>& entry, const StopOptions& options);
+    void on_exit(const std::string& id, monitor::ExitRecord record);
+    void on_exec_exit(const std::string& exec_id, monitor::ExitRecord record);
+    void schedule_restart(const std::shared_ptr<Entry>& entry, std::chrono::milliseconds delay);
+    Result<void> remove_locked(const std::shared_ptr<Entry>& entry);
+    Result<void> persist(const Container& container);
+    void publish(const Container& container, std::string action, Json extra = Json::object());
+    Result<std::vector<std::string>> lower_dirs_of(const Container& container);
+    Result<void> mount_rootfs(const Container& container);
+    void unmount_rootfs(const Container& container);
+    void release_running(Entry& entry);
+    Result<void> write_bundle(const Container& container);
+    std::string container_dir(const std::string& id) const;
+    std::string monitor_dir(const std::string& id) const;
+    std::string rootfs_dir(const std::string& id) const;
+    std::string log_path(const std::string& id) const;
+    std::string runtime_root() const;
+    void schedule_health_check(const std::shared_ptr<Entry>& entry, bool first);
+    void run_health_check(const std::string& id);
+    void on_health_result(const std::string& id, uint64_t generation, monitor::ExitRecord record,
+                          std::string started_at);
+
+    EngineOptions options_;
+    Logger log_;  // the runtime library's warnings (stderr)
+    image::ImageService& images_;
+    EventBus& events_;
+    std::mutex mutex_;  // guards entries_, store_, execs_ and every Entry's container/state
+    std::condition_variable changed_;
+    ContainerStore store_;
+    std::map<std::string, std::shared_ptr<Entry>> entries_;
+    std::map<std::string, std::shared_ptr<ExecEntry>> execs_;
+    bool shutting_down_ = false;
+    MonitorWatcher watcher_;
+    Scheduler scheduler_;  // restart back-offs and health checks
+};
+
+}  // namespace berth::engine

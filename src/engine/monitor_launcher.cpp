@@ -1,0 +1,259 @@
+#include "engine/monitor_launcher.h"
+
+#include <fcntl.h>
+#include <spawn.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstring>
+
+#include "base/fs.h"
+
+extern char** environ;
+
+namespace berth::engine {
+namespace {
+
+// Where spawn sources are parked, clear of the fd numbers they move to.
+constexpr int kParkFloor = 100;
+
+// Splits off the first line of `buffer`; nullopt while there is none.
+std::optional<std::string> take_line(std::string& buffer) {
+    size_t newline = buffer.find('\n');
+    if (newline == std::string::npos) return std::nullopt;
+    std::string line = buffer.substr(0, newline);
+    buffer.erase(0, newline + 1);
+    return line;
+}
+
+std::optional<monitor::ExitRecord> exit_from_line(const std::string& line) {
+    auto doc = parse_json(line, "monitor status");
+    if (!doc || !doc->is_object() || !doc->contains("exit_code")) return std::nullopt;
+    auto record = monitor::exit_from_json(*doc);
+    if (!record) return std::nullopt;
+    return *record;
+}
+
+monitor::ExitRecord exit_from_file(const std::string& dir) {
+    auto doc = read_json_file(join_path(dir, "exit.json"));
+    if (doc)
+        if (auto record = monitor::exit_from_json(*doc)) return *record;
+    monitor::ExitRecord lost;
+    lost.exit_code = 255;
+    lost.error = "the container's monitor exited without recording the exit";
+    return lost;
+}
+
+}  // namespace
+
+Result<RunningMonitor> spawn_monitor(const std::string& binary, const std::string& mode,
+                                     const std::string& dir, const std::vector<int>& inherited) {
+    int pipe_fds[2];
+    if (::pipe2(pipe_fds, O_CLOEXEC) < 0) return fail_errno("pipe");
+    UniqueFd status_read(pipe_fds[0]), status_write(pipe_fds[1]);
+
+    // Park every source high first: a source could sit on a target number (an attach
+    // connection that happens to be fd 4), and dup2 onto itself would leave it close-on-exec.
+    std::vector<UniqueFd> parked;
+    auto park = [&](int fd) -> Result<int> {
+        int copy = ::fcntl(fd, F_DUPFD_CLOEXEC, kParkFloor);
+        if (copy < 0) return fail_errno("dup");
+        parked.emplace_back(copy);
+        return copy;
+    };
+    posix_spawn_file_actions_t actions;
+    posix_spawn_file_actions_init(&actions);
+    posix_spawnattr_t attr;
+    posix_spawnattr_init(&attr);
+    struct Cleanup {
+        posix_spawn_file_actions_t* actions;
+        posix_spawnattr_t* attr;
+        ~Cleanup() {
+            posix_spawn_file_actions_destroy(actions);
+            posix_spawnattr_destroy(attr);
+        }
+    } cleanup{&actions, &attr};
+    posix_spawn_file_actions_adddup2(&actions, TRY(park(status_write.get())), monitor::kStatusFd);
+    for (size_t i = 0; i < inherited.size(); ++i)
+        posix_spawn_file_actions_adddup2(&actions, TRY(park(inherited[i])),
+                                         monitor::kFirstInheritedFd + static_cast<int>(i));
+    // The daemon blocks its stop signals in every thread; the monitor must not inherit that.
+    sigset_t none;
+    sigemptyset(&none);
+    posix_spawnattr_setsigmask(&attr, &none);
+    posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK);
+
+    std::string mode_arg = mode, dir_arg = dir, binary_arg = binary;
+    char* argv[] = {binary_arg.data(), mode_arg.data(), dir_arg.data(), nullptr};
+    pid_t child = 0;
+    int err = ::posix_spawn(&child, binary.c_str(), &actions, &attr, argv, environ);
+    if (err != 0) return fail_errno("start " + binary, err);
+    status_write.reset();
+    parked.clear();
+
+    RunningMonitor running;
+    running.status = std::move(status_read);
+    if (mode == "container") {
+        // It forks once more and this first process exits at once.
+        int wait_status = 0;
+        while (::waitpid(child, &wait_status, 0) < 0 && errno == EINTR) {
+        }
+    } else {
+        running.monitor_pid = child;
+    }
+    std::string buffer;
+    std::optional<std::string> line;
+    char chunk[4096];
+    while (!(line = take_line(buffer))) {
+        ssize_t n = ::read(running.status.get(), chunk, sizeof chunk);
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) break;
+        buffer.append(chunk, static_cast<size_t>(n));
+    }
+    auto fail_spawn = [&](std::string message) -> Result<RunningMonitor> {
+        if (running.monitor_pid > 0)
+            while (::waitpid(running.monitor_pid, nullptr, 0) < 0 && errno == EINTR) {
+            }
+        return fail(ErrorKind::Internal, std::move(message));
+    };
+    if (!line) return fail_spawn("the monitor exited before starting the process");
+    auto doc = parse_json(*line, "monitor status");
+    if (!doc || !doc->is_object()) return fail_spawn("the monitor sent no status");
+    if (doc->contains("error")) return fail_spawn(doc->value("error", std::string()));
+    running.pid = doc->value("pid", 0);
+    running.pending = std::move(buffer);
+    return running;
+}
+
+monitor::ExitRecord finish_monitor(RunningMonitor& running, const std::string& dir) {
+    std::string& buffer = running.pending;
+    char chunk[16384];
+    for (;;) {
+        while (auto line = take_line(buffer))
+            if (auto record = exit_from_line(*line)) {
+                if (running.monitor_pid > 0)
+                    while (::waitpid(running.monitor_pid, nullptr, 0) < 0 && errno == EINTR) {
+                    }
+                return *record;
+            }
+        ssize_t n = ::read(running.status.get(), chunk, sizeof chunk);
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) break;
+        buffer.append(chunk, static_cast<size_t>(n));
+    }
+    if (running.monitor_pid > 0)
+        while (::waitpid(running.monitor_pid, nullptr, 0) < 0 && errno == EINTR) {
+        }
+    return exit_from_file(dir);
+}
+
+Result<UniqueFd> connect_monitor(const std::string& dir) {
+    std::string path = join_path(dir, "monitor.sock");
+    sockaddr_un addr{};
+    UniqueFd dir_fd;
+    TRY(monitor::unix_socket_address(path, addr, dir_fd));
+    UniqueFd sock(::socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0));
+    if (!sock.valid()) return fail_errno("socket");
+    if (::connect(sock.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr) < 0)
+        return fail(ErrorKind::NotFound, "no monitor answers at " + path);
+    return sock;
+}
+
+MonitorWatcher::MonitorWatcher(ExitCallback on_exit) : on_exit_(std::move(on_exit)) {}
+
+MonitorWatcher::~MonitorWatcher() {
+    stop();
+}
+
+Result<void> MonitorWatcher::start() {
+    epoll_.reset(::epoll_create1(EPOLL_CLOEXEC));
+    if (!epoll_.valid()) return fail_errno("epoll_create1");
+    wake_.reset(::eventfd(0, EFD_CLOEXEC));
+    if (!wake_.valid()) return fail_errno("eventfd");
+    epoll_event ev{};
+    ev.events = EPOLLIN;
+    ev.data.fd = wake_.get();
+    if (::epoll_ctl(epoll_.get(), EPOLL_CTL_ADD, wake_.get(), &ev) < 0)
+        return fail_errno("epoll_ctl");
+    thread_ = std::thread([this] { run(); });
+    return {};
+}
+
+void MonitorWatcher::stop() {
+    if (!thread_.joinable()) return;
+    uint64_t one = 1;
+    (void)!::write(wake_.get(), &one, sizeof one);
+    thread_.join();
+}
+
+Result<void> MonitorWatcher::watch(const std::string& id, UniqueFd fd, std::string pending,
+                                   const std::string& dir) {
+    int raw = fd.get();
+    {
+        std::lock_guard lock(mutex_);
+        watched_[raw] = Watched{id, std::move(fd), std::move(pending), dir};
+    }
+    epoll_event ev{};
+    ev.events = EPOLLIN | EPOLLRDHUP;
+    ev.data.fd = raw;
+    if (::epoll_ctl(epoll_.get(), EPOLL_CTL_ADD, raw, &ev) < 0) {
+        std::lock_guard lock(mutex_);
+        watched_.erase(raw);
+        return fail_errno("epoll_ctl");
+    }
+    // The monitor may have finished before we started watching: its pipe then holds the exit
+    // already, which epoll reports as readable right away.
+    return {};
+}
+
+void MonitorWatcher::run() {
+    epoll_event events[32];
+    for (;;) {
+        int n = ::epoll_wait(epoll_.get(), events, 32, -1);
+        if (n < 0) {
+            if (errno == EINTR) continue;
+            return;
+        }
+        for (int i = 0; i < n; ++i) {
+            if (events[i].data.fd == wake_.get()) return;
+            service(events[i].data.fd);
+        }
+    }
+}
+
+void MonitorWatcher::service(int fd) {
+    Watched* watched;
+    {
+        std::lock_guard lock(mutex_);
+        auto it = watched_.find(fd);
+        if (it == watched_.end()) return;
+        watched = &it->second;
+    }
+    char chunk[16384];
+    ssize_t n = ::recv(fd, chunk, sizeof chunk, MSG_DONTWAIT);
+    if (n < 0 && errno == ENOTSOCK) n = ::read(fd, chunk, sizeof chunk);
+    if (n < 0 && (errno == EAGAIN || errno == EINTR)) return;
+    std::optional<monitor::ExitRecord> record;
+    if (n > 0) {
+        watched->buffer.append(chunk, static_cast<size_t>(n));
+        while (auto line = take_line(watched->buffer))
+            if ((record = exit_from_line(*line))) break;
+        if (!record) return;
+    } else {
+        record = exit_from_file(watched->dir);
+    }
+    ::epoll_ctl(epoll_.get(), EPOLL_CTL_DEL, fd, nullptr);
+    Watched done;
+    {
+        std::lock_guard lock(mutex_);
+        auto node = watched_.extract(fd);
+        done = std::move(node.mapped());
+    }
+    on_exit_(done.id, std::move(*record));
+}
+
+}  // namespace berth::engine

@@ -1,0 +1,76 @@
+// berthd's side of berth-monitor: spawning one, and learning when its process has exited.
+#pragma once
+
+#include <sys/types.h>
+
+#include <functional>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "base/error.h"
+#include "base/unique_fd.h"
+#include "monitor/monitor_protocol.h"
+
+namespace berth::engine {
+
+// A spawned monitor whose container (or exec) process runs.
+struct RunningMonitor {
+    pid_t pid = 0;          // the container's (or exec'd) process
+    UniqueFd status;        // read end of the monitor's status pipe
+    std::string pending;    // bytes read past the first status line
+    pid_t monitor_pid = 0;  // exec monitors only: our child, to be reaped
+};
+
+// Spawns `berth-monitor <mode> <dir>` with its status pipe at fd 3 and `inherited` at fds 4…,
+// and waits until the process runs (or the monitor reports why it could not start it).
+// mode "container" daemonizes (the monitor outlives us); "exec" stays our child.
+Result<RunningMonitor> spawn_monitor(const std::string& binary, const std::string& mode,
+                                     const std::string& dir, const std::vector<int>& inherited);
+
+// Reads the rest of the status pipe to its end; the exit record, or the one in exit.json when
+// the pipe ended without it (the monitor was gone before we read, or we were restarted).
+monitor::ExitRecord finish_monitor(RunningMonitor& monitor, const std::string& dir);
+
+// One thread that waits on many monitors at once (epoll) and calls back on each exit.
+// Thread-safe. The callback runs on the watcher's thread.
+class MonitorWatcher {
+  public:
+    using ExitCallback = std::function<void(const std::string& id, monitor::ExitRecord)>;
+    explicit MonitorWatcher(ExitCallback on_exit);
+    ~MonitorWatcher();
+    MonitorWatcher(const MonitorWatcher&) = delete;
+    MonitorWatcher& operator=(const MonitorWatcher&) = delete;
+
+    Result<void> start();
+    // Watches `fd` (a status pipe or a connection to monitor.sock); its end means the monitor
+    // is gone, and the exit is read from the pipe or from <dir>/exit.json.
+    Result<void> watch(const std::string& id, UniqueFd fd, std::string pending,
+                       const std::string& dir);
+    void stop();
+
+  private:
+    struct Watched {
+        std::string id;
+        UniqueFd fd;
+        std::string buffer;
+        std::string dir;
+    };
+    void run();
+    void service(int fd);
+
+    ExitCallback on_exit_;
+    UniqueFd epoll_;
+    UniqueFd wake_;  // eventfd: stop
+    std::mutex mutex_;
+    std::map<int, Watched> watched_;
+    std::thread thread_;
+};
+
+// Connects to a running monitor's socket (after a daemon restart); NotFound when none answers.
+Result<UniqueFd> connect_monitor(const std::string& dir);
+
+}  // namespace berth::engine

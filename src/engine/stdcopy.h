@@ -1,0 +1,59 @@
+// docker's multiplexed stream framing (moby's stdcopy), used by attach, logs and exec when the
+// container has no terminal. Every frame is an 8-byte header and a payload:
+//
+//   [stream][0][0][0][size: big-endian uint32] payload…
+//
+// stream: 0 stdin, 1 stdout, 2 stderr, 3 system error (a daemon error that ends the stream).
+#pragma once
+
+#include <ctime>
+
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "base/error.h"
+
+namespace berth::engine {
+
+enum class StreamType : uint8_t { Stdin = 0, Stdout = 1, Stderr = 2, Systemerr = 3 };
+
+inline constexpr size_t kFrameHeaderSize = 8;
+
+// Appends one frame carrying `payload` to `out`.
+void append_frame(std::string& out, StreamType stream, std::string_view payload);
+std::string frame(StreamType stream, std::string_view payload);
+
+// What `docker logs --timestamps` puts before each line: the entry's time in RFC 3339 with all
+// nine fraction digits, then a space: "2026-11-28T07:42:00.120000000Z ".
+std::string log_timestamp_prefix(timespec time);
+
+// Splits a multiplexed stream back into frames, whatever the boundaries of the reads that feed
+// it. Not thread-safe; one per stream.
+//
+//   FrameDecoder decoder;
+//   decoder.feed(bytes_read);
+//   while (auto frame = TRY(decoder.next())) use(frame->stream, frame->payload);
+class FrameDecoder {
+  public:
+    struct Frame {
+        StreamType stream;
+        std::string_view payload;  // valid until the next feed()
+    };
+
+    void feed(std::string_view bytes);
+    // The next complete frame; nullopt while more bytes are needed. A header naming an unknown
+    // stream is an error (the stream is not multiplexed, or it is corrupt), as in docker's
+    // StdCopy.
+    Result<std::optional<Frame>> next();
+    // Bytes of an incomplete frame held back: non-zero at the end of the stream means it was cut.
+    size_t buffered() const { return buffer_.size() - consumed_; }
+
+  private:
+    std::string buffer_;
+    size_t consumed_ = 0;  // bytes of buffer_ already returned
+};
+
+}  // namespace berth::engine

@@ -1,0 +1,187 @@
+#include "monitor/container_monitor.h"
+
+#include <fcntl.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "base/child_process.h"
+#include "base/clock.h"
+#include "base/fs.h"
+#include "base/logger.h"
+#include "monitor/monitor_loop.h"
+#include "runtime/runtime.h"
+#include "runtime/sync_socket.h"
+
+namespace berth::monitor {
+namespace {
+
+struct Pipe {
+    UniqueFd read, write;
+};
+
+Result<Pipe> make_pipe() {
+    int fds[2];
+    if (::pipe2(fds, O_CLOEXEC) < 0) return fail_errno("pipe");
+    return Pipe{UniqueFd(fds[0]), UniqueFd(fds[1])};
+}
+
+// The container's end of its stdio, as fds 0-2 of this process while the runtime starts it (the
+// init inherits them), and the monitor's ends.
+struct ContainerStdio {
+    UniqueFd out, err, in;    // ours
+    UniqueFd console_socket;  // ours, with a terminal: the master arrives here
+    UniqueFd console_peer;    // the runtime's end
+};
+
+Result<ContainerStdio> wire_stdio(const ContainerMonitorConfig& config) {
+    ContainerStdio stdio;
+    UniqueFd null_fd = TRY(open_fd("/dev/null", O_RDWR | O_CLOEXEC));
+    if (config.tty) {
+        int pair[2];
+        if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pair) < 0)
+            return fail_errno("socketpair");
+        stdio.console_socket.reset(pair[0]);
+        stdio.console_peer.reset(pair[1]);
+        for (int fd = 0; fd < 3; ++fd)
+            ::dup2(null_fd.get(), fd);
+        return stdio;
+    }
+    auto out = TRY(make_pipe());
+    auto err = TRY(make_pipe());
+    if (config.open_stdin) {
+        auto in = TRY(make_pipe());
+        ::dup2(in.read.get(), 0);
+        stdio.in = std::move(in.write);
+    } else {
+        ::dup2(null_fd.get(), 0);
+    }
+    ::dup2(out.write.get(), 1);
+    ::dup2(err.write.get(), 2);
+    stdio.out = std::move(out.read);
+    stdio.err = std::move(err.read);
+    return stdio;
+}
+
+// Our fds 0-2 go back to /dev/null, so that the container's outputs end when it does.
+void release_container_stdio() {
+    int null_fd = ::open("/dev/null", O_RDWR | O_CLOEXEC);
+    for (int fd = 0; fd < 3; ++fd)
+        ::dup2(null_fd, fd);
+    ::close(null_fd);
+}
+
+Result<pid_t> start_container(const ContainerMonitorConfig& config, const Logger& log,
+                              ContainerStdio& stdio) {
+    runtime::Runtime runtime(config.runtime_root, log);
+    runtime::CreateOptions options;
+    options.id = config.id;
+    options.bundle = config.bundle;
+    options.detach = true;
+    options.console_fd = stdio.console_peer.valid() ? stdio.console_peer.get() : -1;
+    auto ran = runtime.run(options);
+    release_container_stdio();
+    stdio.console_peer.reset();
+    TRY(ran);
+    auto state = TRY(runtime.state(config.id));
+    return state.value("pid", 0);
+}
+
+Result<void> report(int fd, const Json& doc) {
+    return write_all(fd, doc.dump() + "\n");
+}
+
+}  // namespace
+
+int run_container_monitor(const std::string& dir) {
+    // Status pipe to the daemon; everything else we inherited closes on exec, so the container
+    // gets none of it.
+    mark_cloexec_from(kStatusFd);
+    auto config_doc = read_json_file(join_path(dir, "monitor.json"));
+    Result<ContainerMonitorConfig> config =
+        config_doc ? container_config_from_json(*config_doc)
+                   : Result<ContainerMonitorConfig>(std::unexpected(config_doc.error()));
+    if (!config) {
+        (void)report(kStatusFd, {{"error", config.error().message()}});
+        return 1;
+    }
+    detach_from_daemon_session();
+    // Our parent (the daemon) waits for this first process only; the monitor lives on in the
+    // grandchild, which init adopts.
+    pid_t child = ::fork();
+    if (child < 0) {
+        (void)report(kStatusFd, {{"error", "fork the monitor: " + std::string(strerror(errno))}});
+        return 1;
+    }
+    if (child > 0) ::_exit(0);
+    ::prctl(PR_SET_CHILD_SUBREAPER, 1);
+
+    Logger log;
+    (void)log.open(join_path(dir, "monitor.log"), LogFormat::Text, false);
+    auto fail_start = [&](const Error& error) {
+        (void)report(kStatusFd, {{"error", error.message()}});
+        return 1;
+    };
+    auto control = ControlServer::listen(join_path(dir, "monitor.sock"));
+    if (!control) return fail_start(control.error());
+    auto detach_keys = parse_detach_keys(config->detach_keys);
+    if (!detach_keys) return fail_start(detach_keys.error());
+
+    std::optional<engine::JsonLogWriter> log_writer;
+    if (!config->log_path.empty()) {
+        engine::JsonLogOptions log_options;
+        log_options.max_size = config->log_max_size;
+        log_options.max_file = config->log_max_file;
+        auto opened = engine::JsonLogWriter::open(config->log_path, log_options);
+        if (!opened) return fail_start(opened.error());
+        log_writer.emplace(std::move(*opened));
+    }
+
+    auto stdio = wire_stdio(*config);
+    if (!stdio) return fail_start(stdio.error());
+    auto pid = start_container(*config, log, *stdio);
+    if (!pid) return fail_start(pid.error());
+    UniqueFd out = std::move(stdio->out);
+    if (config->tty) {
+        auto master = runtime::receive_fd(stdio->console_socket.get());
+        if (!master) return fail_start(master.error());
+        out = std::move(*master);
+    }
+
+    RelayOptions relay_options;
+    relay_options.tty = config->tty;
+    relay_options.stdin_once = config->stdin_once;
+    relay_options.detach_keys = *detach_keys;
+    // With a terminal, stdin is the terminal itself.
+    UniqueFd in =
+        config->tty ? UniqueFd(::fcntl(out.get(), F_DUPFD_CLOEXEC, 3)) : std::move(stdio->in);
+    if (config->tty && !config->open_stdin) in.reset();
+    StdioRelay relay(relay_options, std::move(out), std::move(stdio->err), std::move(in),
+                     log_writer ? &*log_writer : nullptr);
+    for (const auto& attach : config->attaches)
+        relay.add_client(UniqueFd(attach.fd), attach);
+    (void)report(kStatusFd, {{"pid", *pid}});
+
+    ExitRecord exit;
+    auto status = pump_until_exit(*pid, relay, &*control);
+    if (status) {
+        exit.exit_code = exit_code_of(*status);
+    } else {
+        exit.exit_code = 255;
+        exit.error = status.error().message();
+    }
+    relay.finish();
+    runtime::Runtime runtime(config->runtime_root, log);
+    if (auto kills = runtime.oom_kills(config->id)) exit.oom_killed = *kills > 0;
+    if (auto removed = runtime.remove(config->id, true); !removed)
+        log.warn("delete the container's runtime state: " + removed.error().message());
+    exit.finished_at = rfc3339_now();
+    if (auto written = write_file_atomic(join_path(dir, "exit.json"), to_json(exit).dump(), 0600);
+        !written)
+        log.error("write exit.json: " + written.error().message());
+    control->stop_listening();
+    (void)report(kStatusFd, to_json(exit));
+    return 0;
+}
+
+}  // namespace berth::monitor

@@ -1,0 +1,241 @@
+#include "monitor/monitor_protocol.h"
+
+#include <fcntl.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <cstring>
+
+namespace berth::monitor {
+namespace {
+
+// Reads an optional member of the expected type; a member of another type is an error.
+template <typename T>
+Result<void> read_field(const Json& doc, const char* key, T& out) {
+    auto it = doc.find(key);
+    if (it == doc.end() || it->is_null()) return {};
+    try {
+        out = it->get<T>();
+    } catch (const Json::exception&) {
+        return fail(ErrorKind::InvalidArgument, std::string("monitor config: bad ") + key);
+    }
+    return {};
+}
+
+Result<void> require_object(const Json& doc, std::string_view what) {
+    if (!doc.is_object())
+        return fail(ErrorKind::InvalidArgument, std::string(what) + ": not a JSON object");
+    return {};
+}
+
+}  // namespace
+
+Json to_json(const AttachRequest& attach) {
+    return {{"stdin", attach.stdin},
+            {"stdout", attach.stdout},
+            {"stderr", attach.stderr},
+            {"fd", attach.fd}};
+}
+
+Result<AttachRequest> attach_from_json(const Json& doc) {
+    TRY(require_object(doc, "attach request"));
+    AttachRequest attach;
+    TRY(read_field(doc, "stdin", attach.stdin));
+    TRY(read_field(doc, "stdout", attach.stdout));
+    TRY(read_field(doc, "stderr", attach.stderr));
+    TRY(read_field(doc, "fd", attach.fd));
+    return attach;
+}
+
+Json to_json(const ContainerMonitorConfig& c) {
+    Json attaches = Json::array();
+    for (const auto& a : c.attaches)
+        attaches.push_back(to_json(a));
+    return {{"id", c.id},
+            {"bundle", c.bundle},
+            {"runtime_root", c.runtime_root},
+            {"log_path", c.log_path},
+            {"log_max_size", c.log_max_size},
+            {"log_max_file", c.log_max_file},
+            {"tty", c.tty},
+            {"open_stdin", c.open_stdin},
+            {"stdin_once", c.stdin_once},
+            {"detach_keys", c.detach_keys},
+            {"attaches", attaches},
+            {"runtime_path", c.runtime_path},
+            {"runtime_args", c.runtime_args}};
+}
+
+Result<ContainerMonitorConfig> container_config_from_json(const Json& doc) {
+    TRY(require_object(doc, "monitor.json"));
+    ContainerMonitorConfig c;
+    TRY(read_field(doc, "id", c.id));
+    TRY(read_field(doc, "bundle", c.bundle));
+    TRY(read_field(doc, "runtime_root", c.runtime_root));
+    TRY(read_field(doc, "log_path", c.log_path));
+    TRY(read_field(doc, "log_max_size", c.log_max_size));
+    TRY(read_field(doc, "log_max_file", c.log_max_file));
+    TRY(read_field(doc, "tty", c.tty));
+    TRY(read_field(doc, "open_stdin", c.open_stdin));
+    TRY(read_field(doc, "stdin_once", c.stdin_once));
+    TRY(read_field(doc, "detach_keys", c.detach_keys));
+    TRY(read_field(doc, "runtime_path", c.runtime_path));
+    TRY(read_field(doc, "runtime_args", c.runtime_args));
+    if (auto it = doc.find("attaches"); it != doc.end() && it->is_array())
+        for (const auto& a : *it)
+            c.attaches.push_back(TRY(attach_from_json(a)));
+    if (c.id.empty() || c.bundle.empty() || c.runtime_root.empty())
+        return fail(ErrorKind::InvalidArgument, "monitor.json: id, bundle and runtime_root needed");
+    return c;
+}
+
+Json to_json(const ExecMonitorConfig& c) {
+    Json doc = {{"container_id", c.container_id},
+                {"exec_id", c.exec_id},
+                {"runtime_root", c.runtime_root},
+                {"args", c.args},
+                {"env", c.env},
+                {"cwd", c.cwd},
+                {"user", c.user},
+                {"additional_gids", c.additional_gids},
+                {"cap_add", c.cap_add},
+                {"tty", c.tty},
+                {"no_new_privileges", c.no_new_privileges},
+                {"capture_limit", c.capture_limit},
+                {"runtime_path", c.runtime_path},
+                {"runtime_args", c.runtime_args}};
+    if (c.attach) doc["attach"] = to_json(*c.attach);
+    return doc;
+}
+
+Result<ExecMonitorConfig> exec_config_from_json(const Json& doc) {
+    TRY(require_object(doc, "exec.json"));
+    ExecMonitorConfig c;
+    TRY(read_field(doc, "container_id", c.container_id));
+    TRY(read_field(doc, "exec_id", c.exec_id));
+    TRY(read_field(doc, "runtime_root", c.runtime_root));
+    TRY(read_field(doc, "args", c.args));
+    TRY(read_field(doc, "env", c.env));
+    TRY(read_field(doc, "cwd", c.cwd));
+    TRY(read_field(doc, "user", c.user));
+    TRY(read_field(doc, "additional_gids", c.additional_gids));
+    TRY(read_field(doc, "cap_add", c.cap_add));
+    TRY(read_field(doc, "tty", c.tty));
+    TRY(read_field(doc, "no_new_privileges", c.no_new_privileges));
+    TRY(read_field(doc, "capture_limit", c.capture_limit));
+    TRY(read_field(doc, "runtime_path", c.runtime_path));
+    TRY(read_field(doc, "runtime_args", c.runtime_args));
+    if (auto it = doc.find("attach"); it != doc.end() && !it->is_null())
+        c.attach = TRY(attach_from_json(*it));
+    if (c.container_id.empty() || c.runtime_root.empty() || c.args.empty())
+        return fail(ErrorKind::InvalidArgument,
+                    "exec.json: container_id, runtime_root and args needed");
+    return c;
+}
+
+Json to_json(const ExitRecord& r) {
+    Json doc = {
+        {"exit_code", r.exit_code}, {"oom_killed", r.oom_killed}, {"finished_at", r.finished_at}};
+    if (!r.error.empty()) doc["error"] = r.error;
+    if (!r.output.empty()) doc["output"] = r.output;
+    return doc;
+}
+
+Result<ExitRecord> exit_from_json(const Json& doc) {
+    TRY(require_object(doc, "exit record"));
+    ExitRecord r;
+    TRY(read_field(doc, "exit_code", r.exit_code));
+    TRY(read_field(doc, "oom_killed", r.oom_killed));
+    TRY(read_field(doc, "finished_at", r.finished_at));
+    TRY(read_field(doc, "error", r.error));
+    TRY(read_field(doc, "output", r.output));
+    return r;
+}
+
+Result<void> send_packet(int socket_fd, std::string_view text, int fd) {
+    msghdr msg{};
+    iovec iov{const_cast<char*>(text.data()), text.size()};
+    msg.msg_iov = &iov;
+    msg.msg_iovlen = 1;
+    alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int))] = {};
+    if (fd >= 0) {
+        msg.msg_control = control;
+        msg.msg_controllen = sizeof control;
+        cmsghdr* header = CMSG_FIRSTHDR(&msg);
+        header->cmsg_level = SOL_SOCKET;
+        header->cmsg_type = SCM_RIGHTS;
+        header->cmsg_len = CMSG_LEN(sizeof(int));
+        std::memcpy(CMSG_DATA(header), &fd, sizeof(int));
+    }
+    for (;;) {
+        if (::sendmsg(socket_fd, &msg, MSG_NOSIGNAL) >= 0) return {};
+        if (errno != EINTR) return fail_errno("send to monitor");
+    }
+}
+
+Result<Packet> receive_packet(int socket_fd) {
+    std::string buffer(64 * 1024, '\0');
+    msghdr msg{};
+    iovec iov{buffer.data(), buffer.size()};
+    msg.msg_iov = &iov;
+    msg.msg_iovlen = 1;
+    alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int))] = {};
+    msg.msg_control = control;
+    msg.msg_controllen = sizeof control;
+    ssize_t n;
+    do {
+        n = ::recvmsg(socket_fd, &msg, MSG_CMSG_CLOEXEC);
+    } while (n < 0 && errno == EINTR);
+    if (n < 0) return fail_errno("receive from monitor");
+    Packet packet;
+    for (cmsghdr* h = CMSG_FIRSTHDR(&msg); h; h = CMSG_NXTHDR(&msg, h))
+        if (h->cmsg_level == SOL_SOCKET && h->cmsg_type == SCM_RIGHTS) {
+            int fd;
+            std::memcpy(&fd, CMSG_DATA(h), sizeof fd);
+            packet.fd.reset(fd);
+        }
+    buffer.resize(static_cast<size_t>(n));
+    packet.text = std::move(buffer);
+    return packet;
+}
+
+Result<void> unix_socket_address(const std::string& path, sockaddr_un& address,
+                                 UniqueFd& dir_holder) {
+    address = {};
+    address.sun_family = AF_UNIX;
+    std::string usable = path;
+    if (path.size() >= sizeof address.sun_path) {
+        size_t slash = path.rfind('/');
+        if (slash == std::string::npos)
+            return fail(ErrorKind::InvalidArgument, "socket path too long: " + path);
+        std::string dir = slash == 0 ? "/" : path.substr(0, slash);
+        dir_holder.reset(::open(dir.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
+        if (!dir_holder.valid()) return fail_errno("open " + dir);
+        usable = "/proc/self/fd/" + std::to_string(dir_holder.get()) + path.substr(slash);
+        if (usable.size() >= sizeof address.sun_path)
+            return fail(ErrorKind::InvalidArgument, "socket path too long: " + path);
+    }
+    std::memcpy(address.sun_path, usable.c_str(), usable.size() + 1);
+    return {};
+}
+
+Result<void> request(const std::string& socket_path, const Json& message, int fd) {
+    sockaddr_un addr{};
+    UniqueFd dir;
+    TRY(unix_socket_address(socket_path, addr, dir));
+    UniqueFd sock(::socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0));
+    if (!sock.valid()) return fail_errno("socket");
+    if (::connect(sock.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr) < 0)
+        return fail(ErrorKind::Conflict, "the container's monitor is not running");
+    TRY(send_packet(sock.get(), message.dump(), fd));
+    auto reply = TRY(receive_packet(sock.get()));
+    if (reply.text.empty())
+        return fail(ErrorKind::Conflict, "the container's monitor closed the connection");
+    auto doc = TRY(parse_json(reply.text, "monitor reply"));
+    if (doc.contains("error") && doc["error"].is_string())
+        return fail(ErrorKind::Conflict, doc["error"].get<std::string>());
+    return {};
+}
+
+}  // namespace berth::monitor

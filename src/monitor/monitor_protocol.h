@@ -1,0 +1,112 @@
+// What berthd and a container's monitor (berth-monitor) say to each other.
+//
+// A monitor directory (<exec-root>/containers/<id>/) holds:
+//   monitor.json  what to run, written by berthd before it spawns the monitor
+//   monitor.sock  SOCK_SEQPACKET; one JSON message per packet, an fd may ride along (SCM_RIGHTS):
+//                 {"op":"attach","stdin":…,"stdout":…,"stderr":…} + the client's connection,
+//                 {"op":"resize","height":h,"width":w}. Each request gets one reply:
+//                 {"ok":true} or {"error":"…"}. A connection stays open until the monitor exits,
+//                 so a daemon that holds one learns of the exit by its end of file.
+//   exit.json     the exit of the container's process, written (atomically) before the monitor
+//                 closes its connections and exits.
+//
+// The monitor's fd 3 is its status pipe to the daemon that spawned it: one line {"pid":N} once
+// the container runs (or {"error":"…"} and the monitor exits), then, when the container has
+// exited, the exit record as one more line; the pipe's end of file means the monitor is gone.
+#pragma once
+
+#include <sys/types.h>
+#include <sys/un.h>
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "base/error.h"
+#include "base/json.h"
+#include "base/unique_fd.h"
+
+namespace berth::monitor {
+
+inline constexpr int kStatusFd = 3;
+inline constexpr int kFirstInheritedFd = 4;  // attach connections handed over at spawn
+
+// A client connection to stream the container's stdio over (docker attach).
+struct AttachRequest {
+    bool stdin = false;
+    bool stdout = true;
+    bool stderr = true;
+    int fd = -1;  // in monitor.json: the inherited fd number
+};
+
+struct ContainerMonitorConfig {
+    std::string id;
+    std::string bundle;        // holds config.json
+    std::string runtime_root;  // the runtime library's state directory
+    std::string log_path;      // json-file log
+    int64_t log_max_size = -1;
+    int log_max_file = 1;
+    bool tty = false;
+    bool open_stdin = false;
+    bool stdin_once = false;
+    std::string detach_keys = "ctrl-p,ctrl-q";
+    std::vector<AttachRequest> attaches;  // connections inherited at spawn
+    // An external OCI runtime (runc-compatible) instead of the built-in library.
+    std::string runtime_path;
+    std::vector<std::string> runtime_args;
+};
+
+struct ExecMonitorConfig {
+    std::string container_id;
+    std::string exec_id;
+    std::string runtime_root;
+    std::vector<std::string> args;
+    std::vector<std::string> env;
+    std::string cwd;
+    std::string user;  // "uid[:gid]"
+    std::vector<std::string> additional_gids;
+    std::vector<std::string> cap_add;
+    bool tty = false;
+    bool no_new_privileges = false;
+    std::optional<AttachRequest> attach;  // inherited at kFirstInheritedFd
+    size_t capture_limit = 0;             // >0: capture this much output (health checks)
+    std::string runtime_path;
+    std::vector<std::string> runtime_args;
+};
+
+struct ExitRecord {
+    int exit_code = 0;
+    bool oom_killed = false;
+    std::string finished_at;  // RFC 3339
+    std::string error;        // why the monitor could not run or watch the process
+    std::string output;       // exec with capture_limit: what the process wrote
+};
+
+Json to_json(const AttachRequest& attach);
+Result<AttachRequest> attach_from_json(const Json& doc);
+Json to_json(const ContainerMonitorConfig& config);
+Result<ContainerMonitorConfig> container_config_from_json(const Json& doc);
+Json to_json(const ExecMonitorConfig& config);
+Result<ExecMonitorConfig> exec_config_from_json(const Json& doc);
+Json to_json(const ExitRecord& record);
+Result<ExitRecord> exit_from_json(const Json& doc);
+
+// One packet on a SOCK_SEQPACKET socket, with an optional fd.
+Result<void> send_packet(int socket_fd, std::string_view text, int fd = -1);
+struct Packet {
+    std::string text;
+    UniqueFd fd;
+};
+// An empty text with no fd means the peer closed the connection.
+Result<Packet> receive_packet(int socket_fd);
+
+// The address of a unix socket at `path`. A path too long for sun_path (a deep exec root) is
+// reached through its directory: /proc/self/fd/<dir>/<name>, with `dir_holder` keeping the
+// directory open for as long as the address is used.
+Result<void> unix_socket_address(const std::string& path, sockaddr_un& address,
+                                 UniqueFd& dir_holder);
+
+// A request over monitor.sock and its reply.
+Result<void> request(const std::string& socket_path, const Json& message, int fd = -1);
+
+}  // namespace berth::monitor
