@@ -5,20 +5,45 @@
 #include <cstdlib>
 
 #include "cli/cli_context.h"
+#include "cli/container_commands.h"
 #include "cli/image_commands.h"
+#include "cli/run_command.h"
 
 namespace berth::cli {
+namespace {
 
-int run(int argc, char** argv) {
-    CliContext context;
-    if (const char* root = std::getenv("BERTH_ROOT"); root && *root) context.root = root;
-    CLI::App app{"A self-sufficient runtime for containers", "berth"};
+int parse_and_run(CLI::App& app, CliContext& context, int argc, char** argv) {
     app.require_subcommand(1);
+    app.add_option("-H,--host", context.host,
+                   "Daemon socket to connect to (default: BERTH_HOST, DOCKER_HOST, "
+                   "unix:///run/berth/berth.sock)");
     app.add_option("--root", context.root,
-                   "Root directory of the engine's state (default /var/lib/berth)");
+                   "Use the local image store in this directory instead of the daemon for the "
+                   "image commands (default /var/lib/berth for mount/umount/verify/bootstrap)")
+        ->each([&context](const std::string&) { context.root_given = true; });
+    // Accepted for docker compatibility; the client has nothing to log.
+    app.add_flag("-D,--debug", context.debug, "Enable debug mode");
+    app.add_option("-l,--log-level", context.log_level, "Set the logging level");
+    // docker's TLS flags, accepted so that scripts parse; connecting over TLS is refused for now.
+    std::string tls_file;
+    app.add_flag("--tls,--tlsverify", context.tls, "Use TLS (not supported yet)");
+    for (auto* name : {"--tlscacert", "--tlscert", "--tlskey"})
+        app.add_option(name, tls_file, "TLS file (not supported yet)")
+            ->each([&context](const std::string&) { context.tls = true; });
     app.set_version_flag("-v,--version",
                          "berth version " BERTH_VERSION ", build " BERTH_GIT_COMMIT);
-    add_image_commands(app, context);
+    CommandGroups groups{
+        .app = &app,
+        .container = app.add_subcommand("container", "Manage containers"),
+        .image = app.add_subcommand("image", "Manage images"),
+        .system = app.add_subcommand("system", "Manage berth"),
+    };
+    groups.container->require_subcommand(1);
+    groups.image->require_subcommand(1);
+    groups.system->require_subcommand(1);
+    add_run_commands(groups, context);
+    add_container_commands(groups, context);
+    add_image_commands(groups, context);
     try {
         app.parse(argc, argv);
     } catch (const CLI::CallForHelp& e) {
@@ -33,6 +58,23 @@ int run(int argc, char** argv) {
         return 125;
     }
     return context.exit_code;
+}
+
+}  // namespace
+
+int run(int argc, char** argv) {
+    CliContext context;
+    if (const char* root = std::getenv("BERTH_ROOT"); root && *root) {
+        context.root = root;
+        context.root_given = true;
+    }
+    CLI::App app{"A self-sufficient runtime for containers", "berth"};
+    try {
+        return parse_and_run(app, context, argc, argv);
+    } catch (const CLI::Error& e) {
+        std::fprintf(stderr, "berth: %s\n", e.what());
+        return 125;
+    }
 }
 
 }  // namespace berth::cli

@@ -1,34 +1,75 @@
-// What every berth command shares: where the engine's state is, the image service opened on
-// first use, and the exit code the command chose.
+// What every berth command shares: the daemon address and its client (connected on first use),
+// the local image store that maintenance commands open with --root, and the exit code the
+// command chose.
 #pragma once
 
+#include <CLI/App.hpp>
 #include <cstdio>
+#include <functional>
 #include <memory>
 #include <string>
 
 #include "base/error.h"
+#include "client/docker_client.h"
 #include "image/image_service.h"
 
 namespace berth::cli {
 
 class CliContext {
   public:
-    std::string root = "/var/lib/berth";
+    std::string root = "/var/lib/berth";  // local store: image mount/umount/verify/bootstrap
+    bool root_given = false;              // --root or BERTH_ROOT: image commands use the store
+    std::string host;                     // -H/--host as given
     int exit_code = 0;
+    bool debug = false;
+    std::string log_level;
+    bool tls = false;  // --tls/--tlsverify or DOCKER_TLS_VERIFY: refused until TLS is built in
 
+    // Image commands work on the local store when a root was named and no daemon was.
+    bool local_store() const { return root_given && host.empty(); }
+
+    // The daemon client; the address comes from -H, BERTH_HOST, DOCKER_HOST or the default.
+    Result<client::DockerClient*> client();
+
+    // The local image store (store maintenance only; everything else goes through the daemon).
     Result<image::ImageService*> images() {
         if (!images_) images_ = TRY(image::ImageService::open(root));
         return images_.get();
     }
 
-    // Prints "Error: <message>" on stderr and sets the exit code (docker uses 1 for API errors).
+    // Prints the error as docker does (its message alone, on stderr) and sets the exit code.
     void report(const Error& error, int code = 1) {
-        std::fprintf(stderr, "Error: %s\n", error.message().c_str());
+        std::fprintf(stderr, "%s\n", error.message().c_str());
+        exit_code = code;
+    }
+
+    // run/create/start's form: "berth: <message>\n\nRun 'berth <command> --help' ...".
+    void report_status(const Error& error, const std::string& command, int code) {
+        std::fprintf(stderr, "berth: %s\n\nRun 'berth %s --help' for more information\n",
+                     error.message().c_str(), command.c_str());
         exit_code = code;
     }
 
   private:
+    std::unique_ptr<client::DockerClient> client_;
     std::unique_ptr<image::ImageService> images_;
 };
+
+// The command groups docker has besides the top level: `berth container ls`, `berth image rm` ...
+struct CommandGroups {
+    CLI::App* app;
+    CLI::App* container;
+    CLI::App* image;
+    CLI::App* system;
+};
+
+// Runs a command body; an error is reported and exits 1.
+inline void guarded(CliContext& context, const std::function<Result<void>()>& body) {
+    if (auto result = body(); !result) context.report(result.error());
+}
+
+inline void print(const std::string& text) {
+    std::fwrite(text.data(), 1, text.size(), stdout);
+}
 
 }  // namespace berth::cli

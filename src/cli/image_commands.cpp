@@ -13,121 +13,90 @@
 #include <set>
 
 #include "base/fs.h"
+#include "cli/container_commands.h"
 #include "cli/human.h"
+#include "cli/image_options.h"
 #include "cli/list_output.h"
-#include "image/bootstrap.h"
 #include "image/reference.h"
 
 namespace berth::cli {
 namespace {
 
+using client::Query;
+using client::url_escape;
 using image::ImageService;
 
-std::string short_id(const std::string& id, bool no_trunc) {
-    if (no_trunc) return id;
-    std::string hex = id.starts_with("sha256:") ? id.substr(7) : id;
-    return hex.substr(0, 12);
-}
-
-// Runs a command body; an error is reported and becomes the exit code.
-void guarded(CliContext& context, const std::function<Result<void>()>& body) {
-    if (auto result = body(); !result) context.report(result.error());
-}
-
-void print(const std::string& text) {
-    std::fwrite(text.data(), 1, text.size(), stdout);
-}
-
-struct ImagesOptions {
-    std::string repository;
-    bool all = false;
-    bool quiet = false;
-    bool no_trunc = false;
-    bool digests = false;
-    std::string format;
-    std::vector<std::string> filters;
-};
-
-Result<bool> matches_filters(const Json& summary, const std::string& tag,
-                             const std::vector<std::string>& filters) {
+Result<Json> filters_json(const std::vector<std::string>& filters) {
+    Json out = Json::object();
     for (auto& filter : filters) {
         auto eq = filter.find('=');
         if (eq == std::string::npos)
             return fail(ErrorKind::InvalidArgument, "bad format of filter (expected name=value)");
-        std::string key = filter.substr(0, eq), value = filter.substr(eq + 1);
-        if (key == "dangling") {
-            if (value != "true" && value != "false")
-                return fail(ErrorKind::InvalidArgument, "invalid filter 'dangling=" + value + "'");
-            bool dangling = summary["RepoTags"].empty();
-            if (dangling != (value == "true")) return false;
-        } else if (key == "reference") {
-            if (tag.empty()) return false;
-            std::string name = tag.substr(0, tag.rfind(':'));
-            if (::fnmatch(value.c_str(), tag.c_str(), 0) != 0 &&
-                ::fnmatch(value.c_str(), name.c_str(), 0) != 0)
-                return false;
-        } else if (key == "label") {
-            auto label_eq = value.find('=');
-            std::string label = value.substr(0, label_eq);
-            const Json& labels = summary["Labels"];
-            if (!labels.contains(label)) return false;
-            if (label_eq != std::string::npos && labels[label] != value.substr(label_eq + 1))
-                return false;
-        } else {
-            return fail(ErrorKind::InvalidArgument, "invalid filter '" + key + "'");
-        }
+        out[filter.substr(0, eq)][filter.substr(eq + 1)] = true;
     }
-    return true;
+    return out;
+}
+
+// "repo:tag" split at the tag's colon (not a registry port's).
+std::pair<std::string, std::string> split_tag(const std::string& reference) {
+    auto slash = reference.rfind('/');
+    auto colon = reference.rfind(':');
+    if (colon == std::string::npos || (slash != std::string::npos && colon < slash))
+        return {reference, ""};
+    return {reference.substr(0, colon), reference.substr(colon + 1)};
 }
 
 Result<void> list_images(CliContext& context, const ImagesOptions& options) {
-    ImageService* images = TRY(context.images());
-    std::vector<Json> summaries;
-    for (auto& record : TRY(images->list()))
-        summaries.push_back(TRY(images->summary(record)));
-    std::stable_sort(summaries.begin(), summaries.end(), [](const Json& a, const Json& b) {
-        return a["Created"].get<int64_t>() > b["Created"].get<int64_t>();
-    });
-    std::string wanted_repo;
-    if (!options.repository.empty()) {
-        auto ref = TRY(image::parse_reference(options.repository));
-        wanted_repo = ref.familiar_str();
-        if (ref.tag.empty()) wanted_repo = ref.familiar_name();
-    }
+    auto* client = TRY(context.client());
+    Json filters = TRY(filters_json(options.filters));
+    if (!options.repository.empty()) filters["reference"][options.repository] = true;
+    Json summaries = TRY(client->call(
+        "GET", "/images/json" + Query()
+                                    .add_if(options.all, "all", "1")
+                                    .add_if(!filters.empty(), "filters", filters.dump())
+                                    .add_if(options.digests, "digests", "1")
+                                    .str()));
     int64_t now = static_cast<int64_t>(::time(nullptr));
     std::vector<Json> rows;
     std::set<std::string> quiet_ids;
     for (auto& summary : summaries) {
         std::vector<std::string> tags;
-        for (auto& tag : summary["RepoTags"])
-            tags.push_back(tag.get<std::string>());
+        if (summary["RepoTags"].is_array())
+            for (auto& tag : summary["RepoTags"])
+                if (tag != "<none>:<none>") tags.push_back(tag.get<std::string>());
         if (tags.empty()) tags.push_back("");
         for (auto& tag : tags) {
-            if (!TRY(matches_filters(summary, tag, options.filters))) continue;
             std::string repository = "<none>", tag_name = "<none>";
-            if (!tag.empty()) {
-                repository = tag.substr(0, tag.rfind(':'));
-                tag_name = tag.substr(tag.rfind(':') + 1);
-            }
-            if (!wanted_repo.empty() && wanted_repo != repository && wanted_repo != tag) continue;
-            std::string id = short_id(summary["Id"], options.no_trunc);
+            if (!tag.empty()) std::tie(repository, tag_name) = split_tag(tag);
+            std::string id = short_id(summary.value("Id", ""), options.no_trunc);
             if (options.quiet) {
                 if (quiet_ids.insert(id).second) rows.push_back({{"ID", id}});
                 continue;
             }
-            int64_t created = summary["Created"];
-            std::string size = human_size(static_cast<double>(summary["Size"].get<int64_t>()));
-            rows.push_back({{"Containers", "N/A"},
-                            {"CreatedAt", go_time_utc(created)},
-                            {"CreatedSince", time_ago(created, now)},
-                            {"Digest", "<none>"},
-                            {"ID", id},
-                            {"Repository", repository},
-                            {"SharedSize", "N/A"},
-                            {"Size", size},
-                            {"Tag", tag_name},
-                            {"UniqueSize", "N/A"},
-                            {"VirtualSize", size}});
+            std::string digest = "<none>";
+            if (summary["RepoDigests"].is_array())
+                for (auto& repo_digest : summary["RepoDigests"]) {
+                    std::string text = repo_digest;
+                    if (auto at = text.find('@');
+                        at != std::string::npos && text.substr(0, at) == repository)
+                        digest = text.substr(at + 1);
+                }
+            int64_t created = summary.value("Created", int64_t{0});
+            std::string size = human_size(summary.value("Size", 0.0));
+            int64_t containers = summary.value("Containers", int64_t{-1});
+            int64_t shared = summary.value("SharedSize", int64_t{-1});
+            rows.push_back(
+                {{"Containers", containers < 0 ? "N/A" : std::to_string(containers)},
+                 {"CreatedAt", go_time_utc(created)},
+                 {"CreatedSince", time_ago(created, now)},
+                 {"Digest", digest},
+                 {"ID", id},
+                 {"Repository", repository},
+                 {"SharedSize", shared < 0 ? "N/A" : human_size(static_cast<double>(shared))},
+                 {"Size", size},
+                 {"Tag", tag_name},
+                 {"UniqueSize", "N/A"},
+                 {"VirtualSize", size}});
         }
     }
     ListFormat format{
@@ -165,73 +134,83 @@ void add_images_flags(CLI::App* command, ImagesOptions& options) {
         ->allow_extra_args(false);
 }
 
-Result<void> inspect_images(CliContext& context, const std::vector<std::string>& names,
-                            const std::string& format) {
-    ImageService* images = TRY(context.images());
-    std::vector<Json> found;
-    std::optional<Error> first_error;
+void inspect_images(CliContext& context, const std::vector<std::string>& names,
+                    const std::string& format) {
+    auto client = context.client();
+    if (!client) return context.report(client.error());
+    std::vector<std::string> raws, errors;
     for (auto& name : names) {
-        auto document = images->inspect(name);
-        if (document)
-            found.push_back(*document);
-        else if (!first_error)
-            first_error = document.error();
+        auto response = (*client)->request("GET", "/images/" + name + "/json");
+        if (!response) return context.report(response.error());
+        if (!response->ok()) {
+            errors.push_back(client::daemon_error(response->status, response->body).message());
+            continue;
+        }
+        std::string body = response->body;
+        while (!body.empty() && (body.back() == '\n' || body.back() == '\r'))
+            body.pop_back();
+        raws.push_back(body);
     }
-    print(TRY(format_objects(found, format)));
-    if (first_error) return std::unexpected(*first_error);
-    return {};
+    if (auto printed = print_inspected(raws, format); !printed)
+        return context.report(printed.error());
+    std::fflush(stdout);
+    for (auto& message : errors)
+        std::fprintf(stderr, "%s\n", message.c_str());
+    if (!errors.empty()) context.exit_code = 1;
 }
 
-Result<void> remove_images(CliContext& context, const std::vector<std::string>& names, bool force) {
-    ImageService* images = TRY(context.images());
+void print_removals(const Json& events, bool lower) {
+    if (!events.is_array()) return;
+    for (auto& event : events) {
+        if (event.contains("Untagged"))
+            std::printf("%s: %s\n", lower ? "untagged" : "Untagged",
+                        event["Untagged"].get<std::string>().c_str());
+        if (event.contains("Deleted"))
+            std::printf("%s: %s\n", lower ? "deleted" : "Deleted",
+                        event["Deleted"].get<std::string>().c_str());
+    }
+}
+
+void remove_images(CliContext& context, const std::vector<std::string>& names, bool force,
+                   bool no_prune) {
+    auto client = context.client();
+    if (!client) return context.report(client.error());
     bool failed = false;
     for (auto& name : names) {
-        auto events = images->remove(name, force);
+        auto events = (*client)->call(
+            "DELETE",
+            "/images/" + name +
+                Query().add_if(force, "force", "1").add_if(no_prune, "noprune", "1").str());
         if (!events) {
-            context.report(events.error());
+            std::fprintf(stderr, "%s\n", events.error().message().c_str());
             failed = true;
             continue;
         }
-        for (auto& event : *events)
-            std::printf("%s: %s\n",
-                        event.kind == image::RemovalEvent::Kind::Untagged ? "Untagged" : "Deleted",
-                        event.what.c_str());
+        print_removals(*events, false);
     }
     if (failed) context.exit_code = 1;
-    return {};
 }
 
-struct HistoryOptions {
-    std::string image;
-    bool human = true;
-    bool no_trunc = false;
-    bool quiet = false;
-    std::string format;
-};
-
 Result<void> show_history(CliContext& context, const HistoryOptions& options) {
-    ImageService* images = TRY(context.images());
-    Json history = TRY(images->history(options.image));
+    auto* client = TRY(context.client());
+    Json history = TRY(client->call("GET", "/images/" + options.image + "/history"));
     int64_t now = static_cast<int64_t>(::time(nullptr));
     std::vector<Json> rows;
     for (auto& entry : history) {
-        std::string id = entry["Id"];
+        std::string id = entry.value("Id", "<missing>");
         if (id != "<missing>") id = short_id(id, options.no_trunc);
-        std::string created_by = entry["CreatedBy"];
+        std::string created_by = entry.value("CreatedBy", "");
         std::replace(created_by.begin(), created_by.end(), '\t', ' ');
-        if (!options.no_trunc && created_by.size() > 45) {
-            created_by.resize(44);
-            created_by += "…";
-        }
-        int64_t created = entry["Created"];
-        int64_t size = entry["Size"];
+        if (!options.no_trunc) created_by = ellipsis(created_by, 45);
+        int64_t created = entry.value("Created", int64_t{0});
+        int64_t size = entry.value("Size", int64_t{0});
         rows.push_back(
             {{"ID", id},
              {"CreatedSince", options.human ? time_ago(created, now) : go_time_utc(created)},
              {"CreatedAt", go_time_utc(created)},
              {"CreatedBy", created_by},
              {"Size", options.human ? human_size(static_cast<double>(size)) : std::to_string(size)},
-             {"Comment", entry["Comment"]}});
+             {"Comment", entry.value("Comment", "")}});
     }
     ListFormat format{
         .user_format = options.quiet ? "{{.ID}}" : options.format,
@@ -247,59 +226,66 @@ Result<void> show_history(CliContext& context, const HistoryOptions& options) {
     return {};
 }
 
-Result<bool> confirm(const std::string& warning) {
-    std::printf("%s\nAre you sure you want to continue? [y/N] ", warning.c_str());
-    std::fflush(stdout);
-    std::string answer;
-    if (!std::getline(std::cin, answer)) return false;
-    return answer == "y" || answer == "Y" || answer == "yes";
-}
-
 Result<void> prune_images(CliContext& context, bool all, bool force) {
     if (!force) {
         std::string warning = all ? "WARNING! This will remove all images without at least one "
                                     "container associated to them."
                                   : "WARNING! This will remove all dangling images.";
-        if (!TRY(confirm(warning))) return {};
+        if (!confirm(warning)) return {};
     }
-    ImageService* images = TRY(context.images());
-    image::PruneReport report = TRY(images->prune(all));
-    if (!report.events.empty()) {
+    auto* client = TRY(context.client());
+    Json filters = Json::object();
+    if (all) filters["dangling"]["false"] = true;
+    Json report = TRY(client->call(
+        "POST", "/images/prune" + Query().add_if(all, "filters", filters.dump()).str()));
+    if (report["ImagesDeleted"].is_array() && !report["ImagesDeleted"].empty()) {
         std::printf("Deleted Images:\n");
-        for (auto& event : report.events)
-            std::printf("%s: %s\n",
-                        event.kind == image::RemovalEvent::Kind::Untagged ? "untagged" : "deleted",
-                        event.what.c_str());
+        print_removals(report["ImagesDeleted"], true);
         std::printf("\n");
     }
     std::printf("Total reclaimed space: %s\n",
-                human_size(static_cast<double>(report.reclaimed_bytes)).c_str());
+                human_size(report.value("SpaceReclaimed", 0.0)).c_str());
     return {};
 }
 
 Result<void> save_images(CliContext& context, const std::vector<std::string>& names,
-                         const std::string& output, const std::string& format_name) {
-    image::SaveFormat format = image::SaveFormat::Combined;
-    if (format_name == "docker" || format_name == "docker-archive")
-        format = image::SaveFormat::Docker;
-    else if (format_name == "oci" || format_name == "oci-archive")
-        format = image::SaveFormat::Oci;
-    else if (!format_name.empty() && format_name != "combined")
-        return fail(ErrorKind::InvalidArgument,
-                    "unknown save format \"" + format_name + "\" (docker, oci or combined)");
-    ImageService* images = TRY(context.images());
+                         const std::string& output) {
+    int out_fd = STDOUT_FILENO;
     if (output.empty() || output == "-") {
         if (::isatty(STDOUT_FILENO))
             return fail(ErrorKind::InvalidArgument,
                         "cowardly refusing to save to a terminal. Use the -o flag or redirect");
-        return images->save(names, STDOUT_FILENO, format);
     }
+    auto* client = TRY(context.client());
+    Query query;
+    for (auto& name : names)
+        query.add("names", name);
+    auto body = TRY(client->stream("GET", "/images/get" + query.str()));
     // Written next to the target and renamed at the end: a failed save leaves no truncated file.
-    std::string temp = output + ".berth-XXXXXX";
-    UniqueFd fd(::mkostemp(temp.data(), O_CLOEXEC));
-    if (!fd) return fail_errno("create " + output);
-    ::fchmod(fd.get(), 0644);
-    auto saved = images->save(names, fd.get(), format);
+    std::string temp;
+    UniqueFd fd;
+    if (!(output.empty() || output == "-")) {
+        temp = output + ".berth-XXXXXX";
+        fd = UniqueFd(::mkostemp(temp.data(), O_CLOEXEC));
+        if (!fd) return fail_errno("create " + output);
+        ::fchmod(fd.get(), 0644);
+        out_fd = fd.get();
+    }
+    auto copy = [&]() -> Result<void> {
+        char buffer[65536];
+        while (size_t n = TRY(body->read_some(buffer, sizeof buffer))) {
+            for (size_t done = 0; done < n;) {
+                ssize_t w = ::write(out_fd, buffer + done, n - done);
+                if (w < 0 && errno == EINTR) continue;
+                if (w < 0)
+                    return fail_errno("write " + (temp.empty() ? std::string("stdout") : output));
+                done += static_cast<size_t>(w);
+            }
+        }
+        return {};
+    };
+    auto saved = copy();
+    if (temp.empty()) return saved;
     if (saved && ::fsync(fd.get()) != 0) saved = fail_errno("write " + output);
     if (saved && ::rename(temp.c_str(), output.c_str()) != 0)
         saved = fail_errno("rename to " + output);
@@ -307,11 +293,25 @@ Result<void> save_images(CliContext& context, const std::vector<std::string>& na
     return saved;
 }
 
+// Prints a JSON-message stream (load, import): "stream" text as it is, "status" lines, and an
+// "error" as the command's error.
+Result<void> print_messages(client::BodyReader& body) {
+    while (auto line = TRY(body.read_line())) {
+        if (line->find_first_not_of(" \r\t") == std::string::npos) continue;
+        Json message = TRY(parse_json(*line, "daemon message"));
+        if (message.contains("error") && message["error"].is_string())
+            return fail(ErrorKind::Internal, message["error"].get<std::string>());
+        if (message.contains("stream") && message["stream"].is_string())
+            std::fputs(message["stream"].get<std::string>().c_str(), stdout);
+        else if (message.contains("status") && message["status"].is_string())
+            std::printf("%s\n", message["status"].get<std::string>().c_str());
+    }
+    return {};
+}
+
 // -q only silences progress output in docker; the "Loaded image" lines are always printed.
-Result<void> load_images(CliContext& context, const std::string& input, bool /*quiet*/,
-                         const std::string& platform_text) {
-    std::optional<image::Platform> platform;
-    if (!platform_text.empty()) platform = TRY(image::parse_platform(platform_text));
+Result<void> load_images(CliContext& context, const std::string& input, bool quiet,
+                         const std::string& platform) {
     UniqueFd owned;
     int fd = STDIN_FILENO;
     if (!input.empty() && input != "-") {
@@ -320,25 +320,18 @@ Result<void> load_images(CliContext& context, const std::string& input, bool /*q
     } else if (::isatty(STDIN_FILENO)) {
         return fail(ErrorKind::InvalidArgument, "requested load from stdin, but stdin is empty");
     }
-    ImageService* images = TRY(context.images());
-    image::LoadResult result = TRY(images->load(fd, platform));
-    for (auto& line : result.lines)
-        std::printf("%s\n", line.c_str());
-    return {};
+    auto* client = TRY(context.client());
+    auto body =
+        TRY(client->stream("POST",
+                           "/images/load" + Query()
+                                                .add_if(quiet, "quiet", "1")
+                                                .add_if(!platform.empty(), "platform", platform)
+                                                .str(),
+                           std::nullopt, fd, "application/x-tar"));
+    return print_messages(*body);
 }
 
-struct ImportCommand {
-    std::string source;
-    std::string reference;
-    std::vector<std::string> changes;
-    std::string message;
-    std::string platform;
-};
-
 Result<void> import_image(CliContext& context, const ImportCommand& command) {
-    image::ImportOptions options{.changes = command.changes, .message = command.message};
-    if (!command.reference.empty()) options.reference = command.reference;
-    if (!command.platform.empty()) options.platform = TRY(image::parse_platform(command.platform));
     if (command.source.find("://") != std::string::npos)
         return fail(ErrorKind::Unsupported,
                     "importing from a URL is not supported: download the file first");
@@ -347,62 +340,28 @@ Result<void> import_image(CliContext& context, const ImportCommand& command) {
     if (command.source != "-") {
         owned = TRY(open_fd(command.source, O_RDONLY | O_CLOEXEC));
         fd = owned.get();
-        if (options.message.empty()) options.message = "Imported from " + command.source;
     }
-    ImageService* images = TRY(context.images());
-    Digest id = TRY(images->import(fd, options));
-    std::printf("%s\n", id.str().c_str());
-    return {};
-}
-
-Result<void> bootstrap_image(CliContext& context, const std::string& what, const std::string& tag,
-                             const std::string& mirror, const std::string& busybox) {
-    ImageService* images = TRY(context.images());
-    Digest id;
-    if (what == "busybox") {
-        image::BusyboxBootstrap options;
-        if (!tag.empty()) options.tag = tag;
-        if (!busybox.empty()) options.busybox = busybox;
-        id = TRY(image::bootstrap_busybox(*images, options));
-        std::printf("Bootstrapped %s\n",
-                    image::familiar_tag(TRY(image::normalise_tag(options.tag))).c_str());
-    } else if (what == "debian" || what.starts_with("debian:")) {
-        image::DebianBootstrap options;
-        if (what.starts_with("debian:")) options.suite = what.substr(7);
-        options.tag = tag;
-        if (!mirror.empty()) options.mirror = mirror;
-        std::fprintf(stderr, "Running debootstrap %s (this takes a few minutes)...\n",
-                     options.suite.c_str());
-        id = TRY(image::bootstrap_debian(*images, options));
-        std::printf("Bootstrapped %s\n",
-                    (options.tag.empty() ? "debian:" + options.suite : options.tag).c_str());
-    } else {
-        return fail(ErrorKind::InvalidArgument,
-                    "unknown base image \"" + what + "\": choose busybox or debian[:suite]");
+    auto* client = TRY(context.client());
+    Query query;
+    query.add("fromSrc", "-");
+    if (!command.reference.empty()) {
+        auto [repo, tag] = split_tag(command.reference);
+        query.add("repo", repo).add_if(!tag.empty(), "tag", tag);
     }
-    std::printf("%s\n", id.str().c_str());
-    return {};
-}
-
-Result<void> verify_images(CliContext& context, const std::string& name) {
-    ImageService* images = TRY(context.images());
-    image::VerifyReport report = TRY(images->verify(name));
-    for (auto& problem : report.problems)
-        std::printf("%s\n", problem.c_str());
-    std::printf(
-        "%llu blobs, %s checked: %s\n", static_cast<unsigned long long>(report.blobs_checked),
-        human_size(static_cast<double>(report.bytes_checked)).c_str(),
-        report.problems.empty() ? "all intact"
-                                : (std::to_string(report.problems.size()) + " corrupt").c_str());
-    if (!report.problems.empty()) context.exit_code = 1;
-    return {};
+    query.add_if(!command.message.empty(), "message", command.message)
+        .add_if(!command.platform.empty(), "platform", command.platform);
+    for (auto& change : command.changes)
+        query.add("changes", change);
+    auto body = TRY(client->stream("POST", "/images/create" + query.str(), std::nullopt, fd,
+                                   "application/x-tar"));
+    return print_messages(*body);
 }
 
 }  // namespace
 
-void add_image_commands(CLI::App& app, CliContext& context) {
-    auto* image = app.add_subcommand("image", "Manage images");
-    image->require_subcommand(1);
+void add_image_commands(const CommandGroups& groups, CliContext& context) {
+    CLI::App& app = *groups.app;
+    CLI::App* image = groups.image;
 
     // images / image ls / image list
     auto images_opts = std::make_shared<ImagesOptions>();
@@ -410,7 +369,10 @@ void add_image_commands(CLI::App& app, CliContext& context) {
                           image->add_subcommand("ls", "List images")}) {
         add_images_flags(command, *images_opts);
         command->callback([&context, images_opts] {
-            guarded(context, [&] { return list_images(context, *images_opts); });
+            guarded(context, [&] {
+                return context.local_store() ? store::list_images(context, *images_opts)
+                                             : list_images(context, *images_opts);
+            });
         });
     }
     image->get_subcommand("ls")->alias("list");
@@ -418,13 +380,15 @@ void add_image_commands(CLI::App& app, CliContext& context) {
     auto inspect_names = std::make_shared<std::vector<std::string>>();
     auto inspect_format = std::make_shared<std::string>();
     for (auto* command :
-         {app.add_subcommand("inspect", "Return low-level information on images"),
-          image->add_subcommand("inspect", "Display detailed information on one or more images")}) {
+         {image->add_subcommand("inspect", "Display detailed information on one or more images")}) {
         command->add_option("name", *inspect_names, "Image name or ID")->required();
         command->add_option("-f,--format", *inspect_format, "Format output using a Go template");
         command->callback([&context, inspect_names, inspect_format] {
-            guarded(context,
-                    [&] { return inspect_images(context, *inspect_names, *inspect_format); });
+            if (!context.local_store())
+                return inspect_images(context, *inspect_names, *inspect_format);
+            guarded(context, [&] {
+                return store::inspect_images(context, *inspect_names, *inspect_format);
+            });
         });
     }
 
@@ -436,8 +400,10 @@ void add_image_commands(CLI::App& app, CliContext& context) {
         command->add_option("image", *rm_names, "Image name or ID")->required();
         command->add_flag("-f,--force", *rm_force, "Force removal of the image");
         command->add_flag("--no-prune", *rm_no_prune, "Do not delete untagged parents");
-        command->callback([&context, rm_names, rm_force] {
-            guarded(context, [&] { return remove_images(context, *rm_names, *rm_force); });
+        command->callback([&context, rm_names, rm_force, rm_no_prune] {
+            if (!context.local_store())
+                return remove_images(context, *rm_names, *rm_force, *rm_no_prune);
+            guarded(context, [&] { return store::remove_images(context, *rm_names, *rm_force); });
         });
     }
     image->get_subcommand("rm")->alias("remove");
@@ -451,8 +417,14 @@ void add_image_commands(CLI::App& app, CliContext& context) {
             ->expected(2);
         command->callback([&context, tag_args] {
             guarded(context, [&]() -> Result<void> {
-                image::ImageService* images = TRY(context.images());
-                return images->tag((*tag_args)[0], (*tag_args)[1]);
+                if (context.local_store())
+                    return store::tag_image(context, (*tag_args)[0], (*tag_args)[1]);
+                auto* client = TRY(context.client());
+                auto [repo, tag] = split_tag((*tag_args)[1]);
+                TRY(client->call(
+                    "POST", "/images/" + (*tag_args)[0] + "/tag" +
+                                Query().add("repo", repo).add_if(!tag.empty(), "tag", tag).str()));
+                return {};
             });
         });
     }
@@ -467,7 +439,10 @@ void add_image_commands(CLI::App& app, CliContext& context) {
         command->add_flag("-q,--quiet", history_opts->quiet, "Only show image IDs");
         command->add_option("--format", history_opts->format, "Format output using a Go template");
         command->callback([&context, history_opts] {
-            guarded(context, [&] { return show_history(context, *history_opts); });
+            guarded(context, [&] {
+                return context.local_store() ? store::show_history(context, *history_opts)
+                                             : show_history(context, *history_opts);
+            });
         });
     }
 
@@ -477,7 +452,10 @@ void add_image_commands(CLI::App& app, CliContext& context) {
     prune->add_flag("-a,--all", *prune_all, "Remove all unused images, not just dangling ones");
     prune->add_flag("-f,--force", *prune_force, "Do not prompt for confirmation");
     prune->callback([&context, prune_all, prune_force] {
-        guarded(context, [&] { return prune_images(context, *prune_all, *prune_force); });
+        guarded(context, [&] {
+            return context.local_store() ? store::prune_images(context, *prune_all, *prune_force)
+                                         : prune_images(context, *prune_all, *prune_force);
+        });
     });
 
     auto save_names = std::make_shared<std::vector<std::string>>();
@@ -489,11 +467,18 @@ void add_image_commands(CLI::App& app, CliContext& context) {
           image->add_subcommand("save", "Save one or more images to a tar archive")}) {
         command->add_option("image", *save_names, "Image name or ID")->required();
         command->add_option("-o,--output", *save_output, "Write to a file, instead of STDOUT");
-        command->add_option("--format", *save_format,
-                            "combined (default: docker and OCI in one), docker or oci");
+        command->add_option(
+            "--format", *save_format,
+            "With --root: combined (default: docker and OCI in one), docker or oci");
         command->callback([&context, save_names, save_output, save_format] {
-            guarded(context,
-                    [&] { return save_images(context, *save_names, *save_output, *save_format); });
+            guarded(context, [&]() -> Result<void> {
+                if (context.local_store())
+                    return store::save_images(context, *save_names, *save_output, *save_format);
+                if (!save_format->empty())
+                    return fail(ErrorKind::InvalidArgument,
+                                "--format needs --root (the local store)");
+                return save_images(context, *save_names, *save_output);
+            });
         });
     }
 
@@ -509,8 +494,11 @@ void add_image_commands(CLI::App& app, CliContext& context) {
         command->add_option("--platform", *load_platform,
                             "Load the image for this platform (os/arch[/variant])");
         command->callback([&context, load_input, load_quiet, load_platform] {
-            guarded(context,
-                    [&] { return load_images(context, *load_input, *load_quiet, *load_platform); });
+            guarded(context, [&] {
+                return context.local_store()
+                           ? store::load_images(context, *load_input, *load_platform)
+                           : load_images(context, *load_input, *load_quiet, *load_platform);
+            });
         });
     }
 
@@ -531,7 +519,10 @@ void add_image_commands(CLI::App& app, CliContext& context) {
         command->add_option("--platform", import_cmd->platform,
                             "Set platform if server is multi-platform capable");
         command->callback([&context, import_cmd] {
-            guarded(context, [&] { return import_image(context, *import_cmd); });
+            guarded(context, [&] {
+                return context.local_store() ? store::import_image(context, *import_cmd)
+                                             : import_image(context, *import_cmd);
+            });
         });
     }
 
@@ -568,8 +559,8 @@ void add_image_commands(CLI::App& app, CliContext& context) {
     bootstrap->callback(
         [&context, bootstrap_what, bootstrap_tag, bootstrap_mirror, bootstrap_busybox] {
             guarded(context, [&] {
-                return bootstrap_image(context, *bootstrap_what, *bootstrap_tag, *bootstrap_mirror,
-                                       *bootstrap_busybox);
+                return store::bootstrap_image(context, *bootstrap_what, *bootstrap_tag,
+                                              *bootstrap_mirror, *bootstrap_busybox);
             });
         });
 
@@ -578,7 +569,7 @@ void add_image_commands(CLI::App& app, CliContext& context) {
         image->add_subcommand("verify", "Re-hash stored blobs of one image, or of all images");
     verify->add_option("image", *verify_name, "Image name or ID (default: all)");
     verify->callback([&context, verify_name] {
-        guarded(context, [&] { return verify_images(context, *verify_name); });
+        guarded(context, [&] { return store::verify_images(context, *verify_name); });
     });
 }
 

@@ -8,6 +8,6 @@
 
 namespace berth::cli {
 
-void add_image_commands(CLI::App& app, CliContext& context);
+void add_image_commands(const CommandGroups& groups, CliContext& context);
 
 }  // namespace berth::cli
