@@ -21,9 +21,13 @@ build: deps $(BUILD_DIR)/Makefile
 	@cmake --build $(BUILD_DIR) -j $(JOBS)
 
 install: build
-	@install -s -m 0755 $(BUILD_DIR)/bin/berth-runtime $(PREFIX)/bin/berth-runtime
+	@for b in berth-runtime berth berthd berth-monitor berth-init; do \
+		install -s -m 0755 $(BUILD_DIR)/bin/$$b $(PREFIX)/bin/$$b; done
+	@install -d /etc/berth
+	@if [ -d /lib/systemd/system ]; then \
+		install -m 0644 contrib/systemd/berthd.service contrib/systemd/berthd.socket /lib/systemd/system/; fi
 
-# Until the daemon exists, `up` runs the example: a busybox container through berth-runtime.
+# `up` starts berthd (unless one runs) and runs the example: a busybox container through it.
 up: test-deps install
 	@scripts/example.sh
 

@@ -1,43 +1,32 @@
 #!/usr/bin/env bash
 # The example of `make up`: berth makes a busybox image from the host's busybox-static (no
-# network, no registry), lists it, and berth-runtime runs a container on that image's root file
-# system (a read-only overlay of its layers).
+# network, no registry), starts berthd if none answers on /run/berth/berth.sock, lists the image
+# and runs a container through the daemon, the way one uses docker.
 set -euo pipefail
 
-berth=${BERTH:-/usr/local/bin/berth}
-runtime=${BERTH_RUNTIME:-/usr/local/bin/berth-runtime}
-repo=$(cd "$(dirname "$0")/.." && pwd)
-bundle=/var/lib/berth/example
+bin=${BERTH_PREFIX:-/usr/local}/bin
+berth=$bin/berth
+sock=/run/berth/berth.sock
+export BERTH_HOST=unix://$sock
 
+if ! "$berth" version >/dev/null 2>&1; then
+    echo "\$ berthd &   (log: /var/log/berthd.log)"
+    nohup "$bin/berthd" >>/var/log/berthd.log 2>&1 &
+    for _ in $(seq 1 100); do
+        "$berth" version >/dev/null 2>&1 && break
+        sleep 0.1
+    done
+    "$berth" version >/dev/null
+fi
 if ! "$berth" image inspect busybox >/dev/null 2>&1; then
-    echo "\$ berth image bootstrap busybox"
-    "$berth" image bootstrap busybox
+    # Bootstrap writes the store directly (its image ID is reproducible); berthd shares it.
+    echo "\$ berth --root /var/lib/berth image bootstrap busybox"
+    "$berth" --root /var/lib/berth image bootstrap busybox
 fi
 echo "\$ berth images"
 "$berth" images
-
-# A bundle whose rootfs is the image, mounted read-only; the config comes from the fixture.
-mkdir -p "$bundle"
-"$repo/tests/fixture/make-bundle.sh" "$bundle.tmp" >/dev/null
-mv "$bundle.tmp/config.json" "$bundle/config.json"
-rm -rf "$bundle.tmp"
-mkdir -p "$bundle/rootfs"
-mountpoint -q "$bundle/rootfs" && umount "$bundle/rootfs"
-"$berth" image mount busybox "$bundle/rootfs"
-trap 'umount "$bundle/rootfs" 2>/dev/null || true' EXIT
-
-# The container greets from inside its own namespaces.
-python3 - "$bundle/config.json" <<'PY'
-import json, sys
-path = sys.argv[1]
-config = json.load(open(path))
-config["hostname"] = "berth-example"
-config["root"]["readonly"] = True
-config["process"]["args"] = ["sh", "-c",
-    'echo "hello from $(hostname): pid $$, user $(id -u), $(ls /proc | grep -c "^[0-9]") process(es) in sight";'
-    ' echo "kernel $(uname -r), network: $(ls /sys/class/net | tr "\\n" " ")"']
-json.dump(config, open(path, "w"), indent=2)
-PY
-
-echo "\$ $runtime run --bundle $bundle example-$$"
-"$runtime" --root /run/berth-runtime run --bundle "$bundle" "example-$$"
+echo "\$ berth run --rm --network none --hostname berth-example busybox sh -c '…'"
+"$berth" run --rm --network none --hostname berth-example busybox sh -c \
+    'echo "hello from $(hostname): pid $$, user $(id -u), $(ls /proc | grep -c "^[0-9]") process(es) in sight"; echo "kernel $(uname -r), network: $(ls /sys/class/net | tr "\n" " ")"'
+echo "\$ berth ps -a"
+"$berth" ps -a

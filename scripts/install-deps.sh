@@ -13,6 +13,7 @@ build_packages=(
 # Peers and tools used by the test suite and the benchmarks.
 test_packages=(
     busybox-static runc crun docker.io containerd iproute2 tmux python3 util-linux procps
+    python3-docker curl openssl  # the Docker SDK peer test; API and TLS tests
     golang-go  # builds the OCI runtime conformance suite (shared/conformance)
     skopeo umoci buildah podman debootstrap  # image interop peers and the benchmark base image
     clang-16 libclang-rt-16-dev  # libFuzzer targets (scripts/fuzz.sh, make fuzz)
