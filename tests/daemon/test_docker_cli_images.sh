@@ -26,9 +26,8 @@ if ! wait_until 20 docker version; then
 	_indent "$(tail -20 "$TMP/berthd.log")"
 	finish
 fi
-rss=$(awk '/^VmRSS/ {print $2}' "/proc/$BERTHD_PID/status")
-echo "# berthd idle RSS after startup: ${rss} kB"
-check "berthd idle RSS <= 10 MB (${rss} kB)" test "$rss" -le 10240
+# berthd's idle memory is measured by bench/daemon_bench.sh (memory is a benchmark figure,
+# not a test assertion).
 
 # ---- system ---------------------------------------------------------------------------------------
 check_eq "docker version: server API 1.47" "1.47" "$(docker version --format '{{.Server.APIVersion}}')"
