@@ -15,6 +15,9 @@
 #   bench/run.sh images [image_load.sh options]  the image load benchmark instead: `load -i` of a
 #                                                ~500 MB image into docker, podman and berth, and
 #                                                layer unpack (bench/image_load.sh; see README.md)
+#   bench/run.sh daemon [daemon_bench.sh options] the daemon benchmark: berthd against a private
+#                                                dockerd: run --rm latency, idle memory, memory per
+#                                                container, 50 starts at once (bench/daemon_bench.sh)
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -29,6 +32,11 @@ fi
 if [ "${1:-}" = images ]; then
     shift
     exec "$here/image_load.sh" "$@"
+fi
+
+if [ "${1:-}" = daemon ]; then
+    shift
+    exec "$here/daemon_bench.sh" "$@"
 fi
 
 work=$(mktemp -d /tmp/berth-bench.XXXXXX)
