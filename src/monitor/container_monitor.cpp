@@ -1,9 +1,12 @@
 #include "monitor/container_monitor.h"
 
 #include <fcntl.h>
+#include <malloc.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <unistd.h>
+
+#include <cstdlib>
 
 #include "base/child_process.h"
 #include "base/clock.h"
@@ -71,20 +74,25 @@ void release_container_stdio() {
     ::close(null_fd);
 }
 
-Result<pid_t> start_container(const ContainerMonitorConfig& config, const Logger& log,
-                              ContainerStdio& stdio) {
+Result<pid_t> start_container(const ContainerMonitorConfig& config, const std::string& dir,
+                              const Logger& log, ContainerStdio& stdio) {
     runtime::Runtime runtime(config.runtime_root, log);
     runtime::CreateOptions options;
     options.id = config.id;
     options.bundle = config.bundle;
     options.detach = true;
     options.console_fd = stdio.console_peer.valid() ? stdio.console_peer.get() : -1;
+    // The pid comes from the pid file: `state` reports none once the process has exited, and a
+    // container running `true` may have exited already.
+    options.pid_file = join_path(dir, "container.pid");
     auto ran = runtime.run(options);
     release_container_stdio();
     stdio.console_peer.reset();
     TRY(ran);
-    auto state = TRY(runtime.state(config.id));
-    return state.value("pid", 0);
+    auto text = TRY(read_file(options.pid_file));
+    pid_t pid = static_cast<pid_t>(std::atol(text.c_str()));
+    if (pid <= 0) return fail(ErrorKind::Internal, "the runtime wrote no pid");
+    return pid;
 }
 
 Result<void> report(int fd, const Json& doc) {
@@ -139,7 +147,7 @@ int run_container_monitor(const std::string& dir) {
 
     auto stdio = wire_stdio(*config);
     if (!stdio) return fail_start(stdio.error());
-    auto pid = start_container(*config, log, *stdio);
+    auto pid = start_container(*config, dir, log, *stdio);
     if (!pid) return fail_start(pid.error());
     UniqueFd out = std::move(stdio->out);
     if (config->tty) {
@@ -161,6 +169,9 @@ int run_container_monitor(const std::string& dir) {
     for (const auto& attach : config->attaches)
         relay.add_client(UniqueFd(attach.fd), attach);
     (void)report(kStatusFd, {{"pid", *pid}});
+    // Starting the container parsed its spec and compiled its seccomp filter: give that heap
+    // back, this process stays as long as the container runs.
+    ::malloc_trim(0);
 
     ExitRecord exit;
     auto status = pump_until_exit(*pid, relay, &*control);

@@ -18,7 +18,7 @@ unset DOCKER_CONTEXT DOCKER_TLS_VERIFY DOCKER_CERT_PATH DOCKER_API_VERSION
 mkdir -p "$DOCKER_CONFIG"
 docker() { timeout -k 5 120 "$DOCKER" "$@"; }
 
-"$BERTHD" --root "$TMP/images" -H "unix://$SOCK" --debug 2>"$TMP/berthd.log" &
+"$BERTHD" --config-file /dev/null --exec-root "$TMP/run" --root "$TMP/images" -H "unix://$SOCK" --debug 2>"$TMP/berthd.log" &
 BERTHD_PID=$!
 on_exit "kill -9 $BERTHD_PID"
 if ! wait_until 20 docker version; then
