@@ -119,9 +119,11 @@ Result<void> attach_container(const Daemon& d, Exchange& e) {
     request.stdout = r.query_bool("stdout");
     request.stderr = r.query_bool("stderr");
     bool tty = container.config.value("Tty", false);
-    auto connection = TRY(take_connection(e, stream_content_type(r, tty)));
     // After the hijack an error can no longer be an HTTP response: it ends the connection.
-    return d.engine->attach(container.id, std::move(connection.fd), request);
+    return d.engine->attach(container.id, request, [&]() -> Result<UniqueFd> {
+        auto connection = TRY(take_connection(e, stream_content_type(r, tty)));
+        return std::move(connection.fd);
+    });
 }
 
 Result<void> resize(const Daemon& d, Exchange& e, bool exec) {

@@ -705,9 +705,11 @@ Result<void> Engine::rename(std::string_view ref, std::string_view new_name) {
     return {};
 }
 
-Result<void> Engine::attach(std::string_view ref, UniqueFd connection,
-                            const monitor::AttachRequest& request) {
+Result<void> Engine::attach(std::string_view ref, const monitor::AttachRequest& request,
+                            const std::function<Result<UniqueFd>()>& take_connection) {
     auto entry = TRY(resolve(ref));
+    std::lock_guard op(entry->op);
+    UniqueFd connection = TRY(take_connection());
     std::string id;
     {
         std::lock_guard lock(mutex_);

@@ -100,8 +100,11 @@ class Engine {
 
     // Streams the container's stdio over `connection` (docker attach). Before the container
     // runs, the connection waits and is handed to its monitor at start.
-    Result<void> attach(std::string_view ref, UniqueFd connection,
-                        const monitor::AttachRequest& request);
+    // `take_connection` hijacks the client's connection (answering 101); it runs under the
+    // container's operation lock, so a start the client sends on seeing the 101 cannot overtake
+    // the attach and lose the first output.
+    Result<void> attach(std::string_view ref, const monitor::AttachRequest& request,
+                        const std::function<Result<UniqueFd>()>& take_connection);
     Result<void> resize(std::string_view ref, int height, int width);
 
     // What the logs route needs: the log file, and whether the container can still write.
