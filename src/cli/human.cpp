@@ -4,6 +4,8 @@
 #include <cstdio>
 #include <ctime>
 
+#include "base/clock.h"
+
 namespace berth::cli {
 
 std::string human_size(double bytes) {
@@ -19,20 +21,7 @@ std::string human_size(double bytes) {
 }
 
 std::string human_duration(int64_t seconds) {
-    auto plural = [](int64_t n, const char* unit) { return std::to_string(n) + " " + unit; };
-    if (seconds < 1) return "Less than a second";
-    if (seconds == 1) return "1 second";
-    if (seconds < 60) return plural(seconds, "seconds");
-    int64_t minutes = seconds / 60;
-    if (minutes == 1) return "About a minute";
-    if (minutes < 60) return plural(minutes, "minutes");
-    int64_t hours = static_cast<int64_t>(std::llround(static_cast<double>(seconds) / 3600.0));
-    if (hours == 1) return "About an hour";
-    if (hours < 48) return plural(hours, "hours");
-    if (hours < 24 * 7 * 2) return plural(hours / 24, "days");
-    if (hours < 24 * 30 * 2) return plural(hours / 24 / 7, "weeks");
-    if (hours < 24 * 365 * 2) return plural(hours / 24 / 30, "months");
-    return plural(hours / 24 / 365, "years");
+    return berth::human_duration(seconds);
 }
 
 std::string time_ago(int64_t unix_seconds, int64_t now) {
