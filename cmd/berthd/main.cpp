@@ -62,6 +62,8 @@ engine::EngineOptions engine_options(const api::DaemonConfig& options) {
     std::string self = std::filesystem::read_symlink("/proc/self/exe").parent_path().string();
     out.monitor_binary = self + "/berth-monitor";
     out.init_binary = self + "/berth-init";
+    // Containers created without LogConfig get daemon.json's log-opts, as with dockerd.
+    out.default_log_opts = options.log_opts;
     return out;
 }
 

@@ -211,7 +211,9 @@ Result<Engine::Created> Engine::create(std::string_view requested_name, const Js
                     "logger: no log driver named '" + log_type + "' is registered");
     if (log_type == "json-file") {
         std::map<std::string, std::string> opts;
-        for (auto& [k, v] : c.host_config["LogConfig"].value("Config", Json::object()).items())
+        // A named copy: iterating items() of value()'s temporary would dangle.
+        const Json log_opts = c.host_config["LogConfig"].value("Config", Json::object());
+        for (auto& [k, v] : log_opts.items())
             if (v.is_string()) opts[k] = v.get<std::string>();
         TRY(parse_json_log_options(opts));
     }
@@ -340,7 +342,8 @@ Result<void> Engine::start_locked(const std::shared_ptr<Entry>& entry) {
     if (log_config.value("Type", "json-file") == "json-file") {
         config.log_path = log_path(c.id);
         std::map<std::string, std::string> opts;
-        for (auto& [k, v] : log_config.value("Config", Json::object()).items())
+        const Json log_opts = log_config.value("Config", Json::object());
+        for (auto& [k, v] : log_opts.items())
             if (v.is_string()) opts[k] = v.get<std::string>();
         auto parsed = TRY(parse_json_log_options(opts));
         config.log_max_size = parsed.max_size;
