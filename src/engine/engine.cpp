@@ -197,9 +197,14 @@ Result<Engine::Created> Engine::create(std::string_view requested_name, const Js
     c.image = image_name;
     c.image_id = image->id.str();
     c.config = std::move(merged);
-    if (!host_config.contains("LogConfig") || !host_config["LogConfig"].is_object() ||
-        host_config["LogConfig"].value("Type", "").empty())
-        host_config["LogConfig"] = {{"Type", "json-file"}, {"Config", options_.default_log_opts}};
+    // The docker CLI sends LogConfig {"Type": "", "Config": {--log-opt…}}: the daemon's driver
+    // with the container's options, or the daemon's options when it gave none.
+    Json log_config = host_config.value("LogConfig", Json::object());
+    if (!log_config.is_object()) log_config = Json::object();
+    if (log_config.value("Type", "").empty()) log_config["Type"] = "json-file";
+    const Json given = log_config.value("Config", Json::object());
+    if (!given.is_object() || given.empty()) log_config["Config"] = options_.default_log_opts;
+    host_config["LogConfig"] = log_config;
     if (!host_config.contains("RestartPolicy") || !host_config["RestartPolicy"].is_object())
         host_config["RestartPolicy"] = {{"Name", "no"}, {"MaximumRetryCount", 0}};
     if (host_config.value("NetworkMode", "").empty()) host_config["NetworkMode"] = "default";

@@ -92,6 +92,16 @@ check_eq "wait on a stopped container: its status" "137" "$(docker wait ticker2)
 check "rm" docker rm ticker2
 check_eq "no containers left" "" "$(docker ps -aq)"
 
+# ---- log options: rotation keeps the newest lines -------------------------------------------------
+docker run --name rotated --log-opt max-size=1k --log-opt max-file=2 busybox \
+	sh -c 'for i in $(seq 1 200); do echo line $i; done' >/dev/null
+check_eq "--log-opt: recorded in HostConfig.LogConfig" '{"max-file":"2","max-size":"1k"}' \
+	"$(docker inspect -f '{{json .HostConfig.LogConfig.Config}}' rotated)"
+logs=$(docker logs rotated)
+check_eq "--log-opt max-size/max-file: the newest line kept" "line 200" "$(echo "$logs" | tail -1)"
+check_ne "--log-opt max-size/max-file: the oldest lines rotated away" "line 1" "$(echo "$logs" | head -1)"
+docker rm rotated >/dev/null
+
 # ---- run -it through a pty ---------------------------------------------------------------------
 if "$PYTHON" "$TESTS_DIR/peers/pty_drive.py" --timeout 30 --send 'tty; echo in-$((6*7)); exit' \
 	--expect 'in-42' -- "$DOCKER_BIN" run --rm -it busybox sh >"$TMP/pty.log" 2>&1; then
