@@ -17,18 +17,6 @@ constexpr std::array<std::pair<RunState, std::string_view>, 7> kStateNames = {{
     {RunState::Dead, "dead"},
 }};
 
-template <typename T>
-Result<void> read_field(const Json& doc, const char* key, T& out) {
-    auto it = doc.find(key);
-    if (it == doc.end() || it->is_null()) return {};
-    try {
-        out = it->get<T>();
-    } catch (const Json::exception&) {
-        return fail(ErrorKind::Internal, std::string("container record: bad field ") + key);
-    }
-    return {};
-}
-
 }  // namespace
 
 std::string_view to_string(RunState state) {
@@ -72,26 +60,26 @@ Json container_to_document(const Container& c) {
 Result<Container> container_from_document(const Json& doc) {
     if (!doc.is_object()) return fail(ErrorKind::Internal, "container record: not an object");
     Container c;
-    TRY(read_field(doc, "id", c.id));
-    TRY(read_field(doc, "name", c.name));
-    TRY(read_field(doc, "created", c.created));
-    TRY(read_field(doc, "image", c.image));
-    TRY(read_field(doc, "image_id", c.image_id));
+    TRY(get_optional(doc, "id", c.id, "container record"));
+    TRY(get_optional(doc, "name", c.name, "container record"));
+    TRY(get_optional(doc, "created", c.created, "container record"));
+    TRY(get_optional(doc, "image", c.image, "container record"));
+    TRY(get_optional(doc, "image_id", c.image_id, "container record"));
     c.config = doc.value("config", Json::object());
     c.host_config = doc.value("host_config", Json::object());
-    TRY(read_field(doc, "restart_count", c.restart_count));
-    TRY(read_field(doc, "has_been_started", c.has_been_started));
-    TRY(read_field(doc, "manually_stopped", c.manually_stopped));
+    TRY(get_optional(doc, "restart_count", c.restart_count, "container record"));
+    TRY(get_optional(doc, "has_been_started", c.has_been_started, "container record"));
+    TRY(get_optional(doc, "manually_stopped", c.manually_stopped, "container record"));
     if (auto it = doc.find("state"); it != doc.end() && it->is_object()) {
         std::string status = "created";
-        TRY(read_field(*it, "status", status));
+        TRY(get_optional(*it, "status", status, "container record"));
         c.state.status = TRY(run_state_from_string(status));
-        TRY(read_field(*it, "pid", c.state.pid));
-        TRY(read_field(*it, "exit_code", c.state.exit_code));
-        TRY(read_field(*it, "oom_killed", c.state.oom_killed));
-        TRY(read_field(*it, "error", c.state.error));
-        TRY(read_field(*it, "started_at", c.state.started_at));
-        TRY(read_field(*it, "finished_at", c.state.finished_at));
+        TRY(get_optional(*it, "pid", c.state.pid, "container record"));
+        TRY(get_optional(*it, "exit_code", c.state.exit_code, "container record"));
+        TRY(get_optional(*it, "oom_killed", c.state.oom_killed, "container record"));
+        TRY(get_optional(*it, "error", c.state.error, "container record"));
+        TRY(get_optional(*it, "started_at", c.state.started_at, "container record"));
+        TRY(get_optional(*it, "finished_at", c.state.finished_at, "container record"));
         c.state.health = it->value("health", Json());
     }
     if (c.id.empty() || c.name.empty())

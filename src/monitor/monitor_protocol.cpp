@@ -10,19 +10,6 @@
 namespace berth::monitor {
 namespace {
 
-// Reads an optional member of the expected type; a member of another type is an error.
-template <typename T>
-Result<void> read_field(const Json& doc, const char* key, T& out) {
-    auto it = doc.find(key);
-    if (it == doc.end() || it->is_null()) return {};
-    try {
-        out = it->get<T>();
-    } catch (const Json::exception&) {
-        return fail(ErrorKind::InvalidArgument, std::string("monitor config: bad ") + key);
-    }
-    return {};
-}
-
 Result<void> require_object(const Json& doc, std::string_view what) {
     if (!doc.is_object())
         return fail(ErrorKind::InvalidArgument, std::string(what) + ": not a JSON object");
@@ -41,10 +28,10 @@ Json to_json(const AttachRequest& attach) {
 Result<AttachRequest> attach_from_json(const Json& doc) {
     TRY(require_object(doc, "attach request"));
     AttachRequest attach;
-    TRY(read_field(doc, "stdin", attach.stdin));
-    TRY(read_field(doc, "stdout", attach.stdout));
-    TRY(read_field(doc, "stderr", attach.stderr));
-    TRY(read_field(doc, "fd", attach.fd));
+    TRY(get_optional(doc, "stdin", attach.stdin, "monitor message"));
+    TRY(get_optional(doc, "stdout", attach.stdout, "monitor message"));
+    TRY(get_optional(doc, "stderr", attach.stderr, "monitor message"));
+    TRY(get_optional(doc, "fd", attach.fd, "monitor message"));
     return attach;
 }
 
@@ -70,18 +57,18 @@ Json to_json(const ContainerMonitorConfig& c) {
 Result<ContainerMonitorConfig> container_config_from_json(const Json& doc) {
     TRY(require_object(doc, "monitor.json"));
     ContainerMonitorConfig c;
-    TRY(read_field(doc, "id", c.id));
-    TRY(read_field(doc, "bundle", c.bundle));
-    TRY(read_field(doc, "runtime_root", c.runtime_root));
-    TRY(read_field(doc, "log_path", c.log_path));
-    TRY(read_field(doc, "log_max_size", c.log_max_size));
-    TRY(read_field(doc, "log_max_file", c.log_max_file));
-    TRY(read_field(doc, "tty", c.tty));
-    TRY(read_field(doc, "open_stdin", c.open_stdin));
-    TRY(read_field(doc, "stdin_once", c.stdin_once));
-    TRY(read_field(doc, "detach_keys", c.detach_keys));
-    TRY(read_field(doc, "runtime_path", c.runtime_path));
-    TRY(read_field(doc, "runtime_args", c.runtime_args));
+    TRY(get_optional(doc, "id", c.id, "monitor message"));
+    TRY(get_optional(doc, "bundle", c.bundle, "monitor message"));
+    TRY(get_optional(doc, "runtime_root", c.runtime_root, "monitor message"));
+    TRY(get_optional(doc, "log_path", c.log_path, "monitor message"));
+    TRY(get_optional(doc, "log_max_size", c.log_max_size, "monitor message"));
+    TRY(get_optional(doc, "log_max_file", c.log_max_file, "monitor message"));
+    TRY(get_optional(doc, "tty", c.tty, "monitor message"));
+    TRY(get_optional(doc, "open_stdin", c.open_stdin, "monitor message"));
+    TRY(get_optional(doc, "stdin_once", c.stdin_once, "monitor message"));
+    TRY(get_optional(doc, "detach_keys", c.detach_keys, "monitor message"));
+    TRY(get_optional(doc, "runtime_path", c.runtime_path, "monitor message"));
+    TRY(get_optional(doc, "runtime_args", c.runtime_args, "monitor message"));
     if (auto it = doc.find("attaches"); it != doc.end() && it->is_array())
         for (const auto& a : *it)
             c.attaches.push_back(TRY(attach_from_json(a)));
@@ -112,20 +99,20 @@ Json to_json(const ExecMonitorConfig& c) {
 Result<ExecMonitorConfig> exec_config_from_json(const Json& doc) {
     TRY(require_object(doc, "exec.json"));
     ExecMonitorConfig c;
-    TRY(read_field(doc, "container_id", c.container_id));
-    TRY(read_field(doc, "exec_id", c.exec_id));
-    TRY(read_field(doc, "runtime_root", c.runtime_root));
-    TRY(read_field(doc, "args", c.args));
-    TRY(read_field(doc, "env", c.env));
-    TRY(read_field(doc, "cwd", c.cwd));
-    TRY(read_field(doc, "user", c.user));
-    TRY(read_field(doc, "additional_gids", c.additional_gids));
-    TRY(read_field(doc, "cap_add", c.cap_add));
-    TRY(read_field(doc, "tty", c.tty));
-    TRY(read_field(doc, "no_new_privileges", c.no_new_privileges));
-    TRY(read_field(doc, "capture_limit", c.capture_limit));
-    TRY(read_field(doc, "runtime_path", c.runtime_path));
-    TRY(read_field(doc, "runtime_args", c.runtime_args));
+    TRY(get_optional(doc, "container_id", c.container_id, "monitor message"));
+    TRY(get_optional(doc, "exec_id", c.exec_id, "monitor message"));
+    TRY(get_optional(doc, "runtime_root", c.runtime_root, "monitor message"));
+    TRY(get_optional(doc, "args", c.args, "monitor message"));
+    TRY(get_optional(doc, "env", c.env, "monitor message"));
+    TRY(get_optional(doc, "cwd", c.cwd, "monitor message"));
+    TRY(get_optional(doc, "user", c.user, "monitor message"));
+    TRY(get_optional(doc, "additional_gids", c.additional_gids, "monitor message"));
+    TRY(get_optional(doc, "cap_add", c.cap_add, "monitor message"));
+    TRY(get_optional(doc, "tty", c.tty, "monitor message"));
+    TRY(get_optional(doc, "no_new_privileges", c.no_new_privileges, "monitor message"));
+    TRY(get_optional(doc, "capture_limit", c.capture_limit, "monitor message"));
+    TRY(get_optional(doc, "runtime_path", c.runtime_path, "monitor message"));
+    TRY(get_optional(doc, "runtime_args", c.runtime_args, "monitor message"));
     if (auto it = doc.find("attach"); it != doc.end() && !it->is_null())
         c.attach = TRY(attach_from_json(*it));
     if (c.container_id.empty() || c.runtime_root.empty() || c.args.empty())
@@ -145,11 +132,11 @@ Json to_json(const ExitRecord& r) {
 Result<ExitRecord> exit_from_json(const Json& doc) {
     TRY(require_object(doc, "exit record"));
     ExitRecord r;
-    TRY(read_field(doc, "exit_code", r.exit_code));
-    TRY(read_field(doc, "oom_killed", r.oom_killed));
-    TRY(read_field(doc, "finished_at", r.finished_at));
-    TRY(read_field(doc, "error", r.error));
-    TRY(read_field(doc, "output", r.output));
+    TRY(get_optional(doc, "exit_code", r.exit_code, "monitor message"));
+    TRY(get_optional(doc, "oom_killed", r.oom_killed, "monitor message"));
+    TRY(get_optional(doc, "finished_at", r.finished_at, "monitor message"));
+    TRY(get_optional(doc, "error", r.error, "monitor message"));
+    TRY(get_optional(doc, "output", r.output, "monitor message"));
     return r;
 }
 
