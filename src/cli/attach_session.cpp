@@ -6,6 +6,7 @@
 
 #include <csignal>
 
+#include "base/detach_keys.h"
 #include "client/stream_frames.h"
 
 namespace berth::cli {
@@ -42,32 +43,7 @@ class OutputSink {
 }  // namespace
 
 Result<std::string> parse_detach_keys(std::string_view text) {
-    if (text.empty()) text = "ctrl-p,ctrl-q";
-    std::string keys;
-    size_t start = 0;
-    while (start <= text.size()) {
-        size_t end = text.find(',', start);
-        std::string_view key =
-            text.substr(start, end == std::string_view::npos ? end : end - start);
-        if (key.size() == 1) {
-            keys += key[0];
-        } else if (key.size() == 6 && key.starts_with("ctrl-")) {
-            char c = key[5];
-            if (c >= 'a' && c <= 'z')
-                keys += static_cast<char>(c - 'a' + 1);
-            else if (c >= '@' && c <= '_')
-                keys += static_cast<char>(c - '@');
-            else
-                return fail(ErrorKind::InvalidArgument,
-                            "Unknown character: '" + std::string(key) + "'");
-        } else {
-            return fail(ErrorKind::InvalidArgument,
-                        "Unknown character: '" + std::string(key) + "'");
-        }
-        if (end == std::string_view::npos) break;
-        start = end + 1;
-    }
-    return keys;
+    return berth::parse_detach_keys(text.empty() ? "ctrl-p,ctrl-q" : text);
 }
 
 std::string DetachScanner::feed(std::string_view input, bool& detached) {

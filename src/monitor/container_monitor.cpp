@@ -10,6 +10,7 @@
 
 #include "base/child_process.h"
 #include "base/clock.h"
+#include "base/detach_keys.h"
 #include "base/fs.h"
 #include "base/logger.h"
 #include "monitor/monitor_loop.h"
@@ -132,7 +133,7 @@ int run_container_monitor(const std::string& dir) {
     };
     auto control = ControlServer::listen(join_path(dir, "monitor.sock"));
     if (!control) return fail_start(control.error());
-    auto detach_keys = parse_detach_keys(config->detach_keys);
+    auto detach_keys = berth::parse_detach_keys(config->detach_keys);
     if (!detach_keys) return fail_start(detach_keys.error());
 
     std::optional<engine::JsonLogWriter> log_writer;

@@ -30,31 +30,6 @@ void set_nonblocking(int fd, bool on) {
 
 }  // namespace
 
-Result<std::string> parse_detach_keys(std::string_view spec) {
-    std::string keys;
-    while (!spec.empty()) {
-        size_t comma = spec.find(',');
-        std::string_view key = spec.substr(0, comma);
-        spec = comma == std::string_view::npos ? std::string_view{} : spec.substr(comma + 1);
-        if (key.size() == 1) {
-            keys += key[0];
-        } else if (key.size() == 6 && key.starts_with("ctrl-")) {
-            char c = key[5];
-            if (c >= 'a' && c <= 'z')
-                keys += static_cast<char>(c - 'a' + 1);
-            else if (c >= '@' && c <= '_')
-                keys += static_cast<char>(c - '@');
-            else
-                return fail(ErrorKind::InvalidArgument,
-                            "Invalid escape keys (" + std::string(key) + ") provided");
-        } else {
-            return fail(ErrorKind::InvalidArgument,
-                        "Invalid escape keys (" + std::string(key) + ") provided");
-        }
-    }
-    return keys;
-}
-
 struct StdioRelay::Client {
     UniqueFd fd;
     AttachRequest request;

@@ -21,10 +21,6 @@
 
 namespace berth::monitor {
 
-// "ctrl-p,ctrl-q" → "\x10\x11"; docker's detach-keys syntax (ctrl-<a..z @ [ \ ] ^ _>, single
-// characters). Empty text disables detaching.
-Result<std::string> parse_detach_keys(std::string_view spec);
-
 struct RelayOptions {
     bool tty = false;
     bool stdin_once = false;
