@@ -27,6 +27,7 @@
 #include "base/json.h"
 #include "base/path_in_root.h"
 #include "base/unique_fd.h"
+#include "image/libarchive_loader.h"
 #include "image/scoped_locale.h"
 #include "image/tree_writer.h"
 
@@ -187,6 +188,7 @@ Result<void> enter_container_fs(const ContainerFsView& view) {
 Result<void> run_in_container_fs(const ContainerFsView& view, const char* locale,
                                  const std::function<Result<void>()>& job) {
     Result<void> result = fail(ErrorKind::Internal, "container file system job did not run");
+    image::load_libarchive();  // its file is on the host
     std::thread worker([&] {
         // A reader that goes away turns into EPIPE here, not a process-killing SIGPIPE.
         sigset_t set;
