@@ -231,10 +231,8 @@ Json docker_default_seccomp_profile() {
     rules.push_back(allow(kAllowed));
     rules.push_back(
         allow("process_vm_readv process_vm_writev ptrace", {{"includes", {{"minKernel", "4.8"}}}}));
-    // socket(2) for every address family but AF_ALG (38) and AF_VSOCK (40).
-    rules.push_back(allow("socket", {{"args", arg(0, 38, "SCMP_CMP_LT")}}));
-    rules.push_back(allow("socket", {{"args", arg(0, 39, "SCMP_CMP_EQ")}}));
-    rules.push_back(allow("socket", {{"args", arg(0, 40, "SCMP_CMP_GT")}}));
+    // socket(2) for every address family but AF_VSOCK (40), as docker's profile has it.
+    rules.push_back(allow("socket", {{"args", arg(0, 40, "SCMP_CMP_NE")}}));
     for (uint64_t persona : kPersonalities)
         rules.push_back(allow("personality", {{"args", arg(0, persona, "SCMP_CMP_EQ")}}));
     rules.push_back(allow("sync_file_range2 swapcontext", only_arches("ppc64le")));
