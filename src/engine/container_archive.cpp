@@ -4,31 +4,22 @@
 #include <archive_entry.h>
 #include <dirent.h>
 #include <fcntl.h>
-#include <pthread.h>
-#include <sched.h>
-#include <signal.h>
-#include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/xattr.h>
 #include <unistd.h>
 
 #include <algorithm>
-#include <charconv>
-#include <climits>
 #include <ctime>
-#include <fstream>
 #include <functional>
 #include <map>
 #include <memory>
 #include <optional>
-#include <sstream>
-#include <thread>
 
 #include "base/json.h"
 #include "base/path_in_root.h"
 #include "base/unique_fd.h"
-#include "image/libarchive_loader.h"
-#include "image/scoped_locale.h"
+#include "engine/container_fs.h"
+#include "image/archive_entries.h"
 #include "image/tree_writer.h"
 
 namespace berth::engine {
@@ -139,69 +130,6 @@ std::string base64(std::string_view data) {
         out += '=';
     }
     return out;
-}
-
-// ---- the confined helper thread ----
-
-// Mounts the binds inside the root (this thread's own mount namespace) and chroots there.
-Result<void> enter_container_fs(const ContainerFsView& view) {
-    int flags = CLONE_FS | (view.binds.empty() ? 0 : CLONE_NEWNS);
-    if (::unshare(flags) < 0) return fail_errno("unshare");
-    if (!view.binds.empty() && ::mount(nullptr, "/", nullptr, MS_REC | MS_SLAVE, nullptr) < 0)
-        return fail_errno("make / a slave mount");
-    // Opened after unshare, so that it sees the binds mounted below.
-    int fd = ::open(view.rootfs.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (fd < 0) return fail_errno("open root file system " + view.rootfs);
-    UniqueFd root(fd);
-    RootResolver resolver(root.get());
-    for (const auto& bind : view.binds) {
-        // The destination is resolved inside the root: a symlink the container planted cannot
-        // send the bind elsewhere. One the runtime did not make (or the container removed)
-        // is skipped: the root's own content shows there.
-        auto dest = resolver.open(bind.container_destination, O_PATH);
-        if (!dest) {
-            int err = dest.error().sys_errno();
-            if (err == ENOENT || err == ENOTDIR) continue;
-            return fail(std::move(dest).error().context("bind " + bind.container_destination));
-        }
-        int src = ::open(bind.host_source.c_str(), O_PATH | O_CLOEXEC);
-        if (src < 0) return fail_errno("open bind source " + bind.host_source);
-        UniqueFd source(src);
-        if (::mount(fd_path(source.get()).c_str(), fd_path(dest->get()).c_str(), nullptr,
-                    MS_BIND | MS_REC, nullptr) < 0)
-            return fail_errno("bind " + bind.host_source + " on " + bind.container_destination);
-        if (bind.read_only) {
-            auto mounted = TRY(resolver.open(bind.container_destination, O_PATH));
-            if (::mount(nullptr, fd_path(mounted.get()).c_str(), nullptr,
-                        MS_BIND | MS_REMOUNT | MS_RDONLY, nullptr) < 0)
-                return fail_errno("make " + bind.container_destination + " read-only");
-        }
-    }
-    if (::fchdir(root.get()) < 0) return fail_errno("chdir " + view.rootfs);
-    if (::chroot(".") < 0) return fail_errno("chroot " + view.rootfs);
-    if (::chdir("/") < 0) return fail_errno("chdir /");
-    return {};
-}
-
-// Runs `job` chrooted into the container's file system on a thread that exists only for it (its
-// root and mount namespace die with it).
-Result<void> run_in_container_fs(const ContainerFsView& view, const char* locale,
-                                 const std::function<Result<void>()>& job) {
-    Result<void> result = fail(ErrorKind::Internal, "container file system job did not run");
-    image::load_libarchive();  // its file is on the host
-    std::thread worker([&] {
-        // A reader that goes away turns into EPIPE here, not a process-killing SIGPIPE.
-        sigset_t set;
-        sigemptyset(&set);
-        sigaddset(&set, SIGPIPE);
-        pthread_sigmask(SIG_BLOCK, &set, nullptr);
-        // Before the chroot: the locale's files live on the host.
-        image::ScopedLocale scoped(locale);
-        result = enter_container_fs(view);
-        if (result) result = job();
-    });
-    worker.join();
-    return result;
 }
 
 // ---- inside the chroot ----
@@ -506,89 +434,6 @@ class TarWriter {
     std::map<std::pair<dev_t, ino_t>, std::string> links_;
 };
 
-// ---- the container's users, for copyUIDGID ----
-
-std::optional<uint32_t> parse_id(std::string_view text) {
-    uint32_t v = 0;
-    auto [p, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
-    if (ec != std::errc() || p != text.data() + text.size() || v > INT32_MAX) return std::nullopt;
-    return v;
-}
-
-// Lines of /etc/passwd or /etc/group (inside the chroot) split at ':'.
-std::vector<std::vector<std::string>> read_colon_file(const char* path) {
-    std::vector<std::vector<std::string>> rows;
-    std::ifstream in(path);
-    std::string line;
-    while (std::getline(in, line)) {
-        if (line.empty() || line.starts_with('#')) continue;
-        std::vector<std::string> fields;
-        std::stringstream ss(line);
-        std::string field;
-        while (std::getline(ss, field, ':'))
-            fields.push_back(field);
-        rows.push_back(std::move(fields));
-    }
-    return rows;
-}
-
-// dockerd's getUIDGID: "user[:group]", each a name or a number; a uid alone takes its passwd
-// entry's group, or 0 when it has none.
-Result<std::pair<uid_t, gid_t>> resolve_user(std::string_view spec) {
-    auto colon = spec.find(':');
-    std::string_view user = spec.substr(0, colon);
-    std::string_view group = colon == std::string_view::npos ? "" : spec.substr(colon + 1);
-    uid_t uid = 0;
-    gid_t gid = 0;
-    if (!user.empty()) {
-        auto passwd = read_colon_file("/etc/passwd");
-        auto id = parse_id(user);
-        bool found = false;
-        for (const auto& row : passwd) {
-            if (row.size() < 4) continue;
-            bool match = id ? parse_id(row[2]) == id : row[0] == user;
-            if (!match) continue;
-            auto u = parse_id(row[2]);
-            auto g = parse_id(row[3]);
-            if (!u || !g) continue;
-            uid = *u;
-            gid = *g;
-            found = true;
-            break;
-        }
-        if (!found) {
-            if (!id)
-                return fail(ErrorKind::InvalidArgument, "failed to look up user \"" +
-                                                            std::string(user) +
-                                                            "\" in container: no matching entries "
-                                                            "in passwd file");
-            uid = *id;
-            gid = 0;
-        }
-    }
-    if (!group.empty()) {
-        if (auto id = parse_id(group)) {
-            gid = *id;
-        } else {
-            bool found = false;
-            for (const auto& row : read_colon_file("/etc/group")) {
-                if (row.size() < 3 || row[0] != group) continue;
-                if (auto g = parse_id(row[2])) {
-                    gid = *g;
-                    found = true;
-                    break;
-                }
-            }
-            if (!found)
-                return fail(ErrorKind::InvalidArgument, "failed to look up group \"" +
-                                                            std::string(group) +
-                                                            "\" in container: no matching entries "
-                                                            "in group file");
-        }
-    }
-    return std::pair{uid, gid};
-}
-
 // ---- extraction ----
 
 // A reader with only the decompressors built into libarchive: one falling back to an external
@@ -604,20 +449,6 @@ std::unique_ptr<archive, ArchiveReadFree> new_tar_reader() {
         if (probe && support(probe.get()) == ARCHIVE_OK) support(a.get());
     }
     return a;
-}
-
-Result<void> pwrite_all(int fd, const char* p, size_t size, off_t offset) {
-    while (size > 0) {
-        ssize_t n = ::pwrite(fd, p, size, offset);
-        if (n < 0) {
-            if (errno == EINTR) continue;
-            return fail_errno("write");
-        }
-        p += n;
-        size -= static_cast<size_t>(n);
-        offset += n;
-    }
-    return {};
 }
 
 class Extractor {
@@ -648,28 +479,11 @@ class Extractor {
 
         image::TreeEntry tree;
         tree.path = *cleaned;
-        la_int64_t uid = archive_entry_uid(entry), gid = archive_entry_gid(entry);
-        if (uid < 0 || uid >= 0xffffffffLL || gid < 0 || gid >= 0xffffffffLL)
-            return fail(ErrorKind::InvalidArgument, "\"" + name + "\": uid or gid out of range");
-        tree.uid = owner_ ? owner_->first : static_cast<uid_t>(uid);
-        tree.gid = owner_ ? owner_->second : static_cast<gid_t>(gid);
-        tree.mode = archive_entry_perm(entry) & 07777;
-        tree.rdev = archive_entry_rdev(entry);
-        tree.mtime = {archive_entry_mtime(entry), archive_entry_mtime_nsec(entry)};
-        tree.atime = archive_entry_atime_is_set(entry)
-                         ? timespec{archive_entry_atime(entry), archive_entry_atime_nsec(entry)}
-                         : tree.mtime;
-        xattrs_.clear();
-        if (archive_entry_xattr_reset(entry) > 0) {
-            const char* key = nullptr;
-            const void* value = nullptr;
-            size_t size = 0;
-            while (archive_entry_xattr_next(entry, &key, &value, &size) == ARCHIVE_OK) {
-                if (key == nullptr || *key == '\0') continue;
-                xattrs_.push_back({key, std::string(static_cast<const char*>(value), size)});
-            }
+        TRY_CTX(image::read_entry_metadata(entry, tree, xattrs_), "\"" + name + "\"");
+        if (owner_) {
+            tree.uid = owner_->first;
+            tree.gid = owner_->second;
         }
-        tree.xattrs = xattrs_;
 
         std::string hardlink;
         if (const char* target = archive_entry_hardlink(entry); target != nullptr) {
@@ -731,20 +545,9 @@ class Extractor {
     }
 
     Result<void> copy_data(int fd) {
-        const void* block = nullptr;
-        size_t size = 0;
-        la_int64_t offset = 0;
-        int64_t end = 0;
-        for (;;) {
-            int rc = archive_read_data_block(archive_, &block, &size, &offset);
-            if (rc == ARCHIVE_EOF) break;
-            if (rc < ARCHIVE_WARN) return fail(archive_error("read data"));
-            if (size == 0) continue;
-            TRY(pwrite_all(fd, static_cast<const char*>(block), size, offset));
-            end = offset + static_cast<int64_t>(size);
-        }
-        if (end < entry_size_ && ::ftruncate(fd, entry_size_) < 0) return fail_errno("truncate");
-        return {};
+        return image::copy_entry_data(archive_, fd, entry_size_, [this](std::string_view what) {
+            return archive_error(what);
+        });
     }
 
     archive* archive_;
@@ -771,7 +574,7 @@ Result<void> extract_in_root(std::string_view path, int in_fd, const ExtractOpti
     UniqueFd dest(fd);
     std::optional<std::pair<uid_t, gid_t>> owner;
     if (options.copy_uid_gid && !options.container_user.empty())
-        owner = TRY(resolve_user(options.container_user));
+        owner = TRY(resolve_user_in_container(options.container_user));
 
     auto writer =
         TRY(image::TreeWriter::open(abs, {.preserve_ownership = true, .allow_device_nodes = true}));

@@ -8,6 +8,7 @@
 #include <thread>
 #include <vector>
 
+#include "image/archive_entries.h"
 #include "image/chunk_pipe.h"
 #include "image/decompress.h"
 #include "image/scoped_locale.h"
@@ -123,21 +124,6 @@ la_ssize_t read_chunk(archive* a, void* data, const void** buffer) {
 struct ArchiveFree {
     void operator()(archive* a) const { archive_read_free(a); }
 };
-
-Result<void> pwrite_all(int fd, const void* data, size_t size, off_t offset) {
-    auto* p = static_cast<const char*>(data);
-    while (size > 0) {
-        ssize_t n = ::pwrite(fd, p, size, offset);
-        if (n < 0) {
-            if (errno == EINTR) continue;
-            return fail_errno("write");
-        }
-        p += n;
-        size -= static_cast<size_t>(n);
-        offset += n;
-    }
-    return {};
-}
 
 std::string quoted(std::string_view name) {
     std::string out;
@@ -260,49 +246,12 @@ class EntryApplier {
     }
 
     Result<void> fill_metadata(archive_entry* entry, TreeEntry& out) {
-        la_int64_t uid = archive_entry_uid(entry);
-        la_int64_t gid = archive_entry_gid(entry);
-        // (uid_t)-1 means "leave unchanged" to chown: not an id a layer can give.
-        if (uid < 0 || uid >= 0xffffffffLL || gid < 0 || gid >= 0xffffffffLL)
-            return fail(ErrorKind::InvalidArgument, "uid or gid out of range");
-        out.uid = static_cast<uid_t>(uid);
-        out.gid = static_cast<gid_t>(gid);
-        out.mode = archive_entry_perm(entry) & 07777;
-        out.rdev = archive_entry_rdev(entry);
-        out.mtime = {archive_entry_mtime(entry), archive_entry_mtime_nsec(entry)};
-        out.atime = archive_entry_atime_is_set(entry)
-                        ? timespec{archive_entry_atime(entry), archive_entry_atime_nsec(entry)}
-                        : out.mtime;
-        xattrs_.clear();
-        if (archive_entry_xattr_reset(entry) > 0) {
-            const char* name = nullptr;
-            const void* value = nullptr;
-            size_t size = 0;
-            while (archive_entry_xattr_next(entry, &name, &value, &size) == ARCHIVE_OK) {
-                if (name == nullptr || *name == '\0') continue;
-                xattrs_.push_back({name, std::string(static_cast<const char*>(value), size)});
-            }
-        }
-        out.xattrs = xattrs_;
-        return {};
+        return read_entry_metadata(entry, out, xattrs_);
     }
 
     Result<void> copy_data(int fd) {
-        const void* block = nullptr;
-        size_t size = 0;
-        la_int64_t offset = 0;
-        int64_t end = 0;
-        for (;;) {
-            int rc = archive_read_data_block(archive_, &block, &size, &offset);
-            if (rc == ARCHIVE_EOF) break;
-            if (rc < ARCHIVE_WARN) return fail(archive_error("read data"));
-            if (size == 0) continue;
-            TRY(pwrite_all(fd, block, size, offset));
-            end = offset + static_cast<int64_t>(size);
-        }
-        // A sparse file's trailing hole.
-        if (end < entry_size_ && ::ftruncate(fd, entry_size_) < 0) return fail_errno("truncate");
-        return {};
+        return copy_entry_data(archive_, fd, entry_size_,
+                               [this](std::string_view what) { return archive_error(what); });
     }
 
     archive* archive_;
