@@ -46,16 +46,9 @@ std::pair<std::string, std::string> split_tag(const std::string& reference) {
     return {reference.substr(0, colon), reference.substr(colon + 1)};
 }
 
-Result<void> list_images(CliContext& context, const ImagesOptions& options) {
-    auto* client = TRY(context.client());
-    Json filters = TRY(filters_json(options.filters));
-    if (!options.repository.empty()) filters["reference"][options.repository] = true;
-    Json summaries = TRY(client->call(
-        "GET", "/images/json" + Query()
-                                    .add_if(options.all, "all", "1")
-                                    .add_if(!filters.empty(), "filters", filters.dump())
-                                    .add_if(options.digests, "digests", "1")
-                                    .str()));
+}  // namespace
+
+Result<void> print_image_list(const Json& summaries, const ImagesOptions& options) {
     int64_t now = static_cast<int64_t>(::time(nullptr));
     std::vector<Json> rows;
     std::set<std::string> quiet_ids;
@@ -119,6 +112,21 @@ Result<void> list_images(CliContext& context, const ImagesOptions& options) {
                     {"VirtualSize", "VIRTUAL SIZE"}}};
     print(TRY(format_list(rows, format)));
     return {};
+}
+
+namespace {
+
+Result<void> list_images(CliContext& context, const ImagesOptions& options) {
+    auto* client = TRY(context.client());
+    Json filters = TRY(filters_json(options.filters));
+    if (!options.repository.empty()) filters["reference"][options.repository] = true;
+    Json summaries = TRY(client->call(
+        "GET", "/images/json" + Query()
+                                    .add_if(options.all, "all", "1")
+                                    .add_if(!filters.empty(), "filters", filters.dump())
+                                    .add_if(options.digests, "digests", "1")
+                                    .str()));
+    return print_image_list(summaries, options);
 }
 
 void add_images_flags(CLI::App* command, ImagesOptions& options) {

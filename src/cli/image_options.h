@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "base/error.h"
+#include "base/json.h"
 #include "cli/cli_context.h"
 
 namespace berth::cli {
@@ -35,6 +36,10 @@ struct ImportCommand {
     std::string message;
     std::string platform;
 };
+
+// `images` output from Docker Engine API image summaries (GET /images/json), shared by both back
+// ends: one row per tag (or one untagged row), docker's columns and --format.
+Result<void> print_image_list(const Json& summaries, const ImagesOptions& options);
 
 // The local store back end: the image service opened on --root, no daemon involved.
 namespace store {

@@ -71,62 +71,29 @@ Result<void> list_images(CliContext& context, const ImagesOptions& options) {
         wanted_repo = ref.familiar_str();
         if (ref.tag.empty()) wanted_repo = ref.familiar_name();
     }
-    int64_t now = static_cast<int64_t>(::time(nullptr));
-    std::vector<Json> rows;
-    std::set<std::string> quiet_ids;
+    // The daemon filters on its side; here the summaries are filtered tag by tag first.
+    Json listed = Json::array();
     for (auto& summary : summaries) {
         std::vector<std::string> tags;
         for (auto& tag : summary["RepoTags"])
             tags.push_back(tag.get<std::string>());
         if (tags.empty()) tags.push_back("");
+        Json kept = Json::array();
+        bool untagged_kept = false;
         for (auto& tag : tags) {
             if (!TRY(matches_filters(summary, tag, options.filters))) continue;
-            std::string repository = "<none>", tag_name = "<none>";
-            if (!tag.empty()) {
-                repository = tag.substr(0, tag.rfind(':'));
-                tag_name = tag.substr(tag.rfind(':') + 1);
-            }
+            std::string repository = tag.empty() ? "<none>" : tag.substr(0, tag.rfind(':'));
             if (!wanted_repo.empty() && wanted_repo != repository && wanted_repo != tag) continue;
-            std::string id = short_id(summary["Id"], options.no_trunc);
-            if (options.quiet) {
-                if (quiet_ids.insert(id).second) rows.push_back({{"ID", id}});
-                continue;
-            }
-            int64_t created = summary["Created"];
-            std::string size = human_size(static_cast<double>(summary["Size"].get<int64_t>()));
-            rows.push_back({{"Containers", "N/A"},
-                            {"CreatedAt", go_time_utc(created)},
-                            {"CreatedSince", time_ago(created, now)},
-                            {"Digest", "<none>"},
-                            {"ID", id},
-                            {"Repository", repository},
-                            {"SharedSize", "N/A"},
-                            {"Size", size},
-                            {"Tag", tag_name},
-                            {"UniqueSize", "N/A"},
-                            {"VirtualSize", size}});
+            if (tag.empty())
+                untagged_kept = true;
+            else
+                kept.push_back(tag);
         }
+        if (kept.empty() && !untagged_kept) continue;
+        summary["RepoTags"] = kept;
+        listed.push_back(std::move(summary));
     }
-    ListFormat format{
-        .user_format = options.quiet ? "{{.ID}}" : options.format,
-        .default_table =
-            options.digests
-                ? "table "
-                  "{{.Repository}}\t{{.Tag}}\t{{.Digest}}\t{{.ID}}\t{{.CreatedSince}}\t{{.Size}}"
-                : "table {{.Repository}}\t{{.Tag}}\t{{.ID}}\t{{.CreatedSince}}\t{{.Size}}",
-        .headers = {{"Repository", "REPOSITORY"},
-                    {"Tag", "TAG"},
-                    {"Digest", "DIGEST"},
-                    {"ID", "IMAGE ID"},
-                    {"CreatedSince", "CREATED"},
-                    {"CreatedAt", "CREATED AT"},
-                    {"Size", "SIZE"},
-                    {"Containers", "CONTAINERS"},
-                    {"SharedSize", "SHARED SIZE"},
-                    {"UniqueSize", "UNIQUE SIZE"},
-                    {"VirtualSize", "VIRTUAL SIZE"}}};
-    print(TRY(format_list(rows, format)));
-    return {};
+    return print_image_list(listed, options);
 }
 
 Result<void> inspect_images(CliContext& context, const std::vector<std::string>& names,
