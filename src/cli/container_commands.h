@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "cli/cli_context.h"
+#include "cli/go_format.h"  // go_quote, for the Command column
 
 namespace berth::cli {
 
@@ -38,9 +39,6 @@ std::string short_id(const std::string& id, bool no_trunc = false);
 
 // y/N confirmation as docker's prune commands ask it.
 bool confirm(const std::string& warning);
-
-// Go's strconv.Quote.
-std::string go_quote(std::string_view text);
 
 // Cuts to `width` characters with "…" as the last (docker's Ellipsis).
 std::string ellipsis(std::string_view text, size_t width);

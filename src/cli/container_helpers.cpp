@@ -27,66 +27,6 @@ bool confirm(const std::string& warning) {
     return answer == "y" || answer == "Y" || answer == "yes";
 }
 
-std::string go_quote(std::string_view text) {
-    static constexpr char kHex[] = "0123456789abcdef";
-    std::string out = "\"";
-    for (size_t i = 0; i < text.size();) {
-        unsigned char c = static_cast<unsigned char>(text[i]);
-        if (c >= 0x80) {
-            auto [rune, length] = decode_utf8(text, i);
-            if (rune < 0) {
-                out += "\\x";
-                out += kHex[c >> 4];
-                out += kHex[c & 15];
-                ++i;
-            } else {
-                out.append(text.substr(i, length));
-                i += length;
-            }
-            continue;
-        }
-        switch (c) {
-            case '"':
-                out += "\\\"";
-                break;
-            case '\\':
-                out += "\\\\";
-                break;
-            case '\n':
-                out += "\\n";
-                break;
-            case '\t':
-                out += "\\t";
-                break;
-            case '\r':
-                out += "\\r";
-                break;
-            case '\a':
-                out += "\\a";
-                break;
-            case '\b':
-                out += "\\b";
-                break;
-            case '\f':
-                out += "\\f";
-                break;
-            case '\v':
-                out += "\\v";
-                break;
-            default:
-                if (c < 0x20 || c == 0x7f) {
-                    out += "\\x";
-                    out += kHex[c >> 4];
-                    out += kHex[c & 15];
-                } else {
-                    out += static_cast<char>(c);
-                }
-        }
-        ++i;
-    }
-    return out + "\"";
-}
-
 std::string ellipsis(std::string_view text, size_t width) {
     std::vector<std::pair<size_t, size_t>> runes;
     for (size_t i = 0; i < text.size();) {

@@ -136,62 +136,6 @@ void append_json(std::string& out, const Json& value) {
     }
 }
 
-// strconv.Quote for the %q verb: ASCII escapes as Go writes them, other valid UTF-8 kept.
-std::string go_quote(std::string_view s) {
-    std::string out = "\"";
-    for (size_t i = 0; i < s.size();) {
-        auto [rune, length] = decode_utf8(s, i);
-        unsigned char c = static_cast<unsigned char>(s[i]);
-        if (rune < 0) {
-            out += "\\x";
-            out += kHexDigits[c >> 4];
-            out += kHexDigits[c & 0xf];
-        } else if (rune >= 0x80) {
-            out.append(s.substr(i, length));
-        } else {
-            switch (c) {
-                case '"':
-                    out += "\\\"";
-                    break;
-                case '\\':
-                    out += "\\\\";
-                    break;
-                case '\a':
-                    out += "\\a";
-                    break;
-                case '\b':
-                    out += "\\b";
-                    break;
-                case '\f':
-                    out += "\\f";
-                    break;
-                case '\n':
-                    out += "\\n";
-                    break;
-                case '\r':
-                    out += "\\r";
-                    break;
-                case '\t':
-                    out += "\\t";
-                    break;
-                case '\v':
-                    out += "\\v";
-                    break;
-                default:
-                    if (c < 0x20 || c == 0x7f) {
-                        out += "\\x";
-                        out += kHexDigits[c >> 4];
-                        out += kHexDigits[c & 0xf];
-                    } else {
-                        out += static_cast<char>(c);
-                    }
-            }
-        }
-        i += length;
-    }
-    return out + "\"";
-}
-
 struct Spec {
     bool minus = false;
     bool plus = false;
@@ -341,6 +285,62 @@ std::string format_one(const Json& arg, char verb, const Spec& spec) {
 }
 
 }  // namespace
+
+// strconv.Quote for the %q verb: ASCII escapes as Go writes them, other valid UTF-8 kept.
+std::string go_quote(std::string_view s) {
+    std::string out = "\"";
+    for (size_t i = 0; i < s.size();) {
+        auto [rune, length] = decode_utf8(s, i);
+        unsigned char c = static_cast<unsigned char>(s[i]);
+        if (rune < 0) {
+            out += "\\x";
+            out += kHexDigits[c >> 4];
+            out += kHexDigits[c & 0xf];
+        } else if (rune >= 0x80) {
+            out.append(s.substr(i, length));
+        } else {
+            switch (c) {
+                case '"':
+                    out += "\\\"";
+                    break;
+                case '\\':
+                    out += "\\\\";
+                    break;
+                case '\a':
+                    out += "\\a";
+                    break;
+                case '\b':
+                    out += "\\b";
+                    break;
+                case '\f':
+                    out += "\\f";
+                    break;
+                case '\n':
+                    out += "\\n";
+                    break;
+                case '\r':
+                    out += "\\r";
+                    break;
+                case '\t':
+                    out += "\\t";
+                    break;
+                case '\v':
+                    out += "\\v";
+                    break;
+                default:
+                    if (c < 0x20 || c == 0x7f) {
+                        out += "\\x";
+                        out += kHexDigits[c >> 4];
+                        out += kHexDigits[c & 0xf];
+                    } else {
+                        out += static_cast<char>(c);
+                    }
+            }
+        }
+        i += length;
+    }
+    return out + "\"";
+}
 
 std::string go_format_float(double value) {
     if (std::isnan(value)) return "NaN";

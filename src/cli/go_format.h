@@ -31,6 +31,9 @@ std::string go_json_marshal(const nlohmann::json& value);
 // decimal exponent is below -4 or at least 6 (fmt.Println(1e6) prints "1e+06").
 std::string go_format_float(double value);
 
+// Go's strconv.Quote: ASCII escapes as Go writes them, other valid UTF-8 kept, invalid bytes \xNN.
+std::string go_quote(std::string_view text);
+
 // Go's type name for a value, as its error messages show it ("string", "float64", "[]interface
 // {}").
 std::string go_type_name(const nlohmann::json& value);
