@@ -24,12 +24,19 @@ int parse_and_run(CLI::App& app, CliContext& context, int argc, char** argv) {
     // Accepted for docker compatibility; the client has nothing to log.
     app.add_flag("-D,--debug", context.debug, "Enable debug mode");
     app.add_option("-l,--log-level", context.log_level, "Set the logging level");
-    // docker's TLS flags, accepted so that scripts parse; connecting over TLS is refused for now.
-    std::string tls_file;
-    app.add_flag("--tls,--tlsverify", context.tls, "Use TLS (not supported yet)");
-    for (auto* name : {"--tlscacert", "--tlscert", "--tlskey"})
-        app.add_option(name, tls_file, "TLS file (not supported yet)")
-            ->each([&context](const std::string&) { context.tls = true; });
+    // docker's TLS flags (and DOCKER_TLS_VERIFY, DOCKER_CERT_PATH): see client::choose_tls_config.
+    app.add_flag("--tls", context.tls.tls, "Use TLS; implied by --tlsverify");
+    context.tls_verify_flag =
+        app.add_flag("--tlsverify", context.tls_verify, "Use TLS and verify the remote");
+    std::string ignored;
+    app.add_option("--tlscacert", ignored,
+                   "Trust certs signed only by this CA (default ~/.docker/ca.pem)")
+        ->each([&context](const std::string& path) { context.tls.ca = path; });
+    app.add_option("--tlscert", ignored,
+                   "Path to TLS certificate file (default ~/.docker/cert.pem)")
+        ->each([&context](const std::string& path) { context.tls.cert = path; });
+    app.add_option("--tlskey", ignored, "Path to TLS key file (default ~/.docker/key.pem)")
+        ->each([&context](const std::string& path) { context.tls.key = path; });
     app.set_version_flag("-v,--version",
                          "berth version " BERTH_VERSION ", build " BERTH_GIT_COMMIT);
     CommandGroups groups{

@@ -22,6 +22,18 @@ Result<void> write_all(int fd, std::string_view data) {
     return {};
 }
 
+// To the daemon's socket (its own, or the TLS bridge's): a daemon that hung up is EPIPE here,
+// not a SIGPIPE that would kill the CLI.
+Result<void> send_all(int fd, std::string_view data) {
+    while (!data.empty()) {
+        ssize_t n = ::send(fd, data.data(), data.size(), MSG_NOSIGNAL);
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0) return fail_errno("write to daemon");
+        data.remove_prefix(static_cast<size_t>(n));
+    }
+    return {};
+}
+
 // Delivers daemon output: raw with a TTY, else frame by frame to stdout or stderr.
 class OutputSink {
   public:
@@ -123,7 +135,7 @@ Result<bool> run_session(client::Hijacked& connection, const SessionOptions& opt
             bool detached = false;
             std::string input =
                 scanner.feed(std::string_view(buffer, static_cast<size_t>(n)), detached);
-            if (!input.empty() && !write_all(connection.fd.get(), input)) stdin_open = false;
+            if (!input.empty() && !send_all(connection.fd.get(), input)) stdin_open = false;
             if (detached) return true;
         }
     }

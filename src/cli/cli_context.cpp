@@ -1,19 +1,46 @@
 #include "cli/cli_context.h"
 
+#include <pwd.h>
+#include <unistd.h>
+
 #include <cstdlib>
+#include <filesystem>
 
 namespace berth::cli {
+namespace {
+
+std::string home_directory() {
+    if (const char* home = std::getenv("HOME"); home && *home) return home;
+    if (const passwd* entry = ::getpwuid(::getuid()); entry && entry->pw_dir) return entry->pw_dir;
+    return "/";
+}
+
+}  // namespace
 
 Result<client::DockerClient*> CliContext::client() {
-    const char* tls_env = std::getenv("DOCKER_TLS_VERIFY");
-    if (tls || (tls_env && *tls_env))
-        return fail(ErrorKind::Unsupported, "TLS connections to the daemon are not supported yet");
     if (!client_) {
         std::string address =
             client::choose_daemon_host(host, std::getenv("BERTH_HOST"), std::getenv("DOCKER_HOST"));
-        auto parsed = client::parse_daemon_host(address);
-        if (!parsed) return std::unexpected(parsed.error());
-        client_ = std::make_unique<client::DockerClient>(*parsed);
+        client::TlsFlags flags = tls;
+        if (tls_verify_flag && tls_verify_flag->count() > 0) flags.verify = tls_verify;
+        auto tls_config = client::choose_tls_config(
+            flags,
+            [](const char* name) {
+                const char* value = std::getenv(name);
+                return std::string(value ? value : "");
+            },
+            [](const std::string& path) {
+                std::error_code ec;
+                return std::filesystem::exists(path, ec);
+            },
+            home_directory());
+        auto parsed = TRY(client::parse_daemon_host(address, tls_config.has_value()));
+        // As docker's: unix sockets are local and never TLS, whatever the settings say.
+        std::shared_ptr<const client::TlsClientContext> context;
+        if (tls_config && parsed.kind == client::DaemonHost::Kind::Tcp)
+            context = TRY(client::TlsClientContext::create(*tls_config));
+        client_ =
+            std::make_unique<client::DockerClient>(std::move(parsed), "berth", std::move(context));
     }
     return client_.get();
 }

@@ -11,6 +11,7 @@
 
 #include "base/error.h"
 #include "client/docker_client.h"
+#include "client/tls_client.h"
 #include "image/image_service.h"
 
 namespace berth::cli {
@@ -23,12 +24,15 @@ class CliContext {
     int exit_code = 0;
     bool debug = false;
     std::string log_level;
-    bool tls = false;  // --tls/--tlsverify or DOCKER_TLS_VERIFY: refused until TLS is built in
+    client::TlsFlags tls;                          // --tls, --tlscacert, --tlscert, --tlskey
+    bool tls_verify = false;                       // --tlsverify's value ...
+    const CLI::Option* tls_verify_flag = nullptr;  // ... which counts when this was given
 
     // Image commands work on the local store when a root was named and no daemon was.
     bool local_store() const { return root_given && host.empty(); }
 
-    // The daemon client; the address comes from -H, BERTH_HOST, DOCKER_HOST or the default.
+    // The daemon client; the address comes from -H, BERTH_HOST, DOCKER_HOST or the default, TLS
+    // for tcp:// addresses from the flags and the environment (client::choose_tls_config).
     Result<client::DockerClient*> client();
 
     // The local image store (store maintenance only; everything else goes through the daemon).

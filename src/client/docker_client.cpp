@@ -1,8 +1,12 @@
 #include "client/docker_client.h"
 
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <poll.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
+#include <boost/asio/buffer.hpp>
 #include <boost/asio/connect.hpp>
 #include <boost/asio/generic/stream_protocol.hpp>
 #include <boost/asio/io_context.hpp>
@@ -15,6 +19,8 @@
 #include <cstdlib>
 #include <cstring>
 #include <limits>
+
+#include "client/tls_client.h"
 
 namespace berth::client {
 
@@ -125,16 +131,90 @@ Result<std::optional<std::string>> BodyReader::read_line() {
     }
 }
 
+// The transport Beast reads from (a SyncReadStream): the socket, or the TLS session over it.
 struct detail::Connection {
     asio::io_context context;
     Socket socket{context};
+    std::unique_ptr<TlsSession> tls;
     boost::beast::flat_buffer buffer;
+    bool plain_tcp = false;          // TCP without TLS: a TLS daemon's silence is worth naming
+    std::string address, product;    // for error messages
+    std::string first_bytes;         // the first bytes the daemon sent
+    std::optional<Error> tls_error;  // why the TLS session failed, in words a user can act on
+
+    template <class Buffers>
+    size_t read_some(const Buffers& buffers, boost::system::error_code& ec) {
+        size_t got = 0;
+        if (!tls) {
+            got = socket.read_some(buffers, ec);
+        } else {
+            ec = {};
+            for (auto it = asio::buffer_sequence_begin(buffers);
+                 it != asio::buffer_sequence_end(buffers); ++it) {
+                asio::mutable_buffer buffer = *it;
+                if (buffer.size() == 0) continue;
+                auto n = tls->read(static_cast<char*>(buffer.data()), buffer.size());
+                if (!n) {
+                    tls_error = n.error();
+                    ec = asio::error::connection_aborted;
+                } else if (*n == 0) {
+                    ec = asio::error::eof;
+                }
+                got = n.value_or(0);
+                break;
+            }
+        }
+        if (first_bytes.size() < 8 && got > 0) {
+            auto first = *asio::buffer_sequence_begin(buffers);
+            first_bytes.append(static_cast<const char*>(first.data()),
+                               std::min({got, first.size(), 8 - first_bytes.size()}));
+        }
+        return got;
+    }
+    template <class Buffers>
+    size_t read_some(const Buffers& buffers) {
+        boost::system::error_code ec;
+        size_t got = read_some(buffers, ec);
+        if (ec) throw boost::system::system_error(ec);
+        return got;
+    }
 
     Result<void> write_all(std::string_view data) {
+        if (tls) {
+            auto written = tls->write(data.data(), data.size());
+            if (!written) tls_error = written.error();
+            return written;
+        }
         boost::system::error_code ec;
         asio::write(socket, asio::buffer(data.data(), data.size()), ec);
         if (ec) return fail(ErrorKind::Unavailable, "write to daemon: " + ec.message());
         return {};
+    }
+
+    // The error a failed read means when the cause is known: the TLS session's own, or a plain
+    // request that a TLS daemon dropped or answered in TLS.
+    std::optional<Error> known_failure(const boost::system::error_code& ec) const {
+        if (tls_error) return *tls_error;
+        std::string prefix = "Cannot connect to the " + product + " daemon at " + address + ": ";
+        bool tls_answer = first_bytes.size() >= 2 &&
+                          (first_bytes[0] == '\x15' || first_bytes[0] == '\x16') &&
+                          first_bytes[1] == '\x03';
+        if (plain_tcp && tls_answer)
+            return Error(ErrorKind::Unavailable,
+                         prefix + "the daemon answered in TLS: use --tlsverify (or --tls)");
+        bool dropped = ec == asio::error::eof || ec == http::error::end_of_stream ||
+                       ec == asio::error::connection_reset || ec == http::error::partial_message;
+        if (plain_tcp && first_bytes.empty() && dropped)
+            return Error(ErrorKind::Unavailable,
+                         prefix +
+                             "the daemon closed the connection without answering: does it "
+                             "want TLS (--tlsverify)?");
+        return std::nullopt;
+    }
+    // The known failure, else `what` and the system's words.
+    Error failure(const boost::system::error_code& ec, std::string_view what) const {
+        if (auto known = known_failure(ec)) return *known;
+        return Error(ErrorKind::Unavailable, std::string(what) + ": " + ec.message());
     }
 };
 
@@ -146,7 +226,6 @@ class ParserBodyReader : public BodyReader {
     ParserBodyReader(std::unique_ptr<detail::Connection> connection,
                      std::unique_ptr<http::response_parser<http::buffer_body>> parser)
         : connection_(std::move(connection)),
-          socket_(connection_->socket),
           buffer_(connection_->buffer),
           parser_(std::move(parser)) {}
 
@@ -156,8 +235,9 @@ class ParserBodyReader : public BodyReader {
             body.data = data;
             body.size = size;
             boost::system::error_code ec;
-            http::read_some(socket_, buffer_, *parser_, ec);
+            http::read_some(*connection_, buffer_, *parser_, ec);
             if (ec == http::error::need_buffer) ec = {};
+            if (connection_->tls_error) return std::unexpected(*connection_->tls_error);
             if (ec == http::error::end_of_stream || ec == asio::error::eof)
                 return fail(ErrorKind::Unavailable, "the daemon closed the stream early");
             if (ec) return fail(ErrorKind::Unavailable, "read from daemon: " + ec.message());
@@ -169,7 +249,6 @@ class ParserBodyReader : public BodyReader {
 
   private:
     std::unique_ptr<detail::Connection> connection_;
-    Socket& socket_;
     boost::beast::flat_buffer& buffer_;
     std::unique_ptr<http::response_parser<http::buffer_body>> parser_;
 };
@@ -189,8 +268,9 @@ std::string request_head(std::string_view method, std::string_view target,
 
 }  // namespace
 
-DockerClient::DockerClient(DaemonHost host, std::string product)
-    : host_(std::move(host)), product_(std::move(product)) {}
+DockerClient::DockerClient(DaemonHost host, std::string product,
+                           std::shared_ptr<const TlsClientContext> tls)
+    : host_(std::move(host)), product_(std::move(product)), tls_(std::move(tls)) {}
 
 DockerClient::~DockerClient() = default;
 
@@ -202,6 +282,8 @@ Error DockerClient::cannot_connect() const {
 
 Result<std::unique_ptr<detail::Connection>> DockerClient::connect() {
     auto connection = std::make_unique<detail::Connection>();
+    connection->address = host_.text;
+    connection->product = product_;
     boost::system::error_code ec;
     if (host_.kind == DaemonHost::Kind::Unix) {
         asio::local::stream_protocol::endpoint endpoint(host_.path);
@@ -212,12 +294,27 @@ Result<std::unique_ptr<detail::Connection>> DockerClient::connect() {
     asio::ip::tcp::resolver resolver(connection->context);
     auto results = resolver.resolve(host_.host, host_.port, ec);
     if (ec) return std::unexpected(cannot_connect());
+    bool connected = false;
     for (auto& entry : results) {
         connection->socket.close(ec);
         connection->socket.connect(asio::generic::stream_protocol::endpoint(entry.endpoint()), ec);
-        if (!ec) return connection;
+        if (!ec) {
+            connected = true;
+            break;
+        }
     }
-    return std::unexpected(cannot_connect());
+    if (!connected) return std::unexpected(cannot_connect());
+    // As Go's (docker's) dialer: a TLS handshake's last flight and the request right after it
+    // must not wait for delayed ACKs.
+    int one = 1;
+    ::setsockopt(connection->socket.native_handle(), IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    if (!tls_) {
+        connection->plain_tcp = true;
+        return connection;
+    }
+    connection->tls =
+        TRY(TlsSession::connect(*tls_, connection->socket.native_handle(), host_.host, host_.text));
+    return connection;
 }
 
 Result<ApiVersion> DockerClient::api_version() {
@@ -230,8 +327,8 @@ Result<ApiVersion> DockerClient::api_version() {
     TRY(connection->write_all(request_head("GET", "/_ping", "", std::nullopt, false, false)));
     http::response_parser<http::string_body> parser;
     boost::system::error_code ec;
-    http::read(connection->socket, connection->buffer, parser, ec);
-    if (ec) return std::unexpected(cannot_connect());
+    http::read(*connection, connection->buffer, parser, ec);
+    if (ec) return std::unexpected(connection->known_failure(ec).value_or(cannot_connect()));
     std::optional<ApiVersion> server;
     if (auto it = parser.get().find("Api-Version"); it != parser.get().end())
         server = parse_api_version(std::string_view(it->value().data(), it->value().size()));
@@ -258,8 +355,8 @@ Result<Response> DockerClient::request(std::string_view method, std::string_view
     parser.body_limit(std::numeric_limits<std::uint64_t>::max());
     if (method == "HEAD") parser.skip(true);
     boost::system::error_code ec;
-    http::read(connection->socket, connection->buffer, parser, ec);
-    if (ec) return fail(ErrorKind::Unavailable, "read response from daemon: " + ec.message());
+    http::read(*connection, connection->buffer, parser, ec);
+    if (ec) return std::unexpected(connection->failure(ec, "read response from daemon"));
     Response response{parser.get().result_int(), std::move(parser.get().body()), ""};
     if (auto it = parser.get().find("X-Docker-Container-Path-Stat"); it != parser.get().end())
         response.path_stat = std::string(it->value());
@@ -311,8 +408,8 @@ Result<std::unique_ptr<BodyReader>> DockerClient::stream(std::string_view method
     auto parser = std::make_unique<http::response_parser<http::buffer_body>>();
     parser->body_limit(std::numeric_limits<std::uint64_t>::max());
     boost::system::error_code ec;
-    http::read_header(connection->socket, connection->buffer, *parser, ec);
-    if (ec) return fail(ErrorKind::Unavailable, "read response from daemon: " + ec.message());
+    http::read_header(*connection, connection->buffer, *parser, ec);
+    if (ec) return std::unexpected(connection->failure(ec, "read response from daemon"));
     unsigned status = parser->get().result_int();
     auto reader = std::make_unique<ParserBodyReader>(std::move(connection), std::move(parser));
     if ((status < 200 || status >= 300) && status != 304) {
@@ -330,36 +427,34 @@ namespace {
 class PendingResponse : public PendingCall {
   public:
     explicit PendingResponse(std::unique_ptr<detail::Connection> connection)
-        : connection_(std::move(connection)),
-          socket_(connection_->socket),
-          buffer_(connection_->buffer) {
+        : connection_(std::move(connection)), buffer_(connection_->buffer) {
         parser_.body_limit(std::numeric_limits<std::uint64_t>::max());
     }
 
     Result<bool> head_arrived(int timeout_ms) override {
         if (parser_.is_header_done()) return true;
-        if (buffer_.size() == 0) {
-            pollfd fd{socket_.native_handle(), POLLIN, 0};
+        bool buffered = buffer_.size() > 0 || (connection_->tls && connection_->tls->pending());
+        if (!buffered) {
+            pollfd fd{connection_->socket.native_handle(), POLLIN, 0};
             int ready = ::poll(&fd, 1, timeout_ms);
             if (ready < 0 && errno != EINTR) return fail_errno("poll");
             if (ready <= 0) return false;
         }
         boost::system::error_code ec;
-        http::read_header(socket_, buffer_, parser_, ec);
-        if (ec) return fail(ErrorKind::Unavailable, "read response from daemon: " + ec.message());
+        http::read_header(*connection_, buffer_, parser_, ec);
+        if (ec) return std::unexpected(connection_->failure(ec, "read response from daemon"));
         return true;
     }
 
     Result<Response> finish() override {
         boost::system::error_code ec;
-        http::read(socket_, buffer_, parser_, ec);
-        if (ec) return fail(ErrorKind::Unavailable, "read response from daemon: " + ec.message());
+        http::read(*connection_, buffer_, parser_, ec);
+        if (ec) return std::unexpected(connection_->failure(ec, "read response from daemon"));
         return Response{parser_.get().result_int(), std::move(parser_.get().body()), ""};
     }
 
   private:
     std::unique_ptr<detail::Connection> connection_;
-    Socket& socket_;
     boost::beast::flat_buffer& buffer_;
     http::response_parser<http::string_body> parser_;
 };
@@ -387,18 +482,27 @@ Result<Hijacked> DockerClient::hijack(std::string_view path, std::optional<std::
         request_head("POST", target, "application/json", text.size(), false, true) + text));
     http::response_parser<http::string_body> parser;
     boost::system::error_code ec;
-    http::read_header(connection->socket, connection->buffer, parser, ec);
-    if (ec) return fail(ErrorKind::Unavailable, "read response from daemon: " + ec.message());
+    http::read_header(*connection, connection->buffer, parser, ec);
+    if (ec) return std::unexpected(connection->failure(ec, "read response from daemon"));
     unsigned status = parser.get().result_int();
     if (status != 101 && status != 200) {
-        http::read(connection->socket, connection->buffer, parser, ec);
+        http::read(*connection, connection->buffer, parser, ec);
         return std::unexpected(daemon_error(status, parser.get().body()));
     }
     Hijacked hijacked;
     auto data = connection->buffer.data();
     hijacked.leftover.assign(static_cast<const char*>(data.data()), data.size());
-    hijacked.fd = UniqueFd(connection->socket.release(ec));
+    UniqueFd socket(connection->socket.release(ec));
     if (ec) return fail(ErrorKind::Internal, "take over daemon socket: " + ec.message());
+    if (!connection->tls) {
+        hijacked.fd = std::move(socket);
+        return hijacked;
+    }
+    // Over TLS the stream goes on through the session: a thread bridges it to a plain socket,
+    // which the caller uses as it would the daemon's own (poll, read, write, shutdown).
+    auto [bridge, local] = TRY(TlsBridge::start(std::move(connection->tls), std::move(socket)));
+    hijacked.bridge = std::move(bridge);
+    hijacked.fd = std::move(local);
     return hijacked;
 }
 

@@ -23,6 +23,8 @@ namespace berth::client {
 namespace detail {
 struct Connection;  // one socket to the daemon, with the bytes read past the last message
 }
+class TlsClientContext;  // client/tls_client.h
+class TlsBridge;
 
 inline constexpr std::string_view kClientApiVersion = "1.47";
 
@@ -81,8 +83,12 @@ class BodyReader {
     bool ended_ = false;
 };
 
-// A connection the daemon has handed over for raw bytes both ways (attach, exec start).
+// A connection the daemon has handed over for raw bytes both ways (attach, exec start). `fd` is
+// a connected stream socket either way: the daemon's own, or over TLS one end of a socketpair
+// that `bridge` carries through the TLS session (shutdown(SHUT_WR) becomes close_notify). Closing
+// `fd` ends the bridge; its destructor (after fd's, by member order) waits for that.
 struct Hijacked {
+    std::shared_ptr<TlsBridge> bridge;
     UniqueFd fd;
     std::string leftover;  // stream bytes that arrived with the response head
 };
@@ -100,8 +106,10 @@ class PendingCall {
 
 class DockerClient {
   public:
-    // `product` names the daemon in the "cannot connect" message ("berth").
-    explicit DockerClient(DaemonHost host, std::string product = "berth");
+    // `product` names the daemon in the "cannot connect" message ("berth"). With `tls`, TCP
+    // connections speak TLS (unix sockets never do).
+    explicit DockerClient(DaemonHost host, std::string product = "berth",
+                          std::shared_ptr<const TlsClientContext> tls = nullptr);
     ~DockerClient();
     DockerClient(const DockerClient&) = delete;
     DockerClient& operator=(const DockerClient&) = delete;
@@ -139,6 +147,7 @@ class DockerClient {
 
     DaemonHost host_;
     std::string product_;
+    std::shared_ptr<const TlsClientContext> tls_;
     std::optional<ApiVersion> version_;
 };
 
