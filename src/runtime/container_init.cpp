@@ -69,6 +69,10 @@ Result<void> init_steps(const InitConfig& config, std::vector<std::string>& warn
     const oci::Process& process = *spec.process;
     const SyncSocket& sync = *config.sync;
 
+    for (int fd : config.cgroup_self_join_fds) {
+        // close-on-exec: gone when the container's process starts
+        if (::write(fd, "0", 1) != 1) return fail_errno("join the container's cgroup");
+    }
     if (config.wait_for_parent) TRY(sync.expect(SyncType::Mapped));
     if (config.plan.new_user) {
         // Become root of the new user namespace where root is mapped; the capabilities we hold
@@ -232,6 +236,8 @@ void run_exec_child(const ExecChildConfig& config) {
 
     auto steps = [&]() -> Result<std::pair<std::string, std::vector<std::string>>> {
         std::vector<std::string> warnings;
+        for (int fd : config.cgroup_self_join_fds)  // close-on-exec
+            if (::write(fd, "0", 1) != 1) return fail_errno("join the container's cgroup");
         if (config.wait_for_parent) TRY(sync.expect(SyncType::Mapped));
         if (config.namespace_flags && ::setns(config.container_pidfd, config.namespace_flags) < 0)
             return fail_errno("join the container's namespaces");

@@ -40,6 +40,9 @@ struct InitConfig {
     // for an RCU grace period, milliseconds better spent on mounts); CgroupJoined says it is done.
     // Nothing that depends on our cgroup (a cgroup namespace, a cgroup mount, exec) comes first.
     bool cgroup_join_pending = false;
+    // v1 `tasks` files to write "0" into first thing: we join those hierarchies ourselves
+    // (cgroups::JoinAtBirth); CgroupJoined then says the limits are in place.
+    std::vector<int> cgroup_self_join_fds;
 };
 
 [[noreturn]] void run_container_init(const InitConfig& config);
@@ -54,6 +57,9 @@ struct ExecChildConfig {
     int preserve_fds = 0;
     const SeccompFilter* seccomp = nullptr;
     bool wait_for_parent = false;  // the parent moves us into the container's cgroup first
+    // Or we join its v1 hierarchies ourselves, writing "0" into these `tasks` files first thing
+    // (cgroups::JoinAtBirth; a v2 cgroup we were born in).
+    std::vector<int> cgroup_self_join_fds;
 };
 
 [[noreturn]] void run_exec_child(const ExecChildConfig& config);

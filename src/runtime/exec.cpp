@@ -157,15 +157,40 @@ Result<int> Runtime::exec(const ExecOptions& o) {
     config.preserve_fds = o.preserve_fds;
     config.seccomp = &seccomp;
     // The process joins the container's cgroup (so that limits, ps, pause and kill --all see it).
+    // It is born in the cgroup where it can be (cgroups::JoinAtBirth: no migration, no wait for
+    // an RCU grace period); otherwise the parent moves it in.
     auto cgroup = TRY(open_cgroup(record));
-    config.wait_for_parent = cgroup != nullptr;
-
-    clone_args args{};
+    cgroups::JoinAtBirth join;
+    bool parent_moves = false;
+    if (cgroup) {
+        auto prepared = cgroup->prepare_join_at_birth();
+        parent_moves = !prepared;
+        if (prepared) join = std::move(*prepared);
+        for (const auto& fd : join.self_join)
+            config.cgroup_self_join_fds.push_back(fd.get());
+    }
+    config.wait_for_parent = parent_moves;
+    auto clone_exec_child = [&](int* pidfd, bool into_cgroup) {
+        clone_args args{};
+        args.flags = CLONE_PIDFD;
+        args.pidfd = reinterpret_cast<uint64_t>(pidfd);
+        args.exit_signal = SIGCHLD;
+        if (into_cgroup) {
+            args.flags |= CLONE_INTO_CGROUP;
+            args.cgroup = static_cast<uint64_t>(join.clone_into.get());
+        }
+        return ::syscall(SYS_clone3, &args, sizeof args);
+    };
     int pidfd = -1;
-    args.flags = CLONE_PIDFD;
-    args.pidfd = reinterpret_cast<uint64_t>(&pidfd);
-    args.exit_signal = SIGCHLD;
-    long pid = ::syscall(SYS_clone3, &args, sizeof args);
+    bool born_in_cgroup = cgroup && join.clone_into.valid();
+    long pid = clone_exec_child(&pidfd, born_in_cgroup);
+    if (pid < 0 && born_in_cgroup && (errno == EINVAL || errno == E2BIG)) {
+        // No CLONE_INTO_CGROUP before Linux 5.7: the parent moves the child in.
+        parent_moves = true;
+        config.wait_for_parent = true;
+        config.cgroup_self_join_fds.clear();
+        pid = clone_exec_child(&pidfd, false);
+    }
     if (pid < 0) return fail_errno("clone3");
     if (pid == 0) {
         parent_sync.close();
@@ -174,7 +199,8 @@ Result<int> Runtime::exec(const ExecOptions& o) {
     ChildProcess child(static_cast<pid_t>(pid), UniqueFd(pidfd));
     child_sync.close();
     console.reset();
-    if (cgroup) {
+    join = {};
+    if (cgroup && parent_moves) {
         TRY_CTX(cgroup->add_process(static_cast<pid_t>(pid)), "join the container's cgroup");
         TRY(parent_sync.send(SyncType::Mapped));
     }

@@ -60,11 +60,16 @@ Result<std::string> absolute_path(const std::string& path) {
     return clean_path(join_path(cwd, path));
 }
 
-Result<pid_t> clone_child(int flags, int* pidfd) {
+// `cgroup_fd` >= 0: the child is born in that v2 cgroup (CLONE_INTO_CGROUP).
+Result<pid_t> clone_child(int flags, int* pidfd, int cgroup_fd = -1) {
     clone_args args{};
     args.flags = static_cast<uint64_t>(flags) | CLONE_PIDFD;
     args.pidfd = reinterpret_cast<uint64_t>(pidfd);
     args.exit_signal = SIGCHLD;
+    if (cgroup_fd >= 0) {
+        args.flags |= CLONE_INTO_CGROUP;
+        args.cgroup = static_cast<uint64_t>(cgroup_fd);
+    }
     long pid = ::syscall(SYS_clone3, &args, sizeof args);
     if (pid < 0) return fail_errno("clone3");
     return static_cast<pid_t>(pid);
@@ -185,7 +190,8 @@ Result<int> Runtime::launch(const CreateOptions& options, Mode mode) {
     if (::stat(rootfs.c_str(), &st) < 0 || !S_ISDIR(st.st_mode))
         return fail(ErrorKind::InvalidArgument, "rootfs " + rootfs + " is not a directory");
     bool foreground = mode == Mode::RunForeground;
-    bool proxy_terminal = spec.process->terminal && options.console_socket.empty() && options.console_fd < 0;
+    bool proxy_terminal =
+        spec.process->terminal && options.console_socket.empty() && options.console_fd < 0;
     if (proxy_terminal && !foreground)
         return fail(ErrorKind::InvalidArgument,
                     "cannot allocate a terminal for a detached container without --console-socket");
@@ -225,7 +231,8 @@ Result<int> Runtime::launch(const CreateOptions& options, Mode mode) {
             console_receiver.reset(pair[0]);
             console.reset(pair[1]);
         } else {
-            console = TRY_CTX(console_channel(options.console_socket, options.console_fd), "console socket");
+            console = TRY_CTX(console_channel(options.console_socket, options.console_fd),
+                              "console socket");
         }
     }
 
@@ -263,11 +270,39 @@ Result<int> Runtime::launch(const CreateOptions& options, Mode mode) {
     init.seccomp = &seccomp;
     init.wait_for_parent = plan.new_user;
     init.cgroup_join_pending = cgroup != nullptr;
+
+    // Removes the cgroup again if the create fails from here on.
+    struct CgroupGuard {
+        cgroups::CgroupManager* cgroup = nullptr;
+        ~CgroupGuard() {
+            if (cgroup) (void)cgroup->destroy();
+        }
+    } cgroup_guard;
+    // The child is born in the cgroup where it can be (see JoinAtBirth); in a new user namespace
+    // it cannot write to the host's cgroup files, so the parent moves it in as before.
+    cgroups::JoinAtBirth join;
+    bool born_in_cgroup = false;
+    if (cgroup && !plan.new_user) {
+        TRY_CTX(cgroup->create(), "create cgroup");
+        cgroup_guard.cgroup = cgroup.get();
+        join = TRY_CTX(cgroup->prepare_join_at_birth(), "open cgroup");
+        for (const auto& fd : join.self_join)
+            init.cgroup_self_join_fds.push_back(fd.get());
+        born_in_cgroup = true;
+    }
     init.hooks_before_switch = !spec.hooks.prestart.empty() || !spec.hooks.create_runtime.empty() ||
                                !spec.hooks.create_container.empty();
 
     int pidfd = -1;
-    pid_t pid = TRY(clone_child(plan.clone_flags, &pidfd));
+    auto cloned = clone_child(plan.clone_flags, &pidfd, join.clone_into.get());
+    if (!cloned && join.clone_into.valid() &&
+        (cloned.error().sys_errno() == EINVAL || cloned.error().sys_errno() == E2BIG)) {
+        // A kernel before 5.7 has no CLONE_INTO_CGROUP: the parent moves the child in.
+        born_in_cgroup = false;
+        init.cgroup_self_join_fds.clear();
+        cloned = clone_child(plan.clone_flags, &pidfd);
+    }
+    pid_t pid = TRY(std::move(cloned));
     if (pid == 0) {
         parent_sync.close();
         run_container_init(init);
@@ -277,21 +312,16 @@ Result<int> Runtime::launch(const CreateOptions& options, Mode mode) {
     console.reset();
     fifo.reset();
 
-    // Removes the cgroup again if the create fails from here on.
-    struct CgroupGuard {
-        cgroups::CgroupManager* cgroup;
-        ~CgroupGuard() {
-            if (cgroup) (void)cgroup->destroy();
-        }
-    } cgroup_guard{cgroup.get()};
+    join = {};
+    cgroup_guard.cgroup = cgroup.get();
     if (plan.new_user) {
         TRY(write_id_mappings(pid, spec.linux.uid_mappings, spec.linux.gid_mappings));
         TRY(parent_sync.send(SyncType::Mapped));
     }
-    // The child sets up its mounts meanwhile; it waits for CgroupJoined before anything that
-    // depends on its cgroup.
+    // The child sets up its mounts meanwhile; it waits for CgroupJoined (in the cgroup, limits
+    // applied) before anything that depends on its cgroup.
     if (cgroup) {
-        TRY_CTX(cgroup->create(), "create cgroup");
+        if (!born_in_cgroup) TRY_CTX(cgroup->create(), "create cgroup");
         if (has_resources) {
             // runc's default device access (mknod, the standard nodes, ptmx and pts) on top.
             Json resources = spec.linux.resources;
@@ -301,7 +331,7 @@ Result<int> Runtime::launch(const CreateOptions& options, Mode mode) {
             cgroups::append_default_device_rules(resources, device_paths);
             TRY_CTX(cgroup->apply(resources), "linux.resources");
         }
-        TRY_CTX(cgroup->add_process(pid), "join cgroup");
+        if (!born_in_cgroup) TRY_CTX(cgroup->add_process(pid), "join cgroup");
         // A child that already failed has closed its end: its error comes below.
         (void)parent_sync.send(SyncType::CgroupJoined);
     }

@@ -29,6 +29,12 @@ Result<void> CgroupHybridManager::add_process(pid_t pid) {
     return unified_.add_process(pid);
 }
 
+Result<JoinAtBirth> CgroupHybridManager::prepare_join_at_birth() {
+    JoinAtBirth join = TRY(v1_.prepare_join_at_birth());
+    join.clone_into = std::move(TRY(unified_.prepare_join_at_birth()).clone_into);
+    return join;
+}
+
 Result<void> CgroupHybridManager::apply_resources(const Resources& r) {
     uint32_t needed = controllers_needed(r);
     uint32_t on_v1 = needed & v1_.available();

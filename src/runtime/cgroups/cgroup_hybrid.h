@@ -21,6 +21,7 @@ class CgroupHybridManager : public CgroupManager {
 
     Result<void> create() override;
     Result<void> add_process(pid_t pid) override;
+    Result<JoinAtBirth> prepare_join_at_birth() override;
     Result<void> apply_resources(const Resources& resources) override;
     Result<void> freeze() override;
     Result<void> thaw() override;

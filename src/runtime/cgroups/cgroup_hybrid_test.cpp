@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 #include <signal.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "runtime/cgroups/cgroup_test_support.h"
 #include "runtime/cgroups/fake_cgroup_io.h"
@@ -49,6 +51,30 @@ TEST_F(CgroupHybridTest, JoinsV1HierarchiesAndTheUnifiedOne) {
     ASSERT_TRUE(m->add_process(321));
     for (const auto& [controller, dir] : m->paths())
         EXPECT_EQ(contents(dir + "/cgroup.procs"), "321") << controller;
+}
+
+TEST_F(CgroupHybridTest, JoinAtBirthOpensV1TasksFilesAndTheUnifiedDirectory) {
+    auto m = manager();
+    ASSERT_TRUE(m->create());
+    for (const auto& [controller, dir] : m->paths())
+        if (!controller.empty()) put(dir + "/tasks", "");
+    auto join = m->prepare_join_at_birth();
+    ASSERT_TRUE(join) << join.error().message();
+    ASSERT_TRUE(join->clone_into.valid());
+    struct stat st {};
+    ASSERT_EQ(::fstat(join->clone_into.get(), &st), 0);
+    EXPECT_TRUE(S_ISDIR(st.st_mode));
+    // One `tasks` file per v1 hierarchy, each written through its fd as the child would.
+    EXPECT_EQ(join->self_join.size(), m->paths().size() - 1);
+    for (const auto& fd : join->self_join)
+        ASSERT_EQ(::write(fd.get(), "0", 1), 1);
+    for (const auto& [controller, dir] : m->paths())
+        if (!controller.empty()) EXPECT_EQ(contents(dir + "/tasks"), "0") << controller;
+}
+
+TEST_F(CgroupHybridTest, JoinAtBirthNeedsTheCgroupMade) {
+    auto m = manager();
+    EXPECT_FALSE(m->prepare_join_at_birth());
 }
 
 TEST_F(CgroupHybridTest, EachLimitGoesWhereItsControllerIs) {

@@ -19,6 +19,12 @@ Result<std::string> CgroupIo::read(const std::string& path) {
     return read_file(path);
 }
 
+Result<UniqueFd> CgroupIo::open(const std::string& path, int flags) {
+    int fd = ::open(path.c_str(), flags | O_CLOEXEC);
+    if (fd < 0) return fail_errno("open " + path);
+    return UniqueFd(fd);
+}
+
 Result<void> CgroupIo::write(const std::string& path, std::string_view data) {
     int fd = ::open(path.c_str(), O_WRONLY | O_CLOEXEC);
     if (fd < 0) return fail_errno("open " + path);

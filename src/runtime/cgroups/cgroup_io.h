@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "base/error.h"
+#include "base/unique_fd.h"
 
 namespace berth::runtime::cgroups {
 
@@ -31,6 +32,8 @@ class CgroupIo {
     virtual Result<std::string> read(const std::string& path);
     // One write(2) of `data` to the existing control file `path`.
     virtual Result<void> write(const std::string& path, std::string_view data);
+    // Opens a control file or a cgroup directory (flags as open(2); O_CLOEXEC is added).
+    virtual Result<UniqueFd> open(const std::string& path, int flags);
     // Creates one directory; an existing one is not an error.
     virtual Result<void> make_dir(const std::string& path);
     // Removes one (empty) cgroup directory; a missing one is not an error.

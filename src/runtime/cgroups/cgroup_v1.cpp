@@ -1,5 +1,7 @@
 #include "runtime/cgroups/cgroup_v1.h"
 
+#include <fcntl.h>
+
 #include <signal.h>
 
 #include <algorithm>
@@ -121,6 +123,13 @@ Result<void> CgroupV1Manager::add_process(pid_t pid) {
     for (const auto& h : hierarchies_)
         TRY(join_cgroup(*io_, h.dir, pid));
     return {};
+}
+
+Result<JoinAtBirth> CgroupV1Manager::prepare_join_at_birth() {
+    JoinAtBirth join;
+    for (const auto& h : hierarchies_)
+        join.self_join.push_back(TRY(io_->open(join_path(h.dir, "tasks"), O_WRONLY)));
+    return join;
 }
 
 Result<void> CgroupV1Manager::apply_resources(const Resources& r) {

@@ -31,6 +31,7 @@ class CgroupV1Manager : public CgroupManager {
 
     Result<void> create() override;
     Result<void> add_process(pid_t pid) override;
+    Result<JoinAtBirth> prepare_join_at_birth() override;
     Result<void> apply_resources(const Resources& resources) override;
     Result<void> freeze() override;
     Result<void> thaw() override;

@@ -1,5 +1,7 @@
 #include "runtime/cgroups/cgroup_v2.h"
 
+#include <fcntl.h>
+
 #include <signal.h>
 
 #include <algorithm>
@@ -91,6 +93,12 @@ Result<void> CgroupV2Manager::create() {
 
 Result<void> CgroupV2Manager::add_process(pid_t pid) {
     return join_cgroup(*io_, dir_, pid);
+}
+
+Result<JoinAtBirth> CgroupV2Manager::prepare_join_at_birth() {
+    JoinAtBirth join;
+    join.clone_into = TRY(io_->open(dir_, O_RDONLY | O_DIRECTORY));
+    return join;
 }
 
 Result<void> CgroupV2Manager::apply_resources(const Resources& r) {
