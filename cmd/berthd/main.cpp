@@ -64,6 +64,11 @@ engine::EngineOptions engine_options(const api::DaemonConfig& options) {
     out.init_binary = self + "/berth-init";
     // Containers created without LogConfig get daemon.json's log-opts, as with dockerd.
     out.default_log_opts = options.log_opts;
+    for (const auto& [name, limit] : options.default_ulimits)
+        out.default_ulimits.push_back({{"Name", name}, {"Soft", limit.soft}, {"Hard", limit.hard}});
+    for (const auto& [name, runtime] : options.runtimes)
+        out.runtimes[name] = engine::RuntimeBinary{runtime.path, runtime.args};
+    out.default_runtime = options.default_runtime;
     return out;
 }
 

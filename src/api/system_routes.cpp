@@ -151,6 +151,18 @@ Json version_document() {
     return version;
 }
 
+// docker's {"runc": {"path": "runc"}, "crun": {"path": "/usr/bin/crun", "runtimeArgs": […]}}.
+Json runtimes_document(const Daemon& daemon) {
+    Json runtimes = Json::object();
+    if (!daemon.engine) return runtimes;
+    for (const auto& [name, runtime] : daemon.engine->runtimes().list()) {
+        Json entry = {{"path", runtime.path}};
+        if (!runtime.args.empty()) entry["runtimeArgs"] = runtime.args;
+        runtimes[name] = std::move(entry);
+    }
+    return runtimes;
+}
+
 Result<Json> info_document(const Daemon& daemon) {
     Uname u = uname_facts();
     auto [os_name, os_version] = os_release();
@@ -217,8 +229,9 @@ Result<Json> info_document(const Daemon& daemon) {
         {"Labels", Json::array()},
         {"ExperimentalBuild", false},
         {"ServerVersion", BERTH_VERSION},
-        {"Runtimes", {{"berth", {{"path", "berth-runtime"}}}}},
-        {"DefaultRuntime", "berth"},
+        {"Runtimes", runtimes_document(daemon)},
+        {"DefaultRuntime", daemon.engine ? daemon.engine->runtimes().default_name()
+                                         : std::string(engine::kBuiltinRuntimeName)},
         {"Swarm",
          {{"NodeID", ""},
           {"NodeAddr", ""},

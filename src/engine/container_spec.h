@@ -42,6 +42,10 @@ struct SpecContext {
     std::string sys_root = "/sys";               // thermal_throttle paths to mask
 };
 
+// `host_config` with the daemon's default ulimits (daemon.json default-ulimits, as HostConfig
+// Ulimits entries) added for every limit it does not set itself, as dockerd's mergeUlimits does.
+Json merge_default_ulimits(const Json& host_config, const Json& default_ulimits);
+
 // The OCI runtime spec (config.json content) for a merged Config and a HostConfig. Reads the
 // container's /etc/passwd and /etc/group (User, GroupAdd) confined to the rootfs, stats device
 // nodes, and creates missing bind sources of HostConfig.Binds (and of Mounts with

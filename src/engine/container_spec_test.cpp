@@ -428,6 +428,17 @@ TEST(BuildRuntimeSpec, UserMountReplacesNetworkFileAndDev) {
     EXPECT_EQ(find_mount(spec, "/dev/shm"), nullptr);  // IpcMode none: no /dev/shm
 }
 
+TEST(MergeDefaultUlimits, TheContainersOwnLimitsWinDefaultsFillTheRest) {
+    Json defaults = Json::parse(R"([{"Name": "nofile", "Soft": 100, "Hard": 200},
+                                    {"Name": "nproc", "Soft": 50, "Hard": 60}])");
+    Json hc = Json::parse(R"({"Ulimits": [{"Name": "nofile", "Soft": 1024, "Hard": 4096}]})");
+    EXPECT_EQ(merge_default_ulimits(hc, defaults)["Ulimits"],
+              Json::parse(R"([{"Name": "nofile", "Soft": 1024, "Hard": 4096},
+                              {"Name": "nproc", "Soft": 50, "Hard": 60}])"));
+    EXPECT_EQ(merge_default_ulimits(Json::object(), defaults)["Ulimits"], defaults);
+    EXPECT_EQ(merge_default_ulimits(hc, Json::array()), hc);
+}
+
 TEST(BuildRuntimeSpec, ResourcesUlimitsSysctlsDevices) {
     Fixture f;
     Json hc = {
@@ -457,7 +468,7 @@ TEST(BuildRuntimeSpec, ResourcesUlimitsSysctlsDevices) {
     EXPECT_EQ(r["cpu"]["quota"], 150000);
     EXPECT_EQ(r["cpu"]["shares"], 512);
     EXPECT_EQ(r["cpu"]["cpus"], "0");
-    EXPECT_EQ(r["pids"]["limit"], -1);
+    EXPECT_FALSE(r.contains("pids"));  // 0: unlimited
     EXPECT_EQ(r["blockIO"]["weight"], 300);
     EXPECT_EQ(spec["process"]["rlimits"],
               Json::parse(R"([{"type": "RLIMIT_NOFILE", "hard": 4096, "soft": 1024},

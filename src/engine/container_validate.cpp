@@ -192,9 +192,7 @@ Result<void> validate_modes(const Json& hc) {
     std::string isolation = string_of(hc, "Isolation");
     if (isolation != "" && isolation != "default")
         return invalid("invalid isolation '" + isolation + "' on linux");
-    std::string runtime = string_of(hc, "Runtime");
-    if (runtime != "" && runtime != "runc" && runtime != "berth")
-        return invalid("unknown or invalid runtime name: " + runtime);
+    // HostConfig.Runtime is the engine's to check: it knows the daemon's runtimes.
     return {};
 }
 

@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cctype>
 
 #include "base/clock.h"
 #include "base/fs.h"
@@ -15,15 +16,13 @@
 #include "engine/json_log_writer.h"
 #include "engine/names.h"
 #include "engine/network_files.h"
-#include "runtime/runtime.h"
-#include "runtime/signals.h"
 
 namespace berth::engine {
 namespace {
 
-constexpr int kDefaultStopTimeout = 10;
 constexpr int kMaxRestartDelayMs = 60 * 1000;
 constexpr auto kResetBackoffAfter = std::chrono::seconds(10);
+constexpr const char* kExternalOciVersion = "1.0.2";
 
 Error no_such_container(std::string_view ref) {
     return Error(ErrorKind::NotFound, "No such container: " + std::string(ref));
@@ -33,11 +32,21 @@ bool is_running(RunState s) {
     return s == RunState::Running || s == RunState::Paused;
 }
 
-Result<int> signal_number(std::string_view text, int fallback) {
-    if (text.empty()) return fallback;
-    auto number = runtime::parse_signal(text);
-    if (!number) return fail(ErrorKind::InvalidArgument, "Invalid signal: " + std::string(text));
-    return *number;
+// The runtime a running monitor was started with (its monitor.json); the built-in one when that
+// cannot be read (a monitor of a berthd from before runtimes could be chosen).
+monitor::OciRuntimeConfig runtime_of_monitor(const std::string& dir,
+                                             const RuntimeRegistry& runtimes) {
+    auto doc = read_json_file(join_path(dir, "monitor.json"));
+    auto config = doc ? monitor::container_config_from_json(*doc)
+                      : Result<monitor::ContainerMonitorConfig>(std::unexpected(doc.error()));
+    if (!config) return runtimes.resolve(kBuiltinRuntimeName).value();
+    return {config->runtime_root, config->runtime_path, config->runtime_args};
+}
+
+// HostConfig.Runtime; empty when unset (the default runtime).
+std::string runtime_name_of(const Json& host_config) {
+    auto it = host_config.find("Runtime");
+    return it != host_config.end() && it->is_string() ? it->get<std::string>() : "";
 }
 
 std::string short_id(const std::string& id) {
@@ -70,6 +79,7 @@ Result<WaitCondition> wait_condition_from_string(std::string_view text) {
 Engine::Engine(EngineOptions options, image::ImageService& images, EventBus& events,
                ContainerStore store)
     : options_(std::move(options)),
+      runtimes_(options_.exec_root, options_.runtimes, options_.default_runtime),
       images_(images),
       events_(events),
       store_(std::move(store)),
@@ -117,9 +127,6 @@ std::string Engine::rootfs_dir(const std::string& id) const {
 }
 std::string Engine::log_path(const std::string& id) const {
     return join_path(container_dir(id), id + "-json.log");
-}
-std::string Engine::runtime_root() const {
-    return join_path(options_.exec_root, "runtime");
 }
 
 Result<std::shared_ptr<Engine::Entry>> Engine::resolve(std::string_view ref) {
@@ -178,6 +185,8 @@ Result<Engine::Created> Engine::create(std::string_view requested_name, const Js
     request.erase("HostConfig");
     request.erase("NetworkingConfig");
     TRY(validate_container_config(request, host_config));
+    // The runtime is chosen now, for good: the default's name is recorded (inspect shows it).
+    host_config["Runtime"] = TRY(runtimes_.name_for(runtime_name_of(host_config)));
     std::string image_name = request.value("Image", "");
     if (image_name.empty())
         return fail(ErrorKind::InvalidArgument, "Config.Image: an image is required");
@@ -266,7 +275,7 @@ void Engine::unmount_rootfs(const Container& c) {
     (void)image::unmount_rootfs(rootfs_dir(c.id));
 }
 
-Result<void> Engine::write_bundle(const Container& c) {
+Result<void> Engine::write_bundle(const Container& c, const monitor::OciRuntimeConfig& runtime) {
     std::string dir = container_dir(c.id);
     TRY(write_network_files(dir, c.config, c.host_config, c.id));
     SpecContext context;
@@ -275,8 +284,15 @@ Result<void> Engine::write_bundle(const Container& c) {
     context.container_dir = dir;
     context.init_binary = options_.init_binary;
     context.cgroup_parent = options_.cgroup_parent;
-    Json spec = TRY(build_runtime_spec(c.config, c.host_config, context));
-    return write_file_atomic(join_path(dir, "config.json"), spec.dump(), 0600);
+    Json spec = TRY(build_runtime_spec(
+        c.config, merge_default_ulimits(c.host_config, options_.default_ulimits), context));
+    // Runtimes check the version before anything else and older ones know no later one (crun
+    // 1.8 refuses 1.2.0); the fields are read alike whatever it says. docker 20-24 wrote 1.0.2.
+    if (!runtime.builtin()) spec["ociVersion"] = kExternalOciVersion;
+    // Not fsynced: it is made anew at every start, and the runtime keeps its own copy of what a
+    // running container needs.
+    return write_file_atomic(join_path(dir, "config.json"), spec.dump(), 0600,
+                             Durability::Volatile);
 }
 
 Result<void> Engine::start(std::string_view ref) {
@@ -319,8 +335,11 @@ Result<void> Engine::start_locked(const std::shared_ptr<Entry>& entry) {
         entry->rootfs_mounted = false;
         auto& state = entry->container.state;
         state.error = error.message();
-        // docker's codes: 127 for a command that is not there, 126 for one that cannot run.
-        const std::string& m = state.error;
+        // docker's codes: 127 for a command that is not there, 126 for one that cannot run
+        // (in any runtime's words: crun says "Permission denied").
+        std::string m = state.error;
+        std::transform(m.begin(), m.end(), m.begin(),
+                       [](unsigned char ch) { return std::tolower(ch); });
         state.exit_code =
             m.find("no such file") != std::string::npos || m.find("not found") != std::string::npos
                 ? 127
@@ -333,16 +352,23 @@ Result<void> Engine::start_locked(const std::shared_ptr<Entry>& entry) {
             std::move(error).context("failed to start container " + short_id(c.id)).message());
     };
 
+    // A runtime daemon.json no longer registers cannot start the container (as with docker).
+    auto runtime = runtimes_.resolve(runtime_name_of(c.host_config));
+    if (!runtime) return fail_start(std::move(runtime).error());
     TRY(remove_all(dir));
     TRY(mkdir_all(dir, 0700));
+    TRY(mkdir_all(runtime->root, 0700));
     if (auto mounted = mount_rootfs(c); !mounted) return fail_start(std::move(mounted).error());
     entry->rootfs_mounted = true;
-    if (auto written = write_bundle(c); !written) return fail_start(std::move(written).error());
+    if (auto written = write_bundle(c, *runtime); !written)
+        return fail_start(std::move(written).error());
 
     monitor::ContainerMonitorConfig config;
     config.id = c.id;
     config.bundle = container_dir(c.id);
-    config.runtime_root = runtime_root();
+    config.runtime_root = runtime->root;
+    config.runtime_path = runtime->path;
+    config.runtime_args = runtime->args;
     const Json& log_config = c.host_config["LogConfig"];
     if (log_config.value("Type", "json-file") == "json-file") {
         config.log_path = log_path(c.id);
@@ -381,6 +407,7 @@ Result<void> Engine::start_locked(const std::shared_ptr<Entry>& entry) {
         state.started_at = rfc3339_now();
         state.finished_at = kZeroTime;
         entry->container.has_been_started = true;
+        entry->runtime = *runtime;
         entry->started = std::chrono::steady_clock::now();
         entry->run_generation++;
         (void)persist(entry->container);
@@ -472,132 +499,6 @@ void Engine::schedule_restart(const std::shared_ptr<Entry>& entry,
             (void)persist(entry->container);
         }
     });
-}
-
-Result<void> Engine::stop(std::string_view ref, const StopOptions& options) {
-    auto entry = TRY(resolve(ref));
-    std::lock_guard op(entry->op);
-    return stop_locked(entry, options);
-}
-
-Result<void> Engine::stop_locked(const std::shared_ptr<Entry>& entry, const StopOptions& options) {
-    std::unique_lock lock(mutex_);
-    auto& c = entry->container;
-    c.manually_stopped = true;
-    if (entry->restart_token) {
-        scheduler_.cancel(entry->restart_token);
-        entry->restart_token = 0;
-        if (c.state.status == RunState::Restarting) c.state.status = RunState::Exited;
-        (void)persist(c);
-    }
-    if (!is_running(c.state.status)) {
-        (void)persist(c);
-        return fail(ErrorKind::AlreadyExists, "container already stopped");
-    }
-    (void)persist(c);
-    int timeout = options.timeout.value_or(c.config.value("StopTimeout", kDefaultStopTimeout));
-    std::string signal_text =
-        options.signal.empty() ? c.config.value("StopSignal", "") : options.signal;
-    int sig = TRY(signal_number(signal_text, SIGTERM));
-    uint64_t generation = entry->exit_generation;
-    std::string id = c.id;
-    bool paused = c.state.status == RunState::Paused;
-    lock.unlock();
-
-    runtime::Runtime runtime(runtime_root(), log_);
-    // A frozen process cannot act on a signal: thaw it first, as docker does.
-    if (paused) (void)runtime.resume(id);
-    auto exited = [&] { return entry->exit_generation != generation || entry->removed; };
-    if (timeout != 0) {
-        (void)runtime.kill(id, sig, false);
-        lock.lock();
-        if (timeout < 0)
-            changed_.wait(lock, exited);
-        else
-            changed_.wait_for(lock, std::chrono::seconds(timeout), exited);
-        if (exited()) return {};
-        lock.unlock();
-    }
-    (void)runtime.kill(id, SIGKILL, false);
-    lock.lock();
-    if (!changed_.wait_for(lock, std::chrono::seconds(30), exited))
-        return fail(ErrorKind::Internal,
-                    "container " + short_id(id) + " did not exit after SIGKILL");
-    return {};
-}
-
-Result<void> Engine::restart(std::string_view ref, const StopOptions& options) {
-    auto entry = TRY(resolve(ref));
-    std::lock_guard op(entry->op);
-    if (auto stopped = stop_locked(entry, options);
-        !stopped && stopped.error().kind() != ErrorKind::AlreadyExists)
-        return stopped;
-    {
-        std::lock_guard lock(mutex_);
-        entry->container.manually_stopped = false;
-        if (entry->container.state.status == RunState::Restarting)
-            entry->container.state.status = RunState::Exited;
-    }
-    TRY(start_locked(entry));
-    Container c = TRY(find(entry->container.id));
-    publish(c, "restart");
-    return {};
-}
-
-Result<void> Engine::kill(std::string_view ref, std::string_view signal_text) {
-    auto entry = TRY(resolve(ref));
-    int sig = TRY(signal_number(signal_text, SIGKILL));
-    std::string id;
-    {
-        std::lock_guard lock(mutex_);
-        auto& c = entry->container;
-        if (!is_running(c.state.status))
-            return fail(ErrorKind::Conflict, "Container " + c.id + " is not running");
-        if (sig == SIGKILL || sig == SIGTERM) {
-            c.manually_stopped = true;
-            (void)persist(c);
-        }
-        id = c.id;
-        publish(c, "kill", {{"signal", std::to_string(sig)}});
-    }
-    runtime::Runtime runtime(runtime_root(), log_);
-    return runtime.kill(id, sig, false);
-}
-
-Result<void> Engine::pause(std::string_view ref) {
-    auto entry = TRY(resolve(ref));
-    std::lock_guard op(entry->op);
-    std::unique_lock lock(mutex_);
-    auto& c = entry->container;
-    if (c.state.status == RunState::Paused)
-        return fail(ErrorKind::Conflict, "Container " + c.id + " is already paused");
-    if (c.state.status != RunState::Running)
-        return fail(ErrorKind::Conflict, "Container " + c.id + " is not running");
-    lock.unlock();
-    runtime::Runtime runtime(runtime_root(), log_);
-    TRY(runtime.pause(c.id));
-    lock.lock();
-    c.state.status = RunState::Paused;
-    (void)persist(c);
-    publish(c, "pause");
-    return {};
-}
-
-Result<void> Engine::unpause(std::string_view ref) {
-    auto entry = TRY(resolve(ref));
-    std::lock_guard op(entry->op);
-    std::unique_lock lock(mutex_);
-    auto& c = entry->container;
-    if (c.state.status != RunState::Paused)
-        return fail(ErrorKind::Conflict, "Container " + c.id + " is not paused");
-    lock.unlock();
-    runtime::Runtime runtime(runtime_root(), log_);
-    TRY(runtime.resume(c.id));
-    lock.lock();
-    c.state.status = RunState::Running;
-    (void)persist(c);
-    publish(c, "unpause");
-    return {};
 }
 
 Result<WaitResult> Engine::wait(std::string_view ref, WaitCondition condition,
@@ -786,6 +687,8 @@ Result<void> Engine::recover() {
         if (is_running(status)) {
             std::string dir = monitor_dir(id);
             if (auto sock = connect_monitor(dir)) {
+                // The run goes on with the runtime its monitor was started with.
+                entry->runtime = runtime_of_monitor(dir, runtimes_);
                 entry->rootfs_mounted = true;
                 entry->started = std::chrono::steady_clock::now();
                 entry->run_generation++;

@@ -28,6 +28,7 @@
 #include "engine/container_store.h"
 #include "engine/events.h"
 #include "engine/monitor_launcher.h"
+#include "engine/runtime_registry.h"
 #include "engine/scheduler.h"
 #include "image/image_service.h"
 
@@ -41,6 +42,10 @@ struct EngineOptions {
     std::string cgroup_parent = "/berth";
     std::map<std::string, std::string> default_log_opts;  // daemon.json log-opts
     Json default_ulimits = Json::array();
+    // OCI runtimes besides the built-in one (daemon.json `runtimes`, --add-runtime) and the one
+    // a container gets when it names none (`default-runtime`).
+    std::map<std::string, RuntimeBinary> runtimes;
+    std::string default_runtime = std::string(kBuiltinRuntimeName);
 };
 
 enum class WaitCondition { NotRunning, NextExit, Removed };
@@ -147,6 +152,7 @@ class Engine {
 
     size_t running_count();
     std::vector<std::string> image_ids_in_use();
+    const RuntimeRegistry& runtimes() const { return runtimes_; }
 
   private:
     struct Entry;
@@ -168,18 +174,20 @@ class Engine {
     Result<void> mount_rootfs(const Container& container);
     void unmount_rootfs(const Container& container);
     void release_running(Entry& entry);
-    Result<void> write_bundle(const Container& container);
+    Result<void> write_bundle(const Container& container, const monitor::OciRuntimeConfig& runtime);
     std::string container_dir(const std::string& id) const;
     std::string monitor_dir(const std::string& id) const;
     std::string rootfs_dir(const std::string& id) const;
     std::string log_path(const std::string& id) const;
-    std::string runtime_root() const;
+    // The runtime of the container's current run (kill, pause, stats, top, exec).
+    std::unique_ptr<monitor::OciRuntime> runtime_of(const Entry& entry);
     void schedule_health_check(const std::shared_ptr<Entry>& entry, bool first);
     void run_health_check(const std::string& id);
     void on_health_result(const std::string& id, uint64_t generation, monitor::ExitRecord record,
                           std::string started_at);
 
     EngineOptions options_;
+    RuntimeRegistry runtimes_;
     Logger log_;  // the runtime library's warnings (stderr)
     image::ImageService& images_;
     EventBus& events_;

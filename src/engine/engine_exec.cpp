@@ -95,6 +95,7 @@ Result<std::string> Engine::exec_create(std::string_view ref, const Json& body) 
 Result<void> Engine::exec_start(std::string_view exec_id, UniqueFd connection, bool detach) {
     std::shared_ptr<ExecEntry> exec;
     Container c;
+    monitor::OciRuntimeConfig runtime;
     {
         std::lock_guard lock(mutex_);
         auto it = execs_.find(std::string(exec_id));
@@ -107,6 +108,7 @@ Result<void> Engine::exec_start(std::string_view exec_id, UniqueFd connection, b
         if (entry == entries_.end() || !is_running(entry->second->container.state.status))
             return fail(ErrorKind::Conflict, "Container " + exec->container_id + " is not running");
         c = entry->second->container;
+        runtime = entry->second->runtime;
         exec->started = true;
         exec->running = true;
     }
@@ -114,7 +116,10 @@ Result<void> Engine::exec_start(std::string_view exec_id, UniqueFd connection, b
     monitor::ExecMonitorConfig config;
     config.container_id = c.id;
     config.exec_id = exec->id;
-    config.runtime_root = runtime_root();
+    config.bundle = container_dir(c.id);
+    config.runtime_root = runtime.root;
+    config.runtime_path = runtime.path;
+    config.runtime_args = runtime.args;
     config.args = string_list(body.value("Cmd", Json()));
     config.env = merge_env(string_list(c.config.value("Env", Json())),
                            string_list(body.value("Env", Json())));

@@ -11,7 +11,6 @@
 #include "base/fs.h"
 #include "engine/engine.h"
 #include "engine/engine_entry.h"
-#include "runtime/runtime.h"
 
 namespace berth::engine {
 namespace {
@@ -403,18 +402,23 @@ Result<Engine::RootfsView> Engine::rootfs_view(std::string_view ref) {
 }
 
 Result<std::vector<pid_t>> Engine::pids(std::string_view ref) {
-    auto c = TRY(find(ref));
-    if (!is_running(c.state.status))
-        return fail(ErrorKind::Conflict, "Container " + c.id + " is not running");
-    runtime::Runtime runtime(runtime_root(), log_);
-    return runtime.pids(c.id);
+    auto entry = TRY(resolve(ref));
+    {
+        std::lock_guard lock(mutex_);
+        if (!is_running(entry->container.state.status))
+            return fail(ErrorKind::Conflict,
+                        "Container " + entry->container.id + " is not running");
+    }
+    return runtime_of(*entry)->pids();
 }
 
 Result<Json> Engine::runtime_stats(std::string_view ref) {
-    auto c = TRY(find(ref));
-    if (!is_running(c.state.status)) return Json();
-    runtime::Runtime runtime(runtime_root(), log_);
-    return runtime.stats(c.id);
+    auto entry = TRY(resolve(ref));
+    {
+        std::lock_guard lock(mutex_);
+        if (!is_running(entry->container.state.status)) return Json();
+    }
+    return runtime_of(*entry)->stats();
 }
 
 }  // namespace berth::engine

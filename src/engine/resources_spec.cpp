@@ -265,10 +265,9 @@ Json build_resources(const Json& hc, const HostFacts& facts) {
     if (int64_t v = int_of(hc, "CpuQuota"); v != 0) cpu["quota"] = v;
     if (!cpu.empty()) r["cpu"] = cpu;
 
-    if (const Json& p = member(hc, "PidsLimit"); p.is_number_integer()) {
-        int64_t v = p.get<int64_t>();
-        r["pids"] = {{"limit", v <= 0 ? -1 : v}};  // 0 and -1 both mean unlimited
-    }
+    // 0 and negative mean unlimited: no limit at all, as docker makes them at create (a -1
+    // reaches crun 1.8's pids.max verbatim, which cgroup v1 refuses).
+    if (int64_t v = int_of(hc, "PidsLimit"); v > 0) r["pids"] = {{"limit", v}};
     if (int64_t w = int_of(hc, "BlkioWeight"); w != 0) r["blockIO"] = {{"weight", w}};
     return r;
 }
@@ -325,3 +324,20 @@ Result<DeviceSetup> build_devices(const Json& hc) {
 }
 
 }  // namespace berth::engine::spec
+
+namespace berth::engine {
+
+Json merge_default_ulimits(const Json& host_config, const Json& default_ulimits) {
+    Json merged = host_config;
+    if (!default_ulimits.is_array() || default_ulimits.empty()) return merged;
+    Json& ulimits = merged["Ulimits"];
+    if (!ulimits.is_array()) ulimits = Json::array();
+    std::set<std::string, std::less<>> own;
+    for (const Json& u : ulimits)
+        own.insert(spec::string_of(u, "Name"));
+    for (const Json& u : default_ulimits)
+        if (!own.contains(spec::string_of(u, "Name"))) ulimits.push_back(u);
+    return merged;
+}
+
+}  // namespace berth::engine

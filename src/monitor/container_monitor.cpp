@@ -14,8 +14,7 @@
 #include "base/fs.h"
 #include "base/logger.h"
 #include "monitor/monitor_loop.h"
-#include "runtime/runtime.h"
-#include "runtime/sync_socket.h"
+#include "monitor/oci_runtime.h"
 
 namespace berth::monitor {
 namespace {
@@ -31,22 +30,16 @@ Result<Pipe> make_pipe() {
 }
 
 // The container's end of its stdio, as fds 0-2 of this process while the runtime starts it (the
-// init inherits them), and the monitor's ends.
+// init inherits them), and the monitor's ends. With a terminal, fds 0-2 are /dev/null and the
+// runtime hands us the terminal's master.
 struct ContainerStdio {
-    UniqueFd out, err, in;    // ours
-    UniqueFd console_socket;  // ours, with a terminal: the master arrives here
-    UniqueFd console_peer;    // the runtime's end
+    UniqueFd out, err, in;  // ours
 };
 
 Result<ContainerStdio> wire_stdio(const ContainerMonitorConfig& config) {
     ContainerStdio stdio;
     UniqueFd null_fd = TRY(open_fd("/dev/null", O_RDWR | O_CLOEXEC));
     if (config.tty) {
-        int pair[2];
-        if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pair) < 0)
-            return fail_errno("socketpair");
-        stdio.console_socket.reset(pair[0]);
-        stdio.console_peer.reset(pair[1]);
         for (int fd = 0; fd < 3; ++fd)
             ::dup2(null_fd.get(), fd);
         return stdio;
@@ -75,25 +68,14 @@ void release_container_stdio() {
     ::close(null_fd);
 }
 
-Result<pid_t> start_container(const ContainerMonitorConfig& config, const std::string& dir,
-                              const Logger& log, ContainerStdio& stdio) {
-    runtime::Runtime runtime(config.runtime_root, log);
-    runtime::CreateOptions options;
-    options.id = config.id;
-    options.bundle = config.bundle;
-    options.detach = true;
-    options.console_fd = stdio.console_peer.valid() ? stdio.console_peer.get() : -1;
-    // The pid comes from the pid file: `state` reports none once the process has exited, and a
-    // container running `true` may have exited already.
-    options.pid_file = join_path(dir, "container.pid");
-    auto ran = runtime.run(options);
+Result<StartedProcess> start_container(const ContainerMonitorConfig& config, const std::string& dir,
+                                       OciRuntime& runtime) {
+    RunRequest request;
+    request.work_dir = dir;
+    request.terminal = config.tty;
+    auto started = runtime.run(request);
     release_container_stdio();
-    stdio.console_peer.reset();
-    TRY(ran);
-    auto text = TRY(read_file(options.pid_file));
-    pid_t pid = static_cast<pid_t>(std::atol(text.c_str()));
-    if (pid <= 0) return fail(ErrorKind::Internal, "the runtime wrote no pid");
-    return pid;
+    return started;
 }
 
 Result<void> report(int fd, const Json& doc) {
@@ -146,16 +128,15 @@ int run_container_monitor(const std::string& dir) {
         log_writer.emplace(std::move(*opened));
     }
 
+    auto runtime = open_oci_runtime(
+        OciRuntimeConfig{config->runtime_root, config->runtime_path, config->runtime_args},
+        config->id, config->bundle, log);
     auto stdio = wire_stdio(*config);
     if (!stdio) return fail_start(stdio.error());
-    auto pid = start_container(*config, dir, log, *stdio);
-    if (!pid) return fail_start(pid.error());
-    UniqueFd out = std::move(stdio->out);
-    if (config->tty) {
-        auto master = runtime::receive_fd(stdio->console_socket.get());
-        if (!master) return fail_start(master.error());
-        out = std::move(*master);
-    }
+    auto started = start_container(*config, dir, *runtime);
+    if (!started) return fail_start(started.error());
+    pid_t pid = started->pid;
+    UniqueFd out = config->tty ? std::move(started->terminal) : std::move(stdio->out);
 
     RelayOptions relay_options;
     relay_options.tty = config->tty;
@@ -169,13 +150,13 @@ int run_container_monitor(const std::string& dir) {
                      log_writer ? &*log_writer : nullptr);
     for (const auto& attach : config->attaches)
         relay.add_client(UniqueFd(attach.fd), attach);
-    (void)report(kStatusFd, {{"pid", *pid}});
+    (void)report(kStatusFd, {{"pid", pid}});
     // Starting the container parsed its spec and compiled its seccomp filter: give that heap
     // back, this process stays as long as the container runs.
     ::malloc_trim(0);
 
     ExitRecord exit;
-    auto status = pump_until_exit(*pid, relay, &*control);
+    auto status = pump_until_exit(pid, relay, &*control);
     if (status) {
         exit.exit_code = exit_code_of(*status);
     } else {
@@ -183,9 +164,9 @@ int run_container_monitor(const std::string& dir) {
         exit.error = status.error().message();
     }
     relay.finish();
-    runtime::Runtime runtime(config->runtime_root, log);
-    if (auto kills = runtime.oom_kills(config->id)) exit.oom_killed = *kills > 0;
-    if (auto removed = runtime.remove(config->id, true); !removed)
+    // Before the removal, which takes the cgroup (and its OOM count) with it.
+    if (auto kills = runtime->oom_kills()) exit.oom_killed = *kills > 0;
+    if (auto removed = runtime->remove(); !removed)
         log.warn("delete the container's runtime state: " + removed.error().message());
     exit.finished_at = rfc3339_now();
     if (auto written = write_file_atomic(join_path(dir, "exit.json"), to_json(exit).dump(), 0600);

@@ -1,4 +1,5 @@
 #include <fcntl.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -8,15 +9,13 @@
 #include "base/logger.h"
 #include "monitor/container_monitor.h"
 #include "monitor/monitor_loop.h"
-#include "runtime/runtime.h"
-#include "runtime/sync_socket.h"
+#include "monitor/oci_runtime.h"
 
 namespace berth::monitor {
 namespace {
 
 struct ExecStdio {
     UniqueFd out, err, in;
-    UniqueFd console_socket, console_peer;
 };
 
 Result<UniqueFd> null_device() {
@@ -28,11 +27,6 @@ Result<ExecStdio> wire_exec_stdio(const ExecMonitorConfig& config) {
     ExecStdio stdio;
     auto null_fd = TRY(null_device());
     if (config.tty) {
-        int pair[2];
-        if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pair) < 0)
-            return fail_errno("socketpair");
-        stdio.console_socket.reset(pair[0]);
-        stdio.console_peer.reset(pair[1]);
         for (int fd = 0; fd < 3; ++fd)
             ::dup2(null_fd.get(), fd);
         return stdio;
@@ -57,30 +51,23 @@ Result<ExecStdio> wire_exec_stdio(const ExecMonitorConfig& config) {
     return stdio;
 }
 
-Result<pid_t> start_exec(const ExecMonitorConfig& config, const std::string& dir, const Logger& log,
-                         ExecStdio& stdio) {
-    runtime::Runtime runtime(config.runtime_root, log);
-    runtime::ExecOptions options;
-    options.id = config.container_id;
-    options.args = config.args;
-    options.env = config.env;
-    options.cwd = config.cwd;
-    options.user = config.user;
-    options.additional_gids = config.additional_gids;
-    options.cap_add = config.cap_add;
-    options.tty = config.tty;
-    options.no_new_privileges = config.no_new_privileges;
-    options.detach = true;
-    options.pid_file = join_path(dir, "pid");
-    options.console_fd = stdio.console_peer.valid() ? stdio.console_peer.get() : -1;
-    auto ran = runtime.exec(options);
+Result<StartedProcess> start_exec(const ExecMonitorConfig& config, const std::string& dir,
+                                  OciRuntime& runtime) {
+    ExecRequest request;
+    request.work_dir = dir;
+    request.args = config.args;
+    request.env = config.env;
+    request.cwd = config.cwd;
+    request.user = config.user;
+    request.additional_gids = config.additional_gids;
+    request.cap_add = config.cap_add;
+    request.terminal = config.tty;
+    request.no_new_privileges = config.no_new_privileges;
+    auto started = runtime.exec(request);
     auto null_fd = TRY(null_device());
     for (int fd = 0; fd < 3; ++fd)
         ::dup2(null_fd.get(), fd);
-    stdio.console_peer.reset();
-    TRY(ran);
-    auto text = TRY(read_file(options.pid_file));
-    return static_cast<pid_t>(std::stol(text));
+    return started;
 }
 
 Result<void> report(int fd, const Json& doc) {
@@ -106,16 +93,21 @@ int run_exec_monitor(const std::string& dir) {
     auto control = ControlServer::listen(join_path(dir, "monitor.sock"));
     if (!control) return fail_start(control.error());
 
+    OciRuntimeConfig runtime_config{config->runtime_root, config->runtime_path,
+                                    config->runtime_args};
+    // An external runtime's exec leaves the process to be reparented: to us, so that we can wait
+    // for it (the built-in library makes it our child directly).
+    if (!runtime_config.builtin()) ::prctl(PR_SET_CHILD_SUBREAPER, 1);
+    auto runtime = open_oci_runtime(runtime_config, config->container_id, config->bundle, log);
     auto stdio = wire_exec_stdio(*config);
     if (!stdio) return fail_start(stdio.error());
-    auto pid = start_exec(*config, dir, log, *stdio);
-    if (!pid) return fail_start(pid.error());
+    auto started = start_exec(*config, dir, *runtime);
+    if (!started) return fail_start(started.error());
+    pid_t pid = started->pid;
     UniqueFd out = std::move(stdio->out);
     UniqueFd in = std::move(stdio->in);
     if (config->tty) {
-        auto master = runtime::receive_fd(stdio->console_socket.get());
-        if (!master) return fail_start(master.error());
-        out = std::move(*master);
+        out = std::move(started->terminal);
         if (config->attach && config->attach->stdin)
             in = UniqueFd(::fcntl(out.get(), F_DUPFD_CLOEXEC, 3));
     }
@@ -126,10 +118,10 @@ int run_exec_monitor(const std::string& dir) {
     relay_options.capture_limit = config->capture_limit;
     StdioRelay relay(relay_options, std::move(out), std::move(stdio->err), std::move(in), nullptr);
     if (config->attach) relay.add_client(UniqueFd(kFirstInheritedFd), *config->attach);
-    (void)report(kStatusFd, {{"pid", *pid}});
+    (void)report(kStatusFd, {{"pid", pid}});
 
     ExitRecord exit;
-    auto status = pump_until_exit(*pid, relay, &*control);
+    auto status = pump_until_exit(pid, relay, &*control);
     if (status) {
         exit.exit_code = exit_code_of(*status);
     } else {

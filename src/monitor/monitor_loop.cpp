@@ -20,6 +20,8 @@ namespace berth::monitor {
 namespace {
 
 constexpr int kDrainMillis = 2000;
+constexpr int kReparentTries = 500;
+constexpr useconds_t kReparentPollMicros = 10000;
 
 Result<void> resize_terminal(int fd, const Json& message) {
     if (fd < 0) return fail(ErrorKind::Conflict, "the container has no terminal");
@@ -118,8 +120,13 @@ Result<int> pump_until_exit(pid_t pid, StdioRelay& relay, ControlServer* control
         if (extra[0].revents) break;
     }
     int status = 0;
-    while (::waitpid(pid, &status, 0) < 0)
-        if (errno != EINTR) return fail_errno("waitpid");
+    // A process an external runtime started may exit while the runtime's last helper (crun's
+    // detached child) is still its parent; it becomes ours (a subreaper's) when that one exits.
+    for (int tries = 0; ::waitpid(pid, &status, 0) < 0;) {
+        if (errno == EINTR) continue;
+        if (errno != ECHILD || ++tries > kReparentTries) return fail_errno("waitpid");
+        ::usleep(kReparentPollMicros);
+    }
     // What the process wrote just before it exited is still in the pipes.
     auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(kDrainMillis);
     while (relay.output_open()) {

@@ -80,6 +80,7 @@ Result<ContainerMonitorConfig> container_config_from_json(const Json& doc) {
 Json to_json(const ExecMonitorConfig& c) {
     Json doc = {{"container_id", c.container_id},
                 {"exec_id", c.exec_id},
+                {"bundle", c.bundle},
                 {"runtime_root", c.runtime_root},
                 {"args", c.args},
                 {"env", c.env},
@@ -101,6 +102,7 @@ Result<ExecMonitorConfig> exec_config_from_json(const Json& doc) {
     ExecMonitorConfig c;
     TRY(get_optional(doc, "container_id", c.container_id, "monitor message"));
     TRY(get_optional(doc, "exec_id", c.exec_id, "monitor message"));
+    TRY(get_optional(doc, "bundle", c.bundle, "monitor message"));
     TRY(get_optional(doc, "runtime_root", c.runtime_root, "monitor message"));
     TRY(get_optional(doc, "args", c.args, "monitor message"));
     TRY(get_optional(doc, "env", c.env, "monitor message"));

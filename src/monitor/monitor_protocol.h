@@ -51,7 +51,8 @@ struct ContainerMonitorConfig {
     bool stdin_once = false;
     std::string detach_keys = "ctrl-p,ctrl-q";
     std::vector<AttachRequest> attaches;  // connections inherited at spawn
-    // An external OCI runtime (runc-compatible) instead of the built-in library.
+    // An external OCI runtime (runc-compatible) instead of the built-in library: see
+    // oci_runtime.h. runtime_root is its --root then.
     std::string runtime_path;
     std::vector<std::string> runtime_args;
 };
@@ -59,6 +60,7 @@ struct ContainerMonitorConfig {
 struct ExecMonitorConfig {
     std::string container_id;
     std::string exec_id;
+    std::string bundle;  // the container's (an external runtime's exec starts from its process)
     std::string runtime_root;
     std::vector<std::string> args;
     std::vector<std::string> env;

@@ -2,7 +2,8 @@
 # and socket under $TMP), the docker CLI pointed at it, a busybox image, and a cleanup that
 # leaves no container, monitor or mount behind.
 #
-#   start_berthd            starts it (BERTHD_PID), fails the script if it does not answer
+#   start_berthd            starts it (BERTHD_PID), fails the script if it does not answer;
+#                           $BERTHD_CONFIG names its daemon.json (default: none)
 #   import_busybox [NAME]   a busybox image (default busybox:latest) imported through the API
 #   stop_berthd [SIGNAL]    stops it (default TERM) and waits for it
 #   docker ARGS…            the docker CLI against it, killed after 120 s
@@ -23,7 +24,7 @@ mkdir -p "$DOCKER_CONFIG"
 docker() { timeout -k 5 120 "$DOCKER_BIN" "$@"; }
 
 start_berthd() {
-	"$BERTHD" --config-file /dev/null --root "$DATA_ROOT" --exec-root "$EXEC_ROOT" -H "unix://$SOCK" --debug \
+	"$BERTHD" --config-file "${BERTHD_CONFIG:-/dev/null}" --root "$DATA_ROOT" --exec-root "$EXEC_ROOT" -H "unix://$SOCK" --debug \
 		2>>"$TMP/berthd.log" &
 	BERTHD_PID=$!
 	if ! wait_until 20 docker version; then
