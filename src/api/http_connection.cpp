@@ -14,6 +14,7 @@
 #include <limits>
 
 #include "api/api_error.h"
+#include "base/tls_bridge.h"
 
 namespace berth::api {
 namespace {
@@ -109,7 +110,9 @@ class TlsTransport final : public Transport {
         return n.value_or(0);
     }
     Result<HijackedConnection> hijack(std::string buffered) override {
-        auto [bridge, fd] = TRY(TlsBridge::start(std::move(connection_)));
+        // berthd's side: a client that vanishes, or a local side that does while the client's
+        // bytes wait for it, ends the stream at once (the default options).
+        auto [bridge, fd] = TRY(TlsBridge::start(connection_->ssl(), connection_->fd()));
         bridge_ = std::move(bridge);
         return HijackedConnection{std::move(fd), std::move(buffered), true};
     }
@@ -117,7 +120,7 @@ class TlsTransport final : public Transport {
         if (bridge_) bridge_->wait();
     }
     void close() override {
-        if (!connection_) return;
+        if (!connection_ || bridge_) return;  // after a hijack the bridge ends the connection
         connection_->send_close_notify();
         ::shutdown(connection_->fd(), SHUT_RDWR);
         connection_.reset();
@@ -125,7 +128,7 @@ class TlsTransport final : public Transport {
 
   private:
     std::unique_ptr<TlsConnection> connection_;
-    std::unique_ptr<TlsBridge> bridge_;  // after a hijack; owns the connection then
+    std::unique_ptr<TlsBridge> bridge_;  // after a hijack: uses connection_, destroyed first
 };
 
 constexpr size_t kCoalesceLimit = 16 * 1024;

@@ -1,14 +1,11 @@
 #include "api/tls.h"
 
-#include <fcntl.h>
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
-#include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include <array>
 #include <climits>
 #include <cstring>
 
@@ -181,136 +178,6 @@ void TlsConnection::send_close_notify() {
     ERR_clear_error();
     (void)SSL_shutdown(ssl_);
     ERR_clear_error();
-}
-
-// ---- the bridge ------------------------------------------------------------------------------
-
-Result<std::pair<std::unique_ptr<TlsBridge>, UniqueFd>> TlsBridge::start(
-    std::unique_ptr<TlsConnection> connection) {
-    int pair[2];
-    if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pair) != 0)
-        return fail_errno("socketpair for a hijacked TLS connection");
-    UniqueFd local(pair[0]), handed(pair[1]);
-    int remote = connection->fd();
-    if (::fcntl(remote, F_SETFL, ::fcntl(remote, F_GETFL) | O_NONBLOCK) != 0 ||
-        ::fcntl(local.get(), F_SETFL, O_NONBLOCK) != 0)
-        return fail_errno("make a hijacked TLS connection non-blocking");
-    std::unique_ptr<TlsBridge> bridge(new TlsBridge(std::move(connection), std::move(local)));
-    bridge->thread_ = std::thread([raw = bridge.get()] { raw->pump(); });
-    return std::pair{std::move(bridge), std::move(handed)};
-}
-
-TlsBridge::~TlsBridge() {
-    wait();
-}
-
-void TlsBridge::wait() {
-    if (thread_.joinable()) thread_.join();
-}
-
-// One loop does everything it can without blocking, then polls for what it waits on. Each
-// direction holds one buffer at a time, so a write that wants retrying (SSL_write's rule: the
-// same bytes again) always finds them unchanged.
-void TlsBridge::pump() {
-    SSL* ssl = connection_->ssl_;
-    int remote = connection_->fd();
-    int local = local_.get();
-    std::array<char, 16384> inbound{}, outbound{};  // remote → local, local → remote
-    size_t in_start = 0, in_end = 0, out_start = 0, out_end = 0;
-    bool remote_eof = false;  // close_notify received: nothing more to read from the client
-    bool local_eof = false;   // the local side shut down its writing
-    bool local_shut = false;  // we passed the client's close_notify on as SHUT_WR
-    bool fatal = false;
-    for (;;) {
-        bool progress = false;
-        short remote_events = 0, local_events = 0;
-        auto want = [&](int error) {
-            if (error == SSL_ERROR_WANT_READ)
-                remote_events |= POLLIN;
-            else if (error == SSL_ERROR_WANT_WRITE)
-                remote_events |= POLLOUT;
-            else
-                fatal = true;
-        };
-        if (!remote_eof && in_start == in_end) {
-            ERR_clear_error();
-            errno = 0;
-            int n = SSL_read(ssl, inbound.data(), static_cast<int>(inbound.size()));
-            if (n > 0) {
-                in_start = 0;
-                in_end = static_cast<size_t>(n);
-                progress = true;
-            } else if (SSL_get_error(ssl, n) == SSL_ERROR_ZERO_RETURN) {
-                remote_eof = true;
-                progress = true;
-            } else {
-                // An EOF without close_notify is the connection cut (or the server stopping).
-                want(SSL_get_error(ssl, n));
-            }
-        }
-        if (in_start < in_end) {
-            ssize_t n = ::send(local, inbound.data() + in_start, in_end - in_start, MSG_NOSIGNAL);
-            if (n > 0) {
-                in_start += static_cast<size_t>(n);
-                progress = true;
-            } else if (n < 0 && (errno == EAGAIN || errno == EINTR)) {
-                local_events |= POLLOUT;
-            } else {
-                fatal = true;  // the local side is gone: nobody can take the client's bytes
-            }
-        } else if (remote_eof && !local_shut) {
-            ::shutdown(local, SHUT_WR);
-            local_shut = true;
-            progress = true;
-        }
-        if (!local_eof && out_start == out_end) {
-            ssize_t n = ::recv(local, outbound.data(), outbound.size(), 0);
-            if (n > 0) {
-                out_start = 0;
-                out_end = static_cast<size_t>(n);
-                progress = true;
-            } else if (n == 0) {
-                local_eof = true;
-                progress = true;
-            } else if (errno == EAGAIN || errno == EINTR) {
-                local_events |= POLLIN;
-            } else {
-                fatal = true;
-            }
-        }
-        if (out_start < out_end) {
-            ERR_clear_error();
-            int n =
-                SSL_write(ssl, outbound.data() + out_start, static_cast<int>(out_end - out_start));
-            if (n > 0) {
-                out_start += static_cast<size_t>(n);
-                progress = true;
-            } else {
-                want(SSL_get_error(ssl, n));
-            }
-        } else if (local_eof && !connection_->close_notify_sent_) {
-            connection_->send_close_notify();
-            ::shutdown(remote, SHUT_WR);
-            progress = true;
-        }
-        if (fatal) break;
-        bool finished = remote_eof && local_shut && local_eof && out_start == out_end &&
-                        connection_->close_notify_sent_;
-        if (finished) break;
-        if (progress) continue;
-        pollfd fds[2] = {{remote, remote_events, 0}, {local, local_events, 0}};
-        if (::poll(fds, 2, -1) < 0 && errno != EINTR) break;
-        // After the client's close_notify nothing is read from it, so a hang-up (the client
-        // gone, or the server stopping) shows only here.
-        if (fds[0].revents & (POLLHUP | POLLERR) && !(remote_events & POLLOUT) &&
-            (remote_eof || !(fds[0].revents & POLLIN)))
-            break;
-        if (fds[1].revents & POLLERR) break;
-    }
-    if (fatal) connection_->failed_ = true;
-    // The client sees the end of the stream; the local side sees EOF and EPIPE.
-    ::shutdown(remote, SHUT_RDWR);
-    ::shutdown(local, SHUT_RDWR);
 }
 
 }  // namespace berth::api

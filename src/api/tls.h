@@ -1,6 +1,6 @@
 // TLS for the API server, on OpenSSL with the socket itself as the BIO: a server context from
-// PEM files, one blocking TLS connection for the HTTP phase, and a bridge that turns a hijacked
-// TLS connection into a plain socket (a socketpair end) for attach/exec.
+// PEM files and one blocking TLS connection for the HTTP phase. A hijacked connection (attach,
+// exec) goes on as a plain socket through base/tls_bridge.h.
 //
 // Why OpenSSL directly and not asio::ssl::stream: the bridge needs non-blocking reads and writes
 // under one poll loop, and a close_notify that never waits for the peer's; with the socket as
@@ -9,7 +9,6 @@
 
 #include <memory>
 #include <string>
-#include <thread>
 #include <utility>
 
 #include "base/error.h"
@@ -64,43 +63,15 @@ class TlsConnection {
     // Sends close_notify once, without waiting for the peer's (best effort).
     void send_close_notify();
     int fd() const { return fd_.get(); }
+    // For a TlsBridge, which then is the only user until it has ended.
+    ssl_st* ssl() const { return ssl_; }
 
   private:
-    friend class TlsBridge;
     TlsConnection(ssl_st* ssl, UniqueFd fd) : ssl_(ssl), fd_(std::move(fd)) {}
     ssl_st* ssl_;
     UniqueFd fd_;
     bool close_notify_sent_ = false;
     bool failed_ = false;  // a fatal error happened: no close_notify may follow
-};
-
-// Serves a hijacked TLS connection as a plain socket. start() returns one end of a socketpair;
-// a thread pumps bytes between the other end and the TLS connection, in both directions, until
-// both are closed or either side fails. Half-closes pass through: close_notify from the client
-// becomes EOF on the socket, and shutdown(SHUT_WR) on the socket becomes close_notify.
-//
-// The socket end behaves like the client's own socket would (read, write, poll, shutdown, pass
-// it to another process), but the bytes go through this process: the stream ends when berthd
-// does. The destructor waits for the pump; shutting down the TLS socket (connection_fd) ends it.
-class TlsBridge {
-  public:
-    static Result<std::pair<std::unique_ptr<TlsBridge>, UniqueFd>> start(
-        std::unique_ptr<TlsConnection> connection);
-    ~TlsBridge();
-    TlsBridge(const TlsBridge&) = delete;
-    TlsBridge& operator=(const TlsBridge&) = delete;
-
-    void wait();
-    int connection_fd() const { return connection_->fd(); }
-
-  private:
-    TlsBridge(std::unique_ptr<TlsConnection> connection, UniqueFd local)
-        : connection_(std::move(connection)), local_(std::move(local)) {}
-    void pump();
-
-    std::unique_ptr<TlsConnection> connection_;
-    UniqueFd local_;  // the pump's end of the socketpair
-    std::thread thread_;
 };
 
 }  // namespace berth::api

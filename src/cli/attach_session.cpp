@@ -7,7 +7,7 @@
 #include <csignal>
 
 #include "base/detach_keys.h"
-#include "client/stream_frames.h"
+#include "base/stdcopy.h"
 
 namespace berth::cli {
 namespace {
@@ -41,15 +41,14 @@ class OutputSink {
 
     Result<void> feed(std::string_view bytes) {
         if (tty_) return write_all(STDOUT_FILENO, bytes);
-        return decoder_.feed(bytes, [](client::StreamType stream, std::string_view payload) {
-            return write_all(stream == client::StreamType::Stderr ? STDERR_FILENO : STDOUT_FILENO,
-                             payload);
+        return decoder_.demultiplex(bytes, [](StreamType stream, std::string_view payload) {
+            return write_all(stream == StreamType::Stderr ? STDERR_FILENO : STDOUT_FILENO, payload);
         });
     }
 
   private:
     bool tty_;
-    client::FrameDecoder decoder_;
+    FrameDecoder decoder_;
 };
 
 }  // namespace

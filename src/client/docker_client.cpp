@@ -499,8 +499,13 @@ Result<Hijacked> DockerClient::hijack(std::string_view path, std::optional<std::
         return hijacked;
     }
     // Over TLS the stream goes on through the session: a thread bridges it to a plain socket,
-    // which the caller uses as it would the daemon's own (poll, read, write, shutdown).
-    auto [bridge, local] = TRY(TlsBridge::start(std::move(connection->tls), std::move(socket)));
+    // which the caller uses as it would the daemon's own (poll, read, write, shutdown). A daemon
+    // may hang up without close_notify; a closed socket (detach) still sends what it wrote.
+    hijacked.tls = std::move(connection->tls);
+    hijacked.socket = std::move(socket);
+    auto [bridge, local] =
+        TRY(TlsBridge::start(hijacked.tls->ssl(), hijacked.socket.get(),
+                             {.peer_hangup_ends = true, .local_close_ends = true}));
     hijacked.bridge = std::move(bridge);
     hijacked.fd = std::move(local);
     return hijacked;

@@ -15,16 +15,16 @@
 
 #include "base/error.h"
 #include "base/json.h"
+#include "base/tls_bridge.h"
 #include "base/unique_fd.h"
 #include "client/daemon_host.h"
+#include "client/tls_client.h"
 
 namespace berth::client {
 
 namespace detail {
 struct Connection;  // one socket to the daemon, with the bytes read past the last message
 }
-class TlsClientContext;  // client/tls_client.h
-class TlsBridge;
 
 inline constexpr std::string_view kClientApiVersion = "1.47";
 
@@ -85,10 +85,13 @@ class BodyReader {
 
 // A connection the daemon has handed over for raw bytes both ways (attach, exec start). `fd` is
 // a connected stream socket either way: the daemon's own, or over TLS one end of a socketpair
-// that `bridge` carries through the TLS session (shutdown(SHUT_WR) becomes close_notify). Closing
-// `fd` ends the bridge; its destructor (after fd's, by member order) waits for that.
+// that `bridge` carries through the TLS session `tls` on `socket` (shutdown(SHUT_WR) becomes
+// close_notify). Closing `fd` ends the bridge. Members go in reverse order: fd, then the bridge
+// (its destructor waits for the pump), then the socket and the session it used.
 struct Hijacked {
-    std::shared_ptr<TlsBridge> bridge;
+    std::unique_ptr<TlsSession> tls;
+    UniqueFd socket;
+    std::unique_ptr<TlsBridge> bridge;
     UniqueFd fd;
     std::string leftover;  // stream bytes that arrived with the response head
 };

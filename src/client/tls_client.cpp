@@ -1,18 +1,14 @@
 #include "client/tls_client.h"
 
 #include <arpa/inet.h>
-#include <fcntl.h>
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 #include <openssl/x509v3.h>
-#include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include <array>
 #include <cerrno>
 #include <climits>
-#include <csignal>
 
 namespace berth::client {
 
@@ -385,7 +381,6 @@ Result<size_t> TlsSession::read(char* data, size_t size) {
         ERR_clear_error();
         return 0;
     }
-    failed_ = true;
     return std::unexpected(error(n, "TLS read"));
 }
 
@@ -397,7 +392,6 @@ Result<void> TlsSession::write(const char* data, size_t size) {
         int n =
             SSL_write(ssl_, data + done, static_cast<int>(std::min<size_t>(size - done, INT_MAX)));
         if (n <= 0) {
-            failed_ = true;
             // With TLS 1.3 a daemon refuses our certificate after our side of the handshake is
             // done: its alert may wait to be read on a connection that no longer takes writes.
             int saved = errno;
@@ -417,151 +411,6 @@ Result<void> TlsSession::write(const char* data, size_t size) {
         done += static_cast<size_t>(n);
     }
     return {};
-}
-
-// ---- the bridge ------------------------------------------------------------------------------
-
-Result<std::pair<std::shared_ptr<TlsBridge>, UniqueFd>> TlsBridge::start(
-    std::unique_ptr<TlsSession> session, UniqueFd socket) {
-    int pair[2];
-    if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pair) != 0)
-        return fail_errno("socketpair for a hijacked TLS connection");
-    UniqueFd local(pair[0]), handed(pair[1]);
-    if (::fcntl(socket.get(), F_SETFL, ::fcntl(socket.get(), F_GETFL) | O_NONBLOCK) != 0 ||
-        ::fcntl(local.get(), F_SETFL, O_NONBLOCK) != 0)
-        return fail_errno("make a hijacked TLS connection non-blocking");
-    std::shared_ptr<TlsBridge> bridge(
-        new TlsBridge(std::move(session), std::move(socket), std::move(local)));
-    bridge->thread_ = std::thread([raw = bridge.get()] { raw->pump(); });
-    return std::pair{std::move(bridge), std::move(handed)};
-}
-
-TlsBridge::~TlsBridge() {
-    if (thread_.joinable()) thread_.join();
-}
-
-// One loop does everything it can without blocking, then polls for what it waits on. Each
-// direction holds one buffer at a time, so a write that wants retrying (SSL_write's rule: the
-// same bytes again) finds them unchanged. The same loop as berthd's side (src/api/tls.cpp), plus
-// an end when our side of the socketpair is closed: then only our last bytes and close_notify
-// are still owed to the daemon.
-void TlsBridge::pump() {
-    SSL* ssl = session_->ssl_;
-    int remote = socket_.get();
-    int local = local_.get();
-    std::array<char, 16384> inbound{}, outbound{};  // daemon → local, local → daemon
-    size_t in_start = 0, in_end = 0, out_start = 0, out_end = 0;
-    bool remote_eof = false;  // the daemon's close_notify (or hang-up): nothing more to read
-    bool local_eof = false;   // our side shut down its writing (stdin ended) or closed
-    bool local_shut = false;  // the daemon's end passed on as SHUT_WR
-    bool local_gone = false;  // our side closed its socket: nobody reads any more
-    bool fatal = false;
-    for (;;) {
-        bool progress = false;
-        short remote_events = 0, local_events = 0;
-        auto want = [&](int error) {
-            if (error == SSL_ERROR_WANT_READ)
-                remote_events |= POLLIN;
-            else if (error == SSL_ERROR_WANT_WRITE)
-                remote_events |= POLLOUT;
-            else
-                fatal = true;
-        };
-        if (!remote_eof && !local_gone && in_start == in_end) {
-            ERR_clear_error();
-            errno = 0;
-            int n = SSL_read(ssl, inbound.data(), static_cast<int>(inbound.size()));
-            if (n > 0) {
-                in_start = 0;
-                in_end = static_cast<size_t>(n);
-                progress = true;
-            } else {
-                int error = SSL_get_error(ssl, n);
-                bool hung_up = (error == SSL_ERROR_SYSCALL && session_->state_->eof) ||
-                               (error == SSL_ERROR_SSL && ERR_GET_REASON(ERR_peek_error()) ==
-                                                              SSL_R_UNEXPECTED_EOF_WHILE_READING);
-                if (error == SSL_ERROR_ZERO_RETURN || hung_up) {
-                    ERR_clear_error();
-                    remote_eof = true;
-                    progress = true;
-                } else {
-                    want(error);
-                }
-            }
-        }
-        if (in_start < in_end) {
-            ssize_t n = ::send(local, inbound.data() + in_start, in_end - in_start, MSG_NOSIGNAL);
-            if (n > 0) {
-                in_start += static_cast<size_t>(n);
-                progress = true;
-            } else if (n < 0 && (errno == EAGAIN || errno == EINTR)) {
-                local_events |= POLLOUT;
-            } else {
-                local_gone = true;  // nobody takes the daemon's bytes any more
-                in_start = in_end = 0;
-                progress = true;
-            }
-        } else if (remote_eof && !local_shut) {
-            ::shutdown(local, SHUT_WR);
-            local_shut = true;
-            progress = true;
-        }
-        if (!local_eof && out_start == out_end) {
-            ssize_t n = ::recv(local, outbound.data(), outbound.size(), 0);
-            if (n > 0) {
-                out_start = 0;
-                out_end = static_cast<size_t>(n);
-                progress = true;
-            } else if (n == 0) {
-                local_eof = true;
-                progress = true;
-            } else if (errno == EAGAIN || errno == EINTR) {
-                local_events |= POLLIN;
-            } else {
-                local_eof = true;
-                local_gone = true;
-                progress = true;
-            }
-        }
-        if (out_start < out_end) {
-            ERR_clear_error();
-            int n =
-                SSL_write(ssl, outbound.data() + out_start, static_cast<int>(out_end - out_start));
-            if (n > 0) {
-                out_start += static_cast<size_t>(n);
-                progress = true;
-            } else {
-                want(SSL_get_error(ssl, n));
-            }
-        } else if (local_eof && !session_->close_notify_sent_) {
-            ERR_clear_error();
-            int n = SSL_shutdown(ssl);
-            if (n >= 0) {
-                session_->close_notify_sent_ = true;
-                ::shutdown(remote, SHUT_WR);
-                progress = true;
-            } else {
-                want(SSL_get_error(ssl, n));
-            }
-        }
-        if (fatal) break;
-        bool flushed = local_eof && out_start == out_end && session_->close_notify_sent_;
-        if (flushed && (local_gone || (remote_eof && local_shut))) break;
-        if (progress) continue;
-        pollfd fds[2] = {{remote, remote_events, 0}, {local_gone ? -1 : local, local_events, 0}};
-        // Once our side is gone, a daemon that does not take our last bytes is not waited for.
-        int ready = ::poll(fds, 2, local_gone ? 2000 : -1);
-        if (ready < 0 && errno != EINTR) break;
-        if (ready == 0) break;
-        if (fds[0].revents & (POLLHUP | POLLERR) && !(remote_events & POLLOUT) &&
-            (remote_eof || !(fds[0].revents & POLLIN)))
-            break;
-        // Our end closed entirely (not only shut down for writing): read what it left, then go.
-        if (fds[1].revents & (POLLHUP | POLLERR)) local_gone = true;
-    }
-    if (fatal) session_->failed_ = true;
-    ::shutdown(remote, SHUT_RDWR);
-    ::shutdown(local, SHUT_RDWR);
 }
 
 }  // namespace berth::client

@@ -1,8 +1,8 @@
 // TLS for the client side, as docker's CLI does it: the settings from --tls/--tlsverify, the
 // --tlscacert/--tlscert/--tlskey files and the environment; a client context from them; one TLS
 // session over a connected TCP socket (server verified against the CA and the daemon's host name
-// or address with --tlsverify, client certificate sent when given); and a bridge that turns a
-// hijacked TLS connection (attach, exec) into a plain socket.
+// or address with --tlsverify, client certificate sent when given). A hijacked connection
+// (attach, exec) goes on as a plain socket through base/tls_bridge.h.
 //
 // Why OpenSSL directly and not asio::ssl::stream (as on the server, src/api/tls.h): the bridge
 // needs non-blocking reads and writes under one poll loop and a close_notify that does not wait
@@ -16,7 +16,6 @@
 #include <optional>
 #include <string>
 #include <string_view>
-#include <thread>
 #include <utility>
 
 #include "base/error.h"
@@ -97,9 +96,10 @@ class TlsSession {
     // Decrypted bytes are waiting: a read will not block.
     bool pending() const;
     int fd() const;
+    // For a TlsBridge, which then is the only user until it has ended.
+    ssl_st* ssl() const { return ssl_; }
 
   private:
-    friend class TlsBridge;
     TlsSession(ssl_st* ssl, std::unique_ptr<TlsSessionState> state, const TlsClientContext& context,
                std::string host, std::string address);
     // The error of a failed handshake, read or write, in words a user can act on.
@@ -110,33 +110,6 @@ class TlsSession {
     bool verify_;
     bool sends_certificate_;
     std::string host_, address_;
-    bool close_notify_sent_ = false;
-    bool failed_ = false;  // a fatal error happened: no close_notify may follow
-};
-
-// Serves a hijacked TLS connection as a plain socket: start() returns one end of a socketpair and
-// a thread pumps bytes between its other end and the TLS session, both ways. Half-closes pass
-// through: shutdown(SHUT_WR) on the returned socket becomes close_notify (the daemon closes the
-// container's stdin), the daemon's close_notify becomes end of file on it. Once the returned
-// socket is closed, what it wrote is still sent (for up to 2 s if the daemon does not read) and
-// the pump ends; the destructor waits for that.
-class TlsBridge {
-  public:
-    static Result<std::pair<std::shared_ptr<TlsBridge>, UniqueFd>> start(
-        std::unique_ptr<TlsSession> session, UniqueFd socket);
-    ~TlsBridge();
-    TlsBridge(const TlsBridge&) = delete;
-    TlsBridge& operator=(const TlsBridge&) = delete;
-
-  private:
-    TlsBridge(std::unique_ptr<TlsSession> session, UniqueFd socket, UniqueFd local)
-        : session_(std::move(session)), socket_(std::move(socket)), local_(std::move(local)) {}
-    void pump();
-
-    std::unique_ptr<TlsSession> session_;
-    UniqueFd socket_;  // the TCP socket under the session
-    UniqueFd local_;   // the pump's end of the socketpair
-    std::thread thread_;
 };
 
 }  // namespace berth::client

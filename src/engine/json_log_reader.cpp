@@ -377,6 +377,14 @@ Result<void> read_and_follow(const std::string& path, int max_file, const LogRea
 
 }  // namespace
 
+std::string log_timestamp_prefix(timespec time) {
+    std::string out;
+    out.reserve(32);
+    append_rfc3339_nano(out, time, true);
+    out += ' ';
+    return out;
+}
+
 std::optional<timespec> parse_rfc3339_nano(std::string_view text) {
     auto seconds = parse_rfc3339(text);
     if (!seconds) return std::nullopt;

@@ -70,4 +70,8 @@ std::optional<LogEntry> decode_log_line(std::string_view line);
 // RFC 3339 with up to nine fraction digits and a Z or ±hh:mm offset, to a UTC timespec.
 std::optional<timespec> parse_rfc3339_nano(std::string_view text);
 
+// What `docker logs --timestamps` puts before each line: the entry's time in RFC 3339 with all
+// nine fraction digits, then a space: "2026-11-28T07:42:00.120000000Z ".
+std::string log_timestamp_prefix(timespec time);
+
 }  // namespace berth::engine

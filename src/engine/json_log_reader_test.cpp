@@ -425,5 +425,11 @@ TEST_F(JsonLogReaderTest, FollowEndsAfterUntil) {
     EXPECT_EQ(follower.got(), strings({"o:a"}));
 }
 
+TEST(LogTimestampPrefix, HasNineDigitsAndASpace) {
+    EXPECT_EQ(log_timestamp_prefix(timespec{1795851720, 120000000}),
+              "2026-11-28T07:42:00.120000000Z ");
+    EXPECT_EQ(log_timestamp_prefix(timespec{0, 5}), "1970-01-01T00:00:00.000000005Z ");
+}
+
 }  // namespace
 }  // namespace berth::engine

@@ -8,7 +8,7 @@
 #include <ctime>
 
 #include "base/fs.h"
-#include "engine/stdcopy.h"
+#include "base/stdcopy.h"
 
 namespace berth::monitor {
 namespace {
@@ -66,8 +66,7 @@ void StdioRelay::deliver(engine::LogStream stream, std::string_view data) {
     bool is_stdout = stream == engine::LogStream::Stdout;
     if (!options_.tty) {
         frame_.clear();
-        engine::append_frame(
-            frame_, is_stdout ? engine::StreamType::Stdout : engine::StreamType::Stderr, data);
+        append_frame(frame_, is_stdout ? StreamType::Stdout : StreamType::Stderr, data);
     }
     std::string_view bytes = options_.tty ? data : std::string_view(frame_);
     for (size_t i = 0; i < clients_.size();) {

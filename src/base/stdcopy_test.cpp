@@ -1,4 +1,4 @@
-#include "engine/stdcopy.h"
+#include "base/stdcopy.h"
 
 #include <gtest/gtest.h>
 
@@ -6,7 +6,7 @@
 #include <utility>
 #include <vector>
 
-namespace berth::engine {
+namespace berth {
 namespace {
 
 using Piece = std::pair<StreamType, std::string>;
@@ -87,14 +87,62 @@ TEST(StdcopyDecoder, UnknownStreamIsAnError) {
     decoder.feed("plain text, not multiplexed");
     auto next = decoder.next();
     ASSERT_FALSE(next);
-    EXPECT_NE(next.error().message().find("unrecognized stream: 112"), std::string::npos);
+    EXPECT_EQ(next.error().message(), "Unrecognized input header: 112");
 }
 
-TEST(StdcopyTimestamp, PrefixHasNineDigitsAndASpace) {
-    EXPECT_EQ(log_timestamp_prefix(timespec{1795851720, 120000000}),
-              "2026-11-28T07:42:00.120000000Z ");
-    EXPECT_EQ(log_timestamp_prefix(timespec{0, 5}), "1970-01-01T00:00:00.000000005Z ");
+struct Collected {
+    std::string out, err;
+    FrameDecoder::Sink sink() {
+        return [this](StreamType type, std::string_view payload) -> Result<void> {
+            (type == StreamType::Stderr ? err : out).append(payload);
+            return {};
+        };
+    }
+};
+
+TEST(StdcopyDemultiplex, SplitsFramesAcrossAnyReadBoundary) {
+    std::string bytes = frame(StreamType::Stdout, "hello ") + frame(StreamType::Stderr, "oops\n") +
+                        frame(StreamType::Stdout, "world\n") +
+                        frame(StreamType::Stdout, std::string(70000, 'x'));
+    for (size_t step : {1u, 3u, 8u, 9u, 4096u}) {
+        FrameDecoder decoder;
+        Collected got;
+        for (size_t i = 0; i < bytes.size(); i += step)
+            ASSERT_TRUE(decoder.demultiplex(std::string_view(bytes).substr(i, step), got.sink()));
+        EXPECT_EQ(got.out, "hello world\n" + std::string(70000, 'x')) << "step " << step;
+        EXPECT_EQ(got.err, "oops\n");
+        EXPECT_EQ(decoder.buffered(), 0u);
+    }
+}
+
+TEST(StdcopyDemultiplex, SystemErrorAndUnknownStreamAreErrors) {
+    FrameDecoder decoder;
+    Collected got;
+    auto result = decoder.demultiplex(
+        frame(StreamType::Stdout, "a") + frame(StreamType::Systemerr, "container died"),
+        got.sink());
+    ASSERT_FALSE(result);
+    EXPECT_EQ(got.out, "a");
+    EXPECT_EQ(result.error().message(), "error from daemon in stream: container died");
+    FrameDecoder other;
+    auto bad = other.demultiplex(std::string("\x07\0\0\0\0\0\0\x01x", 9), got.sink());
+    ASSERT_FALSE(bad);
+    EXPECT_EQ(bad.error().message(), "Unrecognized input header: 7");
+}
+
+TEST(StdcopyDemultiplex, SinkErrorStopsAfterTheFramesBefore) {
+    FrameDecoder decoder;
+    int calls = 0;
+    auto result =
+        decoder.demultiplex(frame(StreamType::Stdout, "a") + frame(StreamType::Stdout, "b"),
+                            [&](StreamType, std::string_view) -> Result<void> {
+                                ++calls;
+                                return fail(ErrorKind::Unavailable, "stdout closed");
+                            });
+    ASSERT_FALSE(result);
+    EXPECT_EQ(result.error().message(), "stdout closed");
+    EXPECT_EQ(calls, 1);
 }
 
 }  // namespace
-}  // namespace berth::engine
+}  // namespace berth

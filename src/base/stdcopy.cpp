@@ -1,8 +1,6 @@
-#include "engine/stdcopy.h"
+#include "base/stdcopy.h"
 
-#include "engine/json_log_writer.h"
-
-namespace berth::engine {
+namespace berth {
 
 void append_frame(std::string& out, StreamType stream, std::string_view payload) {
     auto size = static_cast<uint32_t>(payload.size());
@@ -25,14 +23,6 @@ std::string frame(StreamType stream, std::string_view payload) {
     return out;
 }
 
-std::string log_timestamp_prefix(timespec time) {
-    std::string out;
-    out.reserve(32);
-    append_rfc3339_nano(out, time, true);
-    out += ' ';
-    return out;
-}
-
 void FrameDecoder::feed(std::string_view bytes) {
     // Drop what was handed out already before growing the buffer, so it holds one frame at most
     // plus the bytes of the next.
@@ -47,9 +37,9 @@ Result<std::optional<FrameDecoder::Frame>> FrameDecoder::next() {
     std::string_view rest = std::string_view(buffer_).substr(consumed_);
     if (rest.size() < kFrameHeaderSize) return std::nullopt;
     auto type = static_cast<uint8_t>(rest[0]);
+    // docker's words, which its users know.
     if (type > static_cast<uint8_t>(StreamType::Systemerr))
-        return fail(ErrorKind::InvalidArgument,
-                    "unrecognized stream: " + std::to_string(type) + " (not a multiplexed stream)");
+        return fail(ErrorKind::Internal, "Unrecognized input header: " + std::to_string(type));
     auto byte = [&](size_t i) { return static_cast<uint32_t>(static_cast<uint8_t>(rest[i])); };
     size_t size = byte(4) << 24 | byte(5) << 16 | byte(6) << 8 | byte(7);
     if (rest.size() < kFrameHeaderSize + size) return std::nullopt;
@@ -57,4 +47,15 @@ Result<std::optional<FrameDecoder::Frame>> FrameDecoder::next() {
     return Frame{static_cast<StreamType>(type), rest.substr(kFrameHeaderSize, size)};
 }
 
-}  // namespace berth::engine
+Result<void> FrameDecoder::demultiplex(std::string_view bytes, const Sink& sink) {
+    feed(bytes);
+    while (auto frame = TRY(next())) {
+        if (frame->stream == StreamType::Systemerr)
+            return fail(ErrorKind::Internal,
+                        "error from daemon in stream: " + std::string(frame->payload));
+        TRY(sink(frame->stream, frame->payload));
+    }
+    return {};
+}
+
+}  // namespace berth
