@@ -87,6 +87,23 @@ Engine::Engine(EngineOptions options, image::ImageService& images, EventBus& eve
           on_exit(id, std::move(record));
       }) {}
 
+namespace {
+
+// Moves `dir` into <base>/trash (as <name>-<stamp>) with one rename and returns its new path
+// ("" when there was nothing to move). Engine::open empties the trash a crash left behind.
+Result<std::string> move_to_trash(const std::string& dir, const std::string& base,
+                                  const std::string& name) {
+    auto stamp = std::chrono::steady_clock::now().time_since_epoch().count();
+    std::string doomed = join_path(join_path(base, "trash"), name + "-" + std::to_string(stamp));
+    if (::rename(dir.c_str(), doomed.c_str()) != 0) {
+        if (errno == ENOENT) return std::string();
+        return fail_errno("remove " + dir);
+    }
+    return doomed;
+}
+
+}  // namespace
+
 Engine::~Engine() {
     images_.set_usage_probe(nullptr);
     scheduler_.stop();
@@ -97,6 +114,11 @@ Result<std::unique_ptr<Engine>> Engine::open(EngineOptions options, image::Image
                                              EventBus& events) {
     TRY(mkdir_all(join_path(options.root, "containers"), 0710));
     TRY(mkdir_all(join_path(options.exec_root, "containers"), 0700));
+    // What removals moved aside and a crash kept them from deleting.
+    for (const auto& base : {options.root, options.exec_root}) {
+        TRY(remove_all(join_path(base, "trash")));
+        TRY(mkdir_all(join_path(base, "trash"), 0700));
+    }
     auto store = TRY(ContainerStore::open(options.root));
     std::unique_ptr<Engine> engine(
         new Engine(std::move(options), images, events, std::move(store)));
@@ -268,7 +290,8 @@ Result<void> Engine::mount_rootfs(const Container& c) {
     auto chain = TRY(images_.layer_chain(image));
     std::string target = rootfs_dir(c.id);
     TRY(mkdir_all(target, 0755));
-    return images_.snapshotter().mount(chain, c.id, target);
+    // A container removed at its exit never mounts its writable layer again.
+    return images_.snapshotter().mount(chain, c.id, target, c.auto_remove());
 }
 
 void Engine::unmount_rootfs(const Container& c) {
@@ -463,7 +486,8 @@ void Engine::on_exit(const std::string& id, monitor::ExitRecord record) {
     }
     unmount_rootfs(c);
     entry->rootfs_mounted = false;
-    if (!restart) (void)remove_all(monitor_dir(id));
+    // (An AutoRemove container's goes with the rest of it, below.)
+    if (!restart && !auto_remove) (void)remove_all(monitor_dir(id));
     publish(c, "die", {{"exitCode", std::to_string(record.exit_code)}});
     if (record.oom_killed) publish(c, "oom");
     changed_.notify_all();
@@ -567,9 +591,12 @@ Result<void> Engine::remove_locked(const std::shared_ptr<Entry>& entry) {
         c = entry->container;
     }
     unmount_rootfs(c);
-    TRY(images_.snapshotter().remove_active(c.id));
-    TRY(remove_all(container_dir(c.id)));
-    (void)remove_all(monitor_dir(c.id));
+    // Moved aside (renames) first, deleted once the waiters know: `run --rm` waits for the
+    // removal, and deleting a container's files is several ms of file system metadata writes.
+    std::vector<std::string> doomed;
+    doomed.push_back(TRY(images_.snapshotter().retire_active(c.id)));
+    doomed.push_back(TRY(move_to_trash(container_dir(c.id), options_.root, c.id)));
+    doomed.push_back(move_to_trash(monitor_dir(c.id), options_.exec_root, c.id).value_or(""));
     {
         std::lock_guard lock(mutex_);
         TRY(store_.remove(c.id));
@@ -586,6 +613,8 @@ Result<void> Engine::remove_locked(const std::shared_ptr<Entry>& entry) {
     }
     changed_.notify_all();
     publish(c, "destroy");
+    for (const auto& dir : doomed)
+        if (!dir.empty()) (void)remove_all(dir);
     return {};
 }
 

@@ -41,7 +41,7 @@ Result<std::vector<std::string>> list_dir(const std::string& dir) {
 // lowerdir+ (6.8), so the caller can fall back.
 Result<bool> mount_overlay_fsconfig(const std::vector<std::string>& lowers_top_first,
                                     const std::string& upper, const std::string& work,
-                                    const std::string& target) {
+                                    const std::string& target, bool disposable) {
     int fs = static_cast<int>(::syscall(SYS_fsopen, "overlay", FSOPEN_CLOEXEC));
     if (fs < 0) return false;
     UniqueFd fs_fd(fs);
@@ -56,6 +56,9 @@ Result<bool> mount_overlay_fsconfig(const std::vector<std::string>& lowers_top_f
             return fail_errno("overlay upperdir " + upper);
         if (::syscall(SYS_fsconfig, fs, FSCONFIG_SET_STRING, "workdir", work.c_str(), 0) != 0)
             return fail_errno("overlay workdir " + work);
+        // Best effort: an overlay without it only costs a sync at unmount.
+        if (disposable)
+            (void)::syscall(SYS_fsconfig, fs, FSCONFIG_SET_FLAG, "volatile", nullptr, 0);
     }
     if (::syscall(SYS_fsconfig, fs, FSCONFIG_CMD_CREATE, nullptr, nullptr, 0) != 0)
         return fail_errno("create overlay");
@@ -168,13 +171,24 @@ Result<void> OverlaySnapshotter::remove_active(const std::string& key) const {
     return remove_all(join_path(root_, "active/" + key));
 }
 
+Result<std::string> OverlaySnapshotter::retire_active(const std::string& key) const {
+    if (!valid_key(key))
+        return fail(ErrorKind::InvalidArgument, "invalid snapshot key \"" + key + "\"");
+    std::string doomed = join_path(root_, "tmp/removing-" + key);
+    if (::rename(join_path(root_, "active/" + key).c_str(), doomed.c_str()) != 0) {
+        if (errno == ENOENT) return std::string();
+        return fail_errno("remove snapshot " + key);
+    }
+    return doomed;
+}
+
 Result<std::vector<std::string>> OverlaySnapshotter::list_active() const {
     return list_dir(join_path(root_, "active"));
 }
 
 Result<void> OverlaySnapshotter::mount(const std::vector<Digest>& chain_ids,
                                        const std::optional<std::string>& active_key,
-                                       const std::string& target) const {
+                                       const std::string& target, bool disposable) const {
     std::vector<std::string> lowers;
     for (auto it = chain_ids.rbegin(); it != chain_ids.rend(); ++it) {
         if (!has_layer(*it))
@@ -208,7 +222,7 @@ Result<void> OverlaySnapshotter::mount(const std::vector<Digest>& chain_ids,
         }
         return {};
     }
-    if (TRY(mount_overlay_fsconfig(lowers, upper, work, target))) return {};
+    if (TRY(mount_overlay_fsconfig(lowers, upper, work, target, disposable))) return {};
     return mount_overlay_legacy(lowers, upper, work, target);
 }
 
