@@ -9,21 +9,10 @@
 #include <climits>
 #include <cstring>
 
+#include "base/openssl_errors.h"
+
 namespace berth::api {
 namespace {
-
-// The reasons OpenSSL queued for the last failure, oldest first, without repeats.
-std::string openssl_reasons() {
-    std::string reasons;
-    while (unsigned long code = ERR_get_error()) {
-        const char* reason = ERR_reason_error_string(code);
-        std::string text = reason ? reason : "error " + std::to_string(code);
-        if (reasons.find(text) != std::string::npos) continue;
-        if (!reasons.empty()) reasons += "; ";
-        reasons += text;
-    }
-    return reasons.empty() ? "unknown TLS error" : reasons;
-}
 
 Error tls_error(std::string_view what) {
     return Error(ErrorKind::InvalidArgument, std::string(what) + ": " + openssl_reasons());

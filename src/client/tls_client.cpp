@@ -10,6 +10,8 @@
 #include <cerrno>
 #include <climits>
 
+#include "base/openssl_errors.h"
+
 namespace berth::client {
 
 std::optional<TlsConfig> choose_tls_config(const TlsFlags& flags,
@@ -41,19 +43,6 @@ std::optional<TlsConfig> choose_tls_config(const TlsFlags& flags,
 }
 
 namespace {
-
-// The reasons OpenSSL queued for the last failure, oldest first, without repeats.
-std::string openssl_reasons() {
-    std::string reasons;
-    while (unsigned long code = ERR_get_error()) {
-        const char* reason = ERR_reason_error_string(code);
-        std::string text = reason ? reason : "error " + std::to_string(code);
-        if (reasons.find(text) != std::string::npos) continue;
-        if (!reasons.empty()) reasons += "; ";
-        reasons += text;
-    }
-    return reasons.empty() ? "unknown TLS error" : reasons;
-}
 
 Result<void> check_readable(const std::string& path, std::string_view what) {
     if (::access(path.c_str(), R_OK) != 0)
