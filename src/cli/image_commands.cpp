@@ -199,9 +199,9 @@ void remove_images(CliContext& context, const std::vector<std::string>& names, b
     if (failed) context.exit_code = 1;
 }
 
-Result<void> show_history(CliContext& context, const HistoryOptions& options) {
-    auto* client = TRY(context.client());
-    Json history = TRY(client->call("GET", "/images/" + options.image + "/history"));
+}  // namespace
+
+Result<void> print_image_history(const Json& history, const HistoryOptions& options) {
     int64_t now = static_cast<int64_t>(::time(nullptr));
     std::vector<Json> rows;
     for (auto& entry : history) {
@@ -232,6 +232,14 @@ Result<void> show_history(CliContext& context, const HistoryOptions& options) {
                     {"Comment", "COMMENT"}}};
     print(TRY(format_list(rows, format)));
     return {};
+}
+
+namespace {
+
+Result<void> show_history(CliContext& context, const HistoryOptions& options) {
+    auto* client = TRY(context.client());
+    Json history = TRY(client->call("GET", "/images/" + options.image + "/history"));
+    return print_image_history(history, options);
 }
 
 Result<void> prune_images(CliContext& context, bool all, bool force) {

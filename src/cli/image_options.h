@@ -41,6 +41,9 @@ struct ImportCommand {
 // ends: one row per tag (or one untagged row), docker's columns and --format.
 Result<void> print_image_list(const Json& summaries, const ImagesOptions& options);
 
+// `history` output from GET /images/{name}/history entries, shared by both back ends.
+Result<void> print_image_history(const Json& history, const HistoryOptions& options);
+
 // The local store back end: the image service opened on --root, no daemon involved.
 namespace store {
 Result<void> list_images(CliContext& context, const ImagesOptions& options);

@@ -135,39 +135,7 @@ Result<void> remove_images(CliContext& context, const std::vector<std::string>& 
 Result<void> show_history(CliContext& context, const HistoryOptions& options) {
     ImageService* images = TRY(context.images());
     Json history = TRY(images->history(options.image));
-    int64_t now = static_cast<int64_t>(::time(nullptr));
-    std::vector<Json> rows;
-    for (auto& entry : history) {
-        std::string id = entry["Id"];
-        if (id != "<missing>") id = short_id(id, options.no_trunc);
-        std::string created_by = entry["CreatedBy"];
-        std::replace(created_by.begin(), created_by.end(), '\t', ' ');
-        if (!options.no_trunc && created_by.size() > 45) {
-            created_by.resize(44);
-            created_by += "…";
-        }
-        int64_t created = entry["Created"];
-        int64_t size = entry["Size"];
-        rows.push_back(
-            {{"ID", id},
-             {"CreatedSince", options.human ? time_ago(created, now) : go_time_utc(created)},
-             {"CreatedAt", go_time_utc(created)},
-             {"CreatedBy", created_by},
-             {"Size", options.human ? human_size(static_cast<double>(size)) : std::to_string(size)},
-             {"Comment", entry["Comment"]}});
-    }
-    ListFormat format{
-        .user_format = options.quiet ? "{{.ID}}" : options.format,
-        .default_table =
-            "table {{.ID}}\t{{.CreatedSince}}\t{{.CreatedBy}}\t{{.Size}}\t{{.Comment}}",
-        .headers = {{"ID", "IMAGE"},
-                    {"CreatedSince", "CREATED"},
-                    {"CreatedAt", "CREATED AT"},
-                    {"CreatedBy", "CREATED BY"},
-                    {"Size", "SIZE"},
-                    {"Comment", "COMMENT"}}};
-    print(TRY(format_list(rows, format)));
-    return {};
+    return print_image_history(history, options);
 }
 
 Result<void> prune_images(CliContext& context, bool all, bool force) {
