@@ -18,6 +18,7 @@
 #include "api/http_server.h"
 #include "api/listeners.h"
 #include "base/fs.h"
+#include "base/test_certificates.h"
 
 namespace berth::api {
 namespace {
@@ -27,27 +28,16 @@ namespace {
 class TlsTest : public ::testing::Test {
   protected:
     static void SetUpTestSuite() {
-        char dir[] = "/tmp/berth-tls-test.XXXXXX";
-        ASSERT_NE(::mkdtemp(dir), nullptr);
-        dir_ = new std::string(dir);
-        std::string script = "set -e; cd " + *dir_ + R"(
-            key() { openssl req -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes "$@"; }
-            ca() { key -x509 -days 1 -keyout $1-key.pem -out $1.pem -subj /CN=$1; }
-            sign() {  # NAME CA EXT
-                key -keyout $1-key.pem -out $1.csr -subj /CN=$1
-                printf '%s\n' "$3" > $1.ext
-                openssl x509 -req -in $1.csr -CA $2.pem -CAkey $2-key.pem -CAcreateserial \
-                    -days 1 -out $1-cert.pem -extfile $1.ext
-            }
-            ca ca; ca other-ca
-            sign server ca 'subjectAltName=IP:127.0.0.1,DNS:localhost'
-            sign client ca 'extendedKeyUsage=clientAuth'
-            sign stranger other-ca 'extendedKeyUsage=clientAuth'
-        )";
-        available_ = std::system(("(" + script + ") >/dev/null 2>&1").c_str()) == 0;
+        auto dir = berth::testing::make_test_certificates({
+            {"server", "ca", "subjectAltName=IP:127.0.0.1,DNS:localhost"},
+            {"client", "ca", "extendedKeyUsage=clientAuth"},
+            {"stranger", "other-ca", "extendedKeyUsage=clientAuth"},
+        });
+        available_ = dir.has_value();
+        dir_ = new std::string(dir.value_or(""));
     }
     static void TearDownTestSuite() {
-        (void)remove_all(*dir_);
+        if (!dir_->empty()) (void)remove_all(*dir_);
         delete dir_;
     }
 
