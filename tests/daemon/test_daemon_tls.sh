@@ -20,33 +20,8 @@ mkdir -p "$DOCKER_CONFIG" "$DOCKER_CERT_PATH"
 docker() { timeout -k 5 60 "$DOCKER_BIN" "$@"; }
 
 # ---- certificates ------------------------------------------------------------------------------
-CERTS=$TMP/certs
-mkdir -p "$CERTS"
-(
-	cd "$CERTS" || exit 1
-	key() { openssl req -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes "$@"; }
-	ca() { key -x509 -days 2 -keyout "$1-key.pem" -out "$1.pem" -subj "/CN=$1"; }
-	sign() { # NAME CA EXTENSIONS
-		key -keyout "$1-key.pem" -out "$1.csr" -subj "/CN=$1"
-		printf '%s\n' "$3" >"$1.ext"
-		openssl x509 -req -in "$1.csr" -CA "$2.pem" -CAkey "$2-key.pem" -CAcreateserial \
-			-days 2 -out "$1-cert.pem" -extfile "$1.ext"
-	}
-	ca ca && ca other-ca &&
-		sign server ca 'subjectAltName=IP:127.0.0.1,DNS:localhost' &&
-		sign client ca 'extendedKeyUsage=clientAuth' &&
-		sign stranger other-ca 'extendedKeyUsage=clientAuth'
-) >"$TMP/openssl.log" 2>&1 || {
-	_not_ok "make certificates with openssl"
-	_indent "$(tail -20 "$TMP/openssl.log")"
-	finish
-}
-# The docker CLI's DOCKER_CERT_PATH layout.
-CLIENT_DIR=$TMP/client-certs
-mkdir -p "$CLIENT_DIR"
-cp "$CERTS/ca.pem" "$CLIENT_DIR/ca.pem"
-cp "$CERTS/client-cert.pem" "$CLIENT_DIR/cert.pem"
-cp "$CERTS/client-key.pem" "$CLIENT_DIR/key.pem"
+source "$(dirname "$0")/tls_certs.sh"
+make_tls_certs
 
 SERVER_TLS=(--tlsverify --tlscacert "$CERTS/ca.pem" --tlscert "$CERTS/server-cert.pem"
 	--tlskey "$CERTS/server-key.pem")
