@@ -1,6 +1,5 @@
 // `exec`: a new process in a running container, joining every namespace of its init.
 #include <fcntl.h>
-#include <linux/sched.h>
 #include <sched.h>
 #include <signal.h>
 #include <sys/socket.h>
@@ -170,28 +169,17 @@ Result<int> Runtime::exec(const ExecOptions& o) {
             config.cgroup_self_join_fds.push_back(fd.get());
     }
     config.wait_for_parent = parent_moves;
-    auto clone_exec_child = [&](int* pidfd, bool into_cgroup) {
-        clone_args args{};
-        args.flags = CLONE_PIDFD;
-        args.pidfd = reinterpret_cast<uint64_t>(pidfd);
-        args.exit_signal = SIGCHLD;
-        if (into_cgroup) {
-            args.flags |= CLONE_INTO_CGROUP;
-            args.cgroup = static_cast<uint64_t>(join.clone_into.get());
-        }
-        return ::syscall(SYS_clone3, &args, sizeof args);
-    };
     int pidfd = -1;
     bool born_in_cgroup = cgroup && join.clone_into.valid();
-    long pid = clone_exec_child(&pidfd, born_in_cgroup);
-    if (pid < 0 && born_in_cgroup && (errno == EINVAL || errno == E2BIG)) {
-        // No CLONE_INTO_CGROUP before Linux 5.7: the parent moves the child in.
+    auto cloned = clone_child(0, &pidfd, born_in_cgroup ? join.clone_into.get() : -1);
+    if (!cloned && born_in_cgroup && lacks_clone_into_cgroup(cloned.error())) {
+        // The parent moves the child in.
         parent_moves = true;
         config.wait_for_parent = true;
         config.cgroup_self_join_fds.clear();
-        pid = clone_exec_child(&pidfd, false);
+        cloned = clone_child(0, &pidfd);
     }
-    if (pid < 0) return fail_errno("clone3");
+    pid_t pid = TRY(std::move(cloned));
     if (pid == 0) {
         parent_sync.close();
         run_exec_child(config);

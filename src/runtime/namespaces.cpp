@@ -1,10 +1,15 @@
 #include "runtime/namespaces.h"
 
 #include <fcntl.h>
+#include <linux/sched.h>
 #include <sched.h>
+#include <signal.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
+#include <cerrno>
+#include <cstdint>
 #include <cstdio>
 
 #include "base/fs.h"
@@ -100,6 +105,24 @@ bool namespace_differs(pid_t pid, const char* proc_name) {
     std::string self = std::string("/proc/self/ns/") + proc_name;
     if (::stat(path.c_str(), &theirs) < 0 || ::stat(self.c_str(), &ours) < 0) return false;
     return theirs.st_ino != ours.st_ino || theirs.st_dev != ours.st_dev;
+}
+
+Result<pid_t> clone_child(int flags, int* pidfd, int cgroup_fd) {
+    clone_args args{};
+    args.flags = static_cast<uint64_t>(flags) | CLONE_PIDFD;
+    args.pidfd = reinterpret_cast<uint64_t>(pidfd);
+    args.exit_signal = SIGCHLD;
+    if (cgroup_fd >= 0) {
+        args.flags |= CLONE_INTO_CGROUP;
+        args.cgroup = static_cast<uint64_t>(cgroup_fd);
+    }
+    long pid = ::syscall(SYS_clone3, &args, sizeof args);
+    if (pid < 0) return fail_errno("clone3");
+    return static_cast<pid_t>(pid);
+}
+
+bool lacks_clone_into_cgroup(const Error& error) {
+    return error.sys_errno() == EINVAL || error.sys_errno() == E2BIG;
 }
 
 }  // namespace berth::runtime

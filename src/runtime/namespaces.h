@@ -32,6 +32,12 @@ struct NamespacePlan {
 
 Result<NamespacePlan> plan_namespaces(const oci::Linux& linux_config);
 
+// clone3 of a child (returns 0 in it) in new namespaces `flags`, with a pidfd in `*pidfd` and
+// SIGCHLD at its exit; born in the v2 cgroup `cgroup_fd` (CLONE_INTO_CGROUP) when that is >= 0.
+Result<pid_t> clone_child(int flags, int* pidfd, int cgroup_fd = -1);
+// Whether clone_child failed for want of CLONE_INTO_CGROUP (Linux < 5.7).
+bool lacks_clone_into_cgroup(const Error& error);
+
 // Child side: setns() into every namespace given by path.
 Result<void> join_namespaces(const NamespacePlan& plan);
 

@@ -2,7 +2,6 @@
 
 #include <dirent.h>
 #include <fcntl.h>
-#include <linux/sched.h>
 #include <poll.h>
 #include <sched.h>
 #include <signal.h>
@@ -58,21 +57,6 @@ Result<std::string> absolute_path(const std::string& path) {
     char cwd[4096];
     if (::getcwd(cwd, sizeof cwd) == nullptr) return fail_errno("getcwd");
     return clean_path(join_path(cwd, path));
-}
-
-// `cgroup_fd` >= 0: the child is born in that v2 cgroup (CLONE_INTO_CGROUP).
-Result<pid_t> clone_child(int flags, int* pidfd, int cgroup_fd = -1) {
-    clone_args args{};
-    args.flags = static_cast<uint64_t>(flags) | CLONE_PIDFD;
-    args.pidfd = reinterpret_cast<uint64_t>(pidfd);
-    args.exit_signal = SIGCHLD;
-    if (cgroup_fd >= 0) {
-        args.flags |= CLONE_INTO_CGROUP;
-        args.cgroup = static_cast<uint64_t>(cgroup_fd);
-    }
-    long pid = ::syscall(SYS_clone3, &args, sizeof args);
-    if (pid < 0) return fail_errno("clone3");
-    return static_cast<pid_t>(pid);
 }
 
 Result<void> write_pid_file(const std::string& path, pid_t pid) {
@@ -295,8 +279,7 @@ Result<int> Runtime::launch(const CreateOptions& options, Mode mode) {
 
     int pidfd = -1;
     auto cloned = clone_child(plan.clone_flags, &pidfd, join.clone_into.get());
-    if (!cloned && join.clone_into.valid() &&
-        (cloned.error().sys_errno() == EINVAL || cloned.error().sys_errno() == E2BIG)) {
+    if (!cloned && join.clone_into.valid() && lacks_clone_into_cgroup(cloned.error())) {
         // A kernel before 5.7 has no CLONE_INTO_CGROUP: the parent moves the child in.
         born_in_cgroup = false;
         init.cgroup_self_join_fds.clear();
