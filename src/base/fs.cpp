@@ -3,9 +3,11 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 
 #include <cstdio>
+#include <optional>
 #include <vector>
 
 namespace berth {
@@ -97,9 +99,33 @@ Result<void> mkdir_all(const std::string& path, mode_t mode) {
     return {};
 }
 
-static Result<void> remove_tree_at(int parent, const char* name) {
+namespace {
+
+struct DirIdentity {
+    dev_t dev = 0;
+    std::optional<bool> mount_root;  // unknown before Linux 5.8
+};
+
+DirIdentity identity_of(int fd) {
+    struct statx stx {};
+    if (::statx(fd, "", AT_EMPTY_PATH, STATX_BASIC_STATS, &stx) != 0) return {};
+    DirIdentity identity{makedev(stx.stx_dev_major, stx.stx_dev_minor), std::nullopt};
+    if ((stx.stx_attributes_mask & STATX_ATTR_MOUNT_ROOT) != 0)
+        identity.mount_root = (stx.stx_attributes & STATX_ATTR_MOUNT_ROOT) != 0;
+    return identity;
+}
+
+// `top` is the device of the tree's root. Below it, a mount root (or, where the kernel cannot
+// tell, a directory of another device) is another mount, and what is in it is not ours.
+Result<void> remove_tree_at(int parent, const char* name, std::optional<dev_t> top) {
     int fd = ::openat(parent, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
     if (fd >= 0) {
+        DirIdentity identity = identity_of(fd);
+        if (top && identity.mount_root.value_or(identity.dev != *top)) {
+            ::close(fd);
+            errno = EBUSY;
+            return fail_errno(std::string("remove ") + name + " (a mount point)");
+        }
         DIR* dir = ::fdopendir(fd);
         if (dir == nullptr) {
             ::close(fd);
@@ -112,7 +138,9 @@ static Result<void> remove_tree_at(int parent, const char* name) {
         }
         Result<void> result;
         for (const auto& child : children) {
-            if (auto r = remove_tree_at(::dirfd(dir), child.c_str()); !r && result) result = r;
+            if (auto r = remove_tree_at(::dirfd(dir), child.c_str(), top.value_or(identity.dev));
+                !r && result)
+                result = r;
         }
         ::closedir(dir);
         if (!result) return result;
@@ -125,8 +153,10 @@ static Result<void> remove_tree_at(int parent, const char* name) {
     return {};
 }
 
+}  // namespace
+
 Result<void> remove_all(const std::string& path) {
-    return remove_tree_at(AT_FDCWD, path.c_str());
+    return remove_tree_at(AT_FDCWD, path.c_str(), std::nullopt);
 }
 
 bool path_exists(const std::string& path) {
@@ -170,7 +200,7 @@ std::string clean_path(std::string_view path) {
         if (i > 0) out += '/';
         out += parts[i];
     }
-    if (out.empty()) out = ".";
+    if (out.empty()) return ".";
     return out;
 }
 

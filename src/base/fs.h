@@ -22,7 +22,8 @@ Result<void> write_file_atomic(const std::string& path, std::string_view data, m
                                Durability durability = Durability::Flushed);
 Result<void> write_all(int fd, std::string_view data);
 Result<void> mkdir_all(const std::string& path, mode_t mode = 0755);
-// Removes a directory tree; a missing path is not an error.
+// Removes a directory tree; a missing path is not an error. It never reaches into another
+// mount below the path: it leaves what is mounted there and fails with EBUSY.
 Result<void> remove_all(const std::string& path);
 bool path_exists(const std::string& path);
 Result<UniqueFd> open_fd(const std::string& path, int flags, mode_t mode = 0);

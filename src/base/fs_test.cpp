@@ -1,8 +1,23 @@
 #include "base/fs.h"
 
 #include <gtest/gtest.h>
+#include <sys/mount.h>
+#include <unistd.h>
+
+#include <cstdlib>
+
+#include "base/mountinfo.h"
 
 namespace berth {
+namespace {
+
+std::string make_temp_dir() {
+    std::string tmpl = "/tmp/berth-fs-test-XXXXXX";
+    if (::mkdtemp(tmpl.data()) == nullptr) std::abort();
+    return tmpl;
+}
+
+}  // namespace
 
 TEST(CleanPath, CollapsesDotsAndSlashes) {
     EXPECT_EQ(clean_path("/a//b/./c/"), "/a/b/c");
@@ -14,6 +29,41 @@ TEST(CleanPath, CollapsesDotsAndSlashes) {
 TEST(JoinPath, PutsOneSlashBetween) {
     EXPECT_EQ(join_path("/run/", "/x"), "/run/x");
     EXPECT_EQ(join_path("/run", "x"), "/run/x");
+}
+
+TEST(RemoveAll, RemovesATreeAndToleratesAMissingPath) {
+    std::string dir = make_temp_dir();
+    ASSERT_TRUE(mkdir_all(join_path(dir, "a/b/c")));
+    ASSERT_TRUE(write_file(join_path(dir, "a/b/file"), "x"));
+    ASSERT_EQ(::symlink("/etc", join_path(dir, "a/etc").c_str()), 0);
+    ASSERT_TRUE(remove_all(dir)) << "first removal";
+    EXPECT_FALSE(path_exists(dir));
+    EXPECT_TRUE(path_exists("/etc/hostname") || path_exists("/etc/passwd"));
+    EXPECT_TRUE(remove_all(dir)) << "a missing path is not an error";
+}
+
+// A mount left below a doomed tree (a container's rootfs in the trash) keeps what is in it.
+TEST(RemoveAll, LeavesWhatIsMountedBelowAlone) {
+    std::string dir = make_temp_dir();
+    std::string point = join_path(dir, "rootfs");
+    ASSERT_TRUE(mkdir_all(point));
+    if (::mount("tmpfs", point.c_str(), "tmpfs", 0, nullptr) != 0) {
+        (void)remove_all(dir);
+        GTEST_SKIP() << "cannot mount a tmpfs here (needs root)";
+    }
+    ASSERT_TRUE(write_file(join_path(point, "precious"), "data"));
+    auto removed = remove_all(dir);
+    ASSERT_FALSE(removed);
+    EXPECT_EQ(removed.error().sys_errno(), EBUSY) << removed.error().message();
+    EXPECT_TRUE(path_exists(join_path(point, "precious")));
+
+    auto mounts = mount_points_under(dir);
+    ASSERT_TRUE(mounts) << mounts.error().message();
+    ASSERT_EQ(mounts->size(), 1u);
+    EXPECT_EQ(mounts->front(), point);
+    ASSERT_EQ(::umount2(point.c_str(), 0), 0);
+    EXPECT_TRUE(remove_all(dir));
+    EXPECT_FALSE(path_exists(dir));
 }
 
 }  // namespace berth

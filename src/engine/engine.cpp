@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/eventfd.h>
+#include <sys/mount.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -10,6 +11,7 @@
 
 #include "base/clock.h"
 #include "base/fs.h"
+#include "base/mountinfo.h"
 #include "engine/container_spec.h"
 #include "engine/engine_entry.h"
 #include "engine/image_defaults.h"
@@ -114,10 +116,14 @@ Result<std::unique_ptr<Engine>> Engine::open(EngineOptions options, image::Image
                                              EventBus& events) {
     TRY(mkdir_all(join_path(options.root, "containers"), 0710));
     TRY(mkdir_all(join_path(options.exec_root, "containers"), 0700));
-    // What removals moved aside and a crash kept them from deleting.
+    // What removals moved aside and a crash kept them from unmounting and deleting. What
+    // cannot go (a mount that will not) stays: removals name their entries uniquely.
     for (const auto& base : {options.root, options.exec_root}) {
-        TRY(remove_all(join_path(base, "trash")));
-        TRY(mkdir_all(join_path(base, "trash"), 0700));
+        std::string trash = join_path(base, "trash");
+        for (const auto& point : mount_points_under(trash).value_or(std::vector<std::string>{}))
+            (void)::umount2(point.c_str(), MNT_DETACH);
+        (void)remove_all(trash);
+        TRY(mkdir_all(trash, 0700));
     }
     auto store = TRY(ContainerStore::open(options.root));
     std::unique_ptr<Engine> engine(
@@ -481,12 +487,16 @@ void Engine::on_exit(const std::string& id, monitor::ExitRecord record) {
                     ? 100
                     : std::min(std::max(entry->restart_delay_ms * 2, 100), kMaxRestartDelayMs);
         }
-        (void)persist(entry->container);
+        // An AutoRemove container's record goes in a moment: should we crash before, the
+        // recovery finds its exit in exit.json again.
+        if (!auto_remove) (void)persist(entry->container);
         c = entry->container;
     }
-    unmount_rootfs(c);
-    entry->rootfs_mounted = false;
-    // (An AutoRemove container's goes with the rest of it, below.)
+    // (An AutoRemove container's rootfs and monitor dir go with the rest of it, below.)
+    if (!auto_remove) {
+        unmount_rootfs(c);
+        entry->rootfs_mounted = false;
+    }
     if (!restart && !auto_remove) (void)remove_all(monitor_dir(id));
     publish(c, "die", {{"exitCode", std::to_string(record.exit_code)}});
     if (record.oom_killed) publish(c, "oom");
@@ -590,12 +600,14 @@ Result<void> Engine::remove_locked(const std::shared_ptr<Entry>& entry) {
         entry->container.state.status = RunState::Removing;
         c = entry->container;
     }
-    unmount_rootfs(c);
-    // Moved aside (renames) first, deleted once the waiters know: `run --rm` waits for the
-    // removal, and deleting a container's files is several ms of file system metadata writes.
+    // Moved aside (renames; the rootfs stays mounted in the container's dir) first, unmounted
+    // and deleted once the waiters know: `run --rm` waits for the removal, an unmount can wait
+    // for the container's mount namespace to go, and deleting a container's files is several
+    // ms of file system metadata writes.
     std::vector<std::string> doomed;
     doomed.push_back(TRY(images_.snapshotter().retire_active(c.id)));
-    doomed.push_back(TRY(move_to_trash(container_dir(c.id), options_.root, c.id)));
+    std::string moved_dir = TRY(move_to_trash(container_dir(c.id), options_.root, c.id));
+    doomed.push_back(moved_dir);
     doomed.push_back(move_to_trash(monitor_dir(c.id), options_.exec_root, c.id).value_or(""));
     {
         std::lock_guard lock(mutex_);
@@ -613,6 +625,8 @@ Result<void> Engine::remove_locked(const std::shared_ptr<Entry>& entry) {
     }
     changed_.notify_all();
     publish(c, "destroy");
+    // Not mounted (never started, or unmounted at its exit) fails harmlessly.
+    if (!moved_dir.empty()) (void)image::unmount_rootfs(join_path(moved_dir, "rootfs"));
     for (const auto& dir : doomed)
         if (!dir.empty()) (void)remove_all(dir);
     return {};

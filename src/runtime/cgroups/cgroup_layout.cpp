@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "base/fs.h"
+#include "base/mountinfo.h"
 
 namespace berth::runtime::cgroups {
 
@@ -35,39 +36,10 @@ bool CgroupHost::unified_has(std::string_view controller) const {
            unified_controllers.end();
 }
 
-static std::string unescape_mountinfo(std::string_view s) {
-    auto octal = [](char c) { return c >= '0' && c <= '7'; };
-    std::string out;
-    for (size_t i = 0; i < s.size(); ++i) {
-        if (s[i] == '\\' && i + 3 < s.size() && octal(s[i + 1]) && octal(s[i + 2]) &&
-            octal(s[i + 3])) {
-            out +=
-                static_cast<char>((s[i + 1] - '0') * 64 + (s[i + 2] - '0') * 8 + (s[i + 3] - '0'));
-            i += 3;
-        } else {
-            out += s[i];
-        }
-    }
-    return out;
-}
-
 std::vector<MountInfoEntry> parse_cgroup_mountinfo(std::string_view text) {
     std::vector<MountInfoEntry> out;
-    std::istringstream lines{std::string(text)};
-    std::string line;
-    while (std::getline(lines, line)) {
-        std::istringstream fields(line);
-        std::vector<std::string> f;
-        std::string word;
-        while (fields >> word)
-            f.push_back(word);
-        // id parent maj:min root mount-point options [optional…] - fstype source super-options
-        auto dash = std::find(f.begin(), f.end(), "-");
-        if (f.size() < 6 || dash == f.end() || f.end() - dash < 4) continue;
-        const std::string& fstype = *(dash + 1);
-        if (fstype != "cgroup" && fstype != "cgroup2") continue;
-        out.push_back({unescape_mountinfo(f[3]), unescape_mountinfo(f[4]), fstype, *(dash + 3)});
-    }
+    for (auto& entry : parse_mountinfo(text))
+        if (entry.fstype == "cgroup" || entry.fstype == "cgroup2") out.push_back(std::move(entry));
     return out;
 }
 

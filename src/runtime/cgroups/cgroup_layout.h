@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "base/error.h"
+#include "base/mountinfo.h"
 
 namespace berth::runtime::cgroups {
 
@@ -51,12 +52,6 @@ Result<CgroupLayout> detect_cgroup_layout(const std::string& root = "/sys/fs/cgr
 // The layout plus the mounts, available controllers and this process's cgroups.
 Result<CgroupHost> probe_cgroup_host(const CgroupHostPaths& paths = {});
 
-struct MountInfoEntry {
-    std::string root;
-    std::string mount_point;
-    std::string fstype;
-    std::string super_options;
-};
 // The cgroup and cgroup2 lines of a mountinfo file (octal escapes like \040 decoded).
 std::vector<MountInfoEntry> parse_cgroup_mountinfo(std::string_view mountinfo);
 // /proc/<pid>/cgroup: "4:memory:/a" → {"memory": "/a"}, "3:cpu,cpuacct:/" → both, "0::/x" →
