@@ -3,6 +3,7 @@
 #include <pwd.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <filesystem>
 
@@ -43,6 +44,28 @@ Result<client::DockerClient*> CliContext::client() {
             std::make_unique<client::DockerClient>(std::move(parsed), "berth", std::move(context));
     }
     return client_.get();
+}
+
+std::vector<CLI::App*> CommandGroups::add(const std::vector<CommandPlace>& places,
+                                          const std::string& description) const {
+    std::vector<CLI::App*> commands;
+    for (const auto& place : places) {
+        auto named = [&place](std::string_view word) {
+            return word == place.name || std::find(place.aliases.begin(), place.aliases.end(),
+                                                   word) != place.aliases.end();
+        };
+        bool wanted =
+            words.empty() || (place.parent == app ? named(words[0])
+                                                  : place.parent->get_name() == words[0] &&
+                                                        (words.size() < 2 || named(words[1])));
+        if (!wanted) continue;
+        auto* command = place.parent->add_subcommand(std::string(place.name), description);
+        for (auto alias : place.aliases)
+            command->alias(std::string(alias));
+        commands.push_back(command);
+        ++built;
+    }
+    return commands;
 }
 
 }  // namespace berth::cli

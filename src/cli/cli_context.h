@@ -8,6 +8,8 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <string_view>
+#include <vector>
 
 #include "base/error.h"
 #include "client/docker_client.h"
@@ -59,12 +61,29 @@ class CliContext {
     std::unique_ptr<image::ImageService> images_;
 };
 
+// Where a command hangs: `berth NAME` (the parent is the app) or `berth GROUP NAME`.
+struct CommandPlace {
+    CLI::App* parent;
+    std::string_view name;
+    std::vector<std::string_view> aliases = {};  // other names docker accepts there ("list")
+};
+
 // The command groups docker has besides the top level: `berth container ls`, `berth image rm` ...
 struct CommandGroups {
     CLI::App* app;
     CLI::App* container;
     CLI::App* image;
     CLI::App* system;
+    // The command words of this command line ("run"; "container" "ls"); empty builds every
+    // command (for help, or when the words name none).
+    std::vector<std::string> words;
+    mutable size_t built = 0;  // commands add() made
+
+    // Adds the command at each of its places the command line names and returns those. Building
+    // only them matters: all of docker's commands with their flags take longer to build (and
+    // destroy) than a short command takes to run.
+    std::vector<CLI::App*> add(const std::vector<CommandPlace>& places,
+                               const std::string& description) const;
 };
 
 // Runs a command body; an error is reported and exits 1.

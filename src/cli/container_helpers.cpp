@@ -7,10 +7,8 @@ namespace berth::cli {
 
 std::vector<CLI::App*> container_command(const CommandGroups& groups, const std::string& name,
                                          const std::string& description, bool top_level) {
-    std::vector<CLI::App*> commands;
-    if (top_level) commands.push_back(groups.app->add_subcommand(name, description));
-    commands.push_back(groups.container->add_subcommand(name, description));
-    return commands;
+    if (!top_level) return groups.add({{groups.container, name}}, description);
+    return groups.add({{groups.app, name}, {groups.container, name}}, description);
 }
 
 std::string short_id(const std::string& id, bool no_trunc) {

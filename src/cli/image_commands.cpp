@@ -381,8 +381,7 @@ void add_image_commands(const CommandGroups& groups, CliContext& context) {
 
     // images / image ls / image list
     auto images_opts = std::make_shared<ImagesOptions>();
-    for (auto* command : {app.add_subcommand("images", "List images"),
-                          image->add_subcommand("ls", "List images")}) {
+    for (auto* command : groups.add({{&app, "images"}, {image, "ls", {"list"}}}, "List images")) {
         add_images_flags(command, *images_opts);
         command->callback([&context, images_opts] {
             guarded(context, [&] {
@@ -391,12 +390,11 @@ void add_image_commands(const CommandGroups& groups, CliContext& context) {
             });
         });
     }
-    image->get_subcommand("ls")->alias("list");
 
     auto inspect_names = std::make_shared<std::vector<std::string>>();
     auto inspect_format = std::make_shared<std::string>();
     for (auto* command :
-         {image->add_subcommand("inspect", "Display detailed information on one or more images")}) {
+         groups.add({{image, "inspect"}}, "Display detailed information on one or more images")) {
         command->add_option("name", *inspect_names, "Image name or ID")->required();
         command->add_option("-f,--format", *inspect_format, "Format output using a Go template");
         command->callback([&context, inspect_names, inspect_format] {
@@ -411,8 +409,8 @@ void add_image_commands(const CommandGroups& groups, CliContext& context) {
     auto rm_names = std::make_shared<std::vector<std::string>>();
     auto rm_force = std::make_shared<bool>(false);
     auto rm_no_prune = std::make_shared<bool>(false);
-    for (auto* command : {app.add_subcommand("rmi", "Remove one or more images"),
-                          image->add_subcommand("rm", "Remove one or more images")}) {
+    for (auto* command :
+         groups.add({{&app, "rmi"}, {image, "rm", {"remove"}}}, "Remove one or more images")) {
         command->add_option("image", *rm_names, "Image name or ID")->required();
         command->add_flag("-f,--force", *rm_force, "Force removal of the image");
         command->add_flag("--no-prune", *rm_no_prune, "Do not delete untagged parents");
@@ -422,12 +420,10 @@ void add_image_commands(const CommandGroups& groups, CliContext& context) {
             guarded(context, [&] { return store::remove_images(context, *rm_names, *rm_force); });
         });
     }
-    image->get_subcommand("rm")->alias("remove");
 
     auto tag_args = std::make_shared<std::vector<std::string>>();
-    for (auto* command :
-         {app.add_subcommand("tag", "Create a tag TARGET_IMAGE that refers to SOURCE_IMAGE"),
-          image->add_subcommand("tag", "Create a tag TARGET_IMAGE that refers to SOURCE_IMAGE")}) {
+    for (auto* command : groups.add({{&app, "tag"}, {image, "tag"}},
+                                    "Create a tag TARGET_IMAGE that refers to SOURCE_IMAGE")) {
         command->add_option("source target", *tag_args, "SOURCE_IMAGE[:TAG] TARGET_IMAGE[:TAG]")
             ->required()
             ->expected(2);
@@ -446,8 +442,8 @@ void add_image_commands(const CommandGroups& groups, CliContext& context) {
     }
 
     auto history_opts = std::make_shared<HistoryOptions>();
-    for (auto* command : {app.add_subcommand("history", "Show the history of an image"),
-                          image->add_subcommand("history", "Show the history of an image")}) {
+    for (auto* command :
+         groups.add({{&app, "history"}, {image, "history"}}, "Show the history of an image")) {
         command->add_option("image", history_opts->image, "Image name or ID")->required();
         command->add_option("-H,--human", history_opts->human,
                             "Print sizes and dates in human readable format");
@@ -464,23 +460,24 @@ void add_image_commands(const CommandGroups& groups, CliContext& context) {
 
     auto prune_all = std::make_shared<bool>(false);
     auto prune_force = std::make_shared<bool>(false);
-    auto* prune = image->add_subcommand("prune", "Remove unused images");
-    prune->add_flag("-a,--all", *prune_all, "Remove all unused images, not just dangling ones");
-    prune->add_flag("-f,--force", *prune_force, "Do not prompt for confirmation");
-    prune->callback([&context, prune_all, prune_force] {
-        guarded(context, [&] {
-            return context.local_store() ? store::prune_images(context, *prune_all, *prune_force)
-                                         : prune_images(context, *prune_all, *prune_force);
+    for (auto* prune : groups.add({{image, "prune"}}, "Remove unused images")) {
+        prune->add_flag("-a,--all", *prune_all, "Remove all unused images, not just dangling ones");
+        prune->add_flag("-f,--force", *prune_force, "Do not prompt for confirmation");
+        prune->callback([&context, prune_all, prune_force] {
+            guarded(context, [&] {
+                return context.local_store()
+                           ? store::prune_images(context, *prune_all, *prune_force)
+                           : prune_images(context, *prune_all, *prune_force);
+            });
         });
-    });
+    }
 
     auto save_names = std::make_shared<std::vector<std::string>>();
     auto save_output = std::make_shared<std::string>();
     auto save_format = std::make_shared<std::string>();
     for (auto* command :
-         {app.add_subcommand(
-              "save", "Save one or more images to a tar archive (streamed to STDOUT by default)"),
-          image->add_subcommand("save", "Save one or more images to a tar archive")}) {
+         groups.add({{&app, "save"}, {image, "save"}},
+                    "Save one or more images to a tar archive (streamed to STDOUT by default)")) {
         command->add_option("image", *save_names, "Image name or ID")->required();
         command->add_option("-o,--output", *save_output, "Write to a file, instead of STDOUT");
         command->add_option(
@@ -501,9 +498,8 @@ void add_image_commands(const CommandGroups& groups, CliContext& context) {
     auto load_input = std::make_shared<std::string>();
     auto load_quiet = std::make_shared<bool>(false);
     auto load_platform = std::make_shared<std::string>();
-    for (auto* command :
-         {app.add_subcommand("load", "Load an image from a tar archive or STDIN"),
-          image->add_subcommand("load", "Load an image from a tar archive or STDIN")}) {
+    for (auto* command : groups.add({{&app, "load"}, {image, "load"}},
+                                    "Load an image from a tar archive or STDIN")) {
         command->add_option("-i,--input", *load_input,
                             "Read from tar archive file, instead of STDIN");
         command->add_flag("-q,--quiet", *load_quiet, "Suppress the load output");
@@ -520,10 +516,8 @@ void add_image_commands(const CommandGroups& groups, CliContext& context) {
 
     auto import_cmd = std::make_shared<ImportCommand>();
     for (auto* command :
-         {app.add_subcommand("import",
-                             "Import the contents from a tarball to create a filesystem image"),
-          image->add_subcommand(
-              "import", "Import the contents from a tarball to create a filesystem image")}) {
+         groups.add({{&app, "import"}, {image, "import"}},
+                    "Import the contents from a tarball to create a filesystem image")) {
         command->add_option("file", import_cmd->source, "File, or - for STDIN")->required();
         command->add_option("repository", import_cmd->reference, "REPOSITORY[:TAG]");
         command
@@ -543,50 +537,57 @@ void add_image_commands(const CommandGroups& groups, CliContext& context) {
     }
 
     auto mount_args = std::make_shared<std::vector<std::string>>();
-    auto* mount = image->add_subcommand(
-        "mount", "Mount an image's root file system read-only (like podman image mount)");
-    mount->add_option("image target", *mount_args, "IMAGE DIRECTORY")->required()->expected(2);
-    mount->callback([&context, mount_args] {
-        guarded(context, [&]() -> Result<void> {
-            image::ImageService* images = TRY(context.images());
-            return images->mount((*mount_args)[0], (*mount_args)[1]);
+    for (auto* mount :
+         groups.add({{image, "mount"}},
+                    "Mount an image's root file system read-only (like podman image mount)")) {
+        mount->add_option("image target", *mount_args, "IMAGE DIRECTORY")->required()->expected(2);
+        mount->callback([&context, mount_args] {
+            guarded(context, [&]() -> Result<void> {
+                image::ImageService* images = TRY(context.images());
+                return images->mount((*mount_args)[0], (*mount_args)[1]);
+            });
         });
-    });
+    }
     auto umount_target = std::make_shared<std::string>();
-    auto* umount = image->add_subcommand("umount", "Unmount what image mount mounted");
-    umount->alias("unmount");
-    umount->add_option("target", *umount_target, "DIRECTORY")->required();
-    umount->callback([&context, umount_target] {
-        guarded(context, [&] { return image::unmount_rootfs(*umount_target); });
-    });
+    for (auto* umount :
+         groups.add({{image, "umount", {"unmount"}}}, "Unmount what image mount mounted")) {
+        umount->add_option("target", *umount_target, "DIRECTORY")->required();
+        umount->callback([&context, umount_target] {
+            guarded(context, [&] { return image::unmount_rootfs(*umount_target); });
+        });
+    }
 
     auto bootstrap_what = std::make_shared<std::string>();
     auto bootstrap_tag = std::make_shared<std::string>();
     auto bootstrap_mirror = std::make_shared<std::string>();
     auto bootstrap_busybox = std::make_shared<std::string>();
-    auto* bootstrap = image->add_subcommand(
-        "bootstrap", "Make a base image from the host: busybox or debian[:suite]");
-    bootstrap->add_option("base", *bootstrap_what, "busybox, debian or debian:SUITE")->required();
-    bootstrap->add_option("-t,--tag", *bootstrap_tag,
-                          "Name the image (default busybox:latest, debian:SUITE)");
-    bootstrap->add_option("--mirror", *bootstrap_mirror, "Debian mirror for debootstrap");
-    bootstrap->add_option("--busybox", *bootstrap_busybox,
-                          "The static busybox binary to use (default /bin/busybox)");
-    bootstrap->callback(
-        [&context, bootstrap_what, bootstrap_tag, bootstrap_mirror, bootstrap_busybox] {
-            guarded(context, [&] {
-                return store::bootstrap_image(context, *bootstrap_what, *bootstrap_tag,
-                                              *bootstrap_mirror, *bootstrap_busybox);
+    for (auto* bootstrap :
+         groups.add({{image, "bootstrap"}},
+                    "Make a base image from the host: busybox or debian[:suite]")) {
+        bootstrap->add_option("base", *bootstrap_what, "busybox, debian or debian:SUITE")
+            ->required();
+        bootstrap->add_option("-t,--tag", *bootstrap_tag,
+                              "Name the image (default busybox:latest, debian:SUITE)");
+        bootstrap->add_option("--mirror", *bootstrap_mirror, "Debian mirror for debootstrap");
+        bootstrap->add_option("--busybox", *bootstrap_busybox,
+                              "The static busybox binary to use (default /bin/busybox)");
+        bootstrap->callback(
+            [&context, bootstrap_what, bootstrap_tag, bootstrap_mirror, bootstrap_busybox] {
+                guarded(context, [&] {
+                    return store::bootstrap_image(context, *bootstrap_what, *bootstrap_tag,
+                                                  *bootstrap_mirror, *bootstrap_busybox);
+                });
             });
-        });
+    }
 
     auto verify_name = std::make_shared<std::string>();
-    auto* verify =
-        image->add_subcommand("verify", "Re-hash stored blobs of one image, or of all images");
-    verify->add_option("image", *verify_name, "Image name or ID (default: all)");
-    verify->callback([&context, verify_name] {
-        guarded(context, [&] { return store::verify_images(context, *verify_name); });
-    });
+    for (auto* verify :
+         groups.add({{image, "verify"}}, "Re-hash stored blobs of one image, or of all images")) {
+        verify->add_option("image", *verify_name, "Image name or ID (default: all)");
+        verify->callback([&context, verify_name] {
+            guarded(context, [&] { return store::verify_images(context, *verify_name); });
+        });
+    }
 }
 
 }  // namespace berth::cli

@@ -142,20 +142,23 @@ Result<void> top_command(CliContext& context, const std::vector<std::string>& ar
 
 void add_inspect_commands(const CommandGroups& groups, CliContext& context) {
     auto options = std::make_shared<InspectOptions>();
-    auto* inspect =
-        groups.app->add_subcommand("inspect", "Return low-level information on Docker objects");
-    inspect->add_option("--type", options->type, "Only inspect objects of the given type");
-    auto* container_inspect = groups.container->add_subcommand(
-        "inspect", "Display detailed information on one or more containers");
-    for (auto* command : {inspect, container_inspect}) {
+    auto add_inspect_flags = [&](CLI::App* command) {
         command->add_option("-f,--format", options->format,
                             "Format output using a custom template");
         command->add_flag("-s,--size", options->size, "Display total file sizes");
         command->add_option("name", options->names, "Name or ID")->required();
+    };
+    for (auto* inspect :
+         groups.add({{groups.app, "inspect"}}, "Return low-level information on Docker objects")) {
+        inspect->add_option("--type", options->type, "Only inspect objects of the given type");
+        add_inspect_flags(inspect);
+        inspect->callback([&context, options] { inspect_command(context, *options, ""); });
     }
-    inspect->callback([&context, options] { inspect_command(context, *options, ""); });
-    container_inspect->callback(
-        [&context, options] { inspect_command(context, *options, "container"); });
+    for (auto* inspect : groups.add({{groups.container, "inspect"}},
+                                    "Display detailed information on one or more containers")) {
+        add_inspect_flags(inspect);
+        inspect->callback([&context, options] { inspect_command(context, *options, "container"); });
+    }
 
     auto top_args = std::make_shared<std::vector<std::string>>();
     for (auto* command :

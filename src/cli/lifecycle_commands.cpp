@@ -93,7 +93,8 @@ void add_lifecycle_commands(const CommandGroups& groups, CliContext& context) {
         bool force = false, volumes = false, link = false;
     };
     auto rm = std::make_shared<RmOptions>();
-    for (auto* command : container_command(groups, "rm", "Remove one or more containers")) {
+    for (auto* command : groups.add({{groups.app, "rm"}, {groups.container, "rm", {"remove"}}},
+                                    "Remove one or more containers")) {
         command->add_flag("-f,--force", rm->force,
                           "Force the removal of a running container (uses SIGKILL)");
         command->add_flag("-v,--volumes", rm->volumes,
@@ -115,7 +116,6 @@ void add_lifecycle_commands(const CommandGroups& groups, CliContext& context) {
                 true, rm->force);
         });
     }
-    groups.container->get_subcommand("rm")->alias("remove");
 
     for (std::string action : {"pause", "unpause"}) {
         auto names = std::make_shared<std::vector<std::string>>();
@@ -176,40 +176,41 @@ void add_lifecycle_commands(const CommandGroups& groups, CliContext& context) {
 
     auto prune_force = std::make_shared<bool>(false);
     auto prune_filters = std::make_shared<std::vector<std::string>>();
-    auto* prune = groups.container->add_subcommand("prune", "Remove all stopped containers");
-    prune->add_flag("-f,--force", *prune_force, "Do not prompt for confirmation");
-    prune
-        ->add_option("--filter", *prune_filters,
-                     "Provide filter values (e.g. \"until=<timestamp>\")")
-        ->allow_extra_args(false);
-    prune->callback([&context, prune_force, prune_filters] {
-        guarded(context, [&]() -> Result<void> {
-            if (!*prune_force && !confirm("WARNING! This will remove all stopped containers."))
+    for (auto* prune : groups.add({{groups.container, "prune"}}, "Remove all stopped containers")) {
+        prune->add_flag("-f,--force", *prune_force, "Do not prompt for confirmation");
+        prune
+            ->add_option("--filter", *prune_filters,
+                         "Provide filter values (e.g. \"until=<timestamp>\")")
+            ->allow_extra_args(false);
+        prune->callback([&context, prune_force, prune_filters] {
+            guarded(context, [&]() -> Result<void> {
+                if (!*prune_force && !confirm("WARNING! This will remove all stopped containers."))
+                    return {};
+                auto* client = TRY(context.client());
+                Json filters = Json::object();
+                for (auto& filter : *prune_filters) {
+                    auto eq = filter.find('=');
+                    if (eq == std::string::npos)
+                        return fail(ErrorKind::InvalidArgument,
+                                    "bad format of filter (expected name=value)");
+                    filters[filter.substr(0, eq)][filter.substr(eq + 1)] = true;
+                }
+                Json report = TRY(client->call(
+                    "POST", "/containers/prune" +
+                                Query().add_if(!filters.empty(), "filters", filters.dump()).str()));
+                auto& deleted = report["ContainersDeleted"];
+                if (deleted.is_array() && !deleted.empty()) {
+                    std::printf("Deleted Containers:\n");
+                    for (auto& id : deleted)
+                        std::printf("%s\n", id.get<std::string>().c_str());
+                    std::printf("\n");
+                }
+                std::printf("Total reclaimed space: %s\n",
+                            human_size(report.value("SpaceReclaimed", 0.0)).c_str());
                 return {};
-            auto* client = TRY(context.client());
-            Json filters = Json::object();
-            for (auto& filter : *prune_filters) {
-                auto eq = filter.find('=');
-                if (eq == std::string::npos)
-                    return fail(ErrorKind::InvalidArgument,
-                                "bad format of filter (expected name=value)");
-                filters[filter.substr(0, eq)][filter.substr(eq + 1)] = true;
-            }
-            Json report = TRY(client->call(
-                "POST", "/containers/prune" +
-                            Query().add_if(!filters.empty(), "filters", filters.dump()).str()));
-            auto& deleted = report["ContainersDeleted"];
-            if (deleted.is_array() && !deleted.empty()) {
-                std::printf("Deleted Containers:\n");
-                for (auto& id : deleted)
-                    std::printf("%s\n", id.get<std::string>().c_str());
-                std::printf("\n");
-            }
-            std::printf("Total reclaimed space: %s\n",
-                        human_size(report.value("SpaceReclaimed", 0.0)).c_str());
-            return {};
+            });
         });
-    });
+    }
 }
 
 }  // namespace berth::cli

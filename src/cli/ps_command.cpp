@@ -157,9 +157,8 @@ Result<void> list_containers(CliContext& context, const PsOptions& options) {
 
 void add_ps_commands(const CommandGroups& groups, CliContext& context) {
     auto options = std::make_shared<PsOptions>();
-    std::vector<CLI::App*> commands = {groups.app->add_subcommand("ps", "List containers"),
-                                       groups.container->add_subcommand("ls", "List containers")};
-    for (auto* command : commands) {
+    for (auto* command : groups.add({{groups.app, "ps"}, {groups.container, "ls", {"list", "ps"}}},
+                                    "List containers")) {
         command->add_flag("-a,--all", options->all,
                           "Show all containers (default shows just running)");
         command->add_flag("-q,--quiet", options->quiet, "Only display container IDs");
@@ -178,8 +177,6 @@ void add_ps_commands(const CommandGroups& groups, CliContext& context) {
             guarded(context, [&] { return list_containers(context, *options); });
         });
     }
-    commands[1]->alias("list");
-    commands[1]->alias("ps");
 }
 
 }  // namespace berth::cli

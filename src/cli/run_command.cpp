@@ -328,23 +328,20 @@ void attach_command(CliContext& context, const AttachOptions& options) {
 
 void add_run_commands(const CommandGroups& groups, CliContext& context) {
     auto run_options = std::make_shared<ContainerOptions>();
-    for (auto* command :
-         {groups.app->add_subcommand("run", "Create and run a new container from an image"),
-          groups.container->add_subcommand("run",
-                                           "Create and run a new container from an image")}) {
+    for (auto* command : groups.add({{groups.app, "run"}, {groups.container, "run"}},
+                                    "Create and run a new container from an image")) {
         add_container_flags(command, *run_options, true);
         command->callback([&context, run_options] { run_command(context, *run_options); });
     }
     auto create_options = std::make_shared<ContainerOptions>();
-    for (auto* command : {groups.app->add_subcommand("create", "Create a new container"),
-                          groups.container->add_subcommand("create", "Create a new container")}) {
+    for (auto* command : groups.add({{groups.app, "create"}, {groups.container, "create"}},
+                                    "Create a new container")) {
         add_container_flags(command, *create_options, false);
         command->callback([&context, create_options] { create_command(context, *create_options); });
     }
     auto start_options = std::make_shared<StartOptions>();
-    for (auto* command :
-         {groups.app->add_subcommand("start", "Start one or more stopped containers"),
-          groups.container->add_subcommand("start", "Start one or more stopped containers")}) {
+    for (auto* command : groups.add({{groups.app, "start"}, {groups.container, "start"}},
+                                    "Start one or more stopped containers")) {
         command->add_flag("-a,--attach", start_options->attach,
                           "Attach STDOUT/STDERR and forward signals");
         command->add_flag("-i,--interactive", start_options->interactive,
@@ -356,12 +353,9 @@ void add_run_commands(const CommandGroups& groups, CliContext& context) {
     }
     auto attach_options = std::make_shared<AttachOptions>();
     for (auto* command :
-         {groups.app->add_subcommand(
-              "attach",
-              "Attach local standard input, output, and error streams to a running container"),
-          groups.container->add_subcommand(
-              "attach",
-              "Attach local standard input, output, and error streams to a running container")}) {
+         groups.add({{groups.app, "attach"}, {groups.container, "attach"}},
+                    "Attach local standard input, output, and error streams to a running "
+                    "container")) {
         command->add_flag("--no-stdin", attach_options->no_stdin, "Do not attach STDIN");
         command->add_option("--sig-proxy", attach_options->sig_proxy,
                             "Proxy all received signals to the process");

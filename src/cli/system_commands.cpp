@@ -393,24 +393,25 @@ Result<void> system_prune(CliContext& context, bool all, bool force) {
 
 void add_system_commands(const CommandGroups& groups, CliContext& context) {
     auto version_format = std::make_shared<std::string>();
-    auto* version = groups.app->add_subcommand("version", "Show the berth version information");
-    version->add_option("-f,--format", *version_format, "Format output using a custom template");
-    version->callback([&context, version_format] {
-        guarded(context, [&] { return version_command(context, *version_format); });
-    });
+    for (auto* version :
+         groups.add({{groups.app, "version"}}, "Show the berth version information")) {
+        version->add_option("-f,--format", *version_format,
+                            "Format output using a custom template");
+        version->callback([&context, version_format] {
+            guarded(context, [&] { return version_command(context, *version_format); });
+        });
+    }
     auto info_format = std::make_shared<std::string>();
-    for (auto* command :
-         {groups.app->add_subcommand("info", "Display system-wide information"),
-          groups.system->add_subcommand("info", "Display system-wide information")}) {
+    for (auto* command : groups.add({{groups.app, "info"}, {groups.system, "info"}},
+                                    "Display system-wide information")) {
         command->add_option("-f,--format", *info_format, "Format output using a custom template");
         command->callback([&context, info_format] {
             guarded(context, [&] { return info_command(context, *info_format); });
         });
     }
     auto events = std::make_shared<EventsOptions>();
-    for (auto* command :
-         {groups.app->add_subcommand("events", "Get real time events from the server"),
-          groups.system->add_subcommand("events", "Get real time events from the server")}) {
+    for (auto* command : groups.add({{groups.app, "events"}, {groups.system, "events"}},
+                                    "Get real time events from the server")) {
         command->add_option("--since", events->since, "Show all events created since timestamp");
         command->add_option("--until", events->until, "Stream events until this timestamp");
         command
@@ -424,22 +425,24 @@ void add_system_commands(const CommandGroups& groups, CliContext& context) {
     }
     auto df_verbose = std::make_shared<bool>(false);
     auto df_format = std::make_shared<std::string>();
-    auto* df = groups.system->add_subcommand("df", "Show docker disk usage");
-    df->add_flag("-v,--verbose", *df_verbose, "Show detailed information on space usage");
-    df->add_option("--format", *df_format, "Format output using a custom template");
-    df->callback([&context, df_verbose, df_format] {
-        guarded(context, [&] { return df_command(context, *df_verbose, *df_format); });
-    });
+    for (auto* df : groups.add({{groups.system, "df"}}, "Show docker disk usage")) {
+        df->add_flag("-v,--verbose", *df_verbose, "Show detailed information on space usage");
+        df->add_option("--format", *df_format, "Format output using a custom template");
+        df->callback([&context, df_verbose, df_format] {
+            guarded(context, [&] { return df_command(context, *df_verbose, *df_format); });
+        });
+    }
     auto prune_all = std::make_shared<bool>(false);
     auto prune_force = std::make_shared<bool>(false);
     auto prune_volumes = std::make_shared<bool>(false);
-    auto* prune = groups.system->add_subcommand("prune", "Remove unused data");
-    prune->add_flag("-a,--all", *prune_all, "Remove all unused images not just dangling ones");
-    prune->add_flag("-f,--force", *prune_force, "Do not prompt for confirmation");
-    prune->add_flag("--volumes", *prune_volumes, "Prune anonymous volumes");
-    prune->callback([&context, prune_all, prune_force] {
-        guarded(context, [&] { return system_prune(context, *prune_all, *prune_force); });
-    });
+    for (auto* prune : groups.add({{groups.system, "prune"}}, "Remove unused data")) {
+        prune->add_flag("-a,--all", *prune_all, "Remove all unused images not just dangling ones");
+        prune->add_flag("-f,--force", *prune_force, "Do not prompt for confirmation");
+        prune->add_flag("--volumes", *prune_volumes, "Prune anonymous volumes");
+        prune->callback([&context, prune_all, prune_force] {
+            guarded(context, [&] { return system_prune(context, *prune_all, *prune_force); });
+        });
+    }
 }
 
 }  // namespace berth::cli
