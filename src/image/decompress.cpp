@@ -11,7 +11,7 @@
 #include <vector>
 
 #ifdef BERTH_HAVE_ISAL
-#include <isa-l/igzip_lib.h>
+#include "image/isal_loader.h"
 #endif
 
 namespace berth::image {
@@ -86,8 +86,9 @@ class ZlibGzip final : public Codec {
 #ifdef BERTH_HAVE_ISAL
 class IsalGzip final : public Codec {
   public:
-    IsalGzip() : state_(std::make_unique<inflate_state>()) {
-        isal_inflate_init(state_.get());
+    explicit IsalGzip(const IsalInflate& isal)
+        : isal_(isal), state_(std::make_unique<inflate_state>()) {
+        isal_.init(state_.get());
         state_->crc_flag = ISAL_GZIP;  // parse the gzip header and check the trailer's CRC
     }
 
@@ -95,14 +96,14 @@ class IsalGzip final : public Codec {
         if (out.empty()) return {};
         if (state_->block_state == ISAL_BLOCK_FINISH) {
             if (in.empty()) return {};
-            isal_inflate_reset(state_.get());  // the next member of a concatenated stream
+            isal_.reset(state_.get());  // the next member of a concatenated stream
             state_->crc_flag = ISAL_GZIP;
         }
         state_->next_in = const_cast<uint8_t*>(in.data());
         state_->avail_in = clamp32(in.size());
         state_->next_out = out.data();
         state_->avail_out = clamp32(out.size());
-        int rc = isal_inflate(state_.get());
+        int rc = isal_.inflate(state_.get());
         in = in.subspan(static_cast<size_t>(state_->next_in - in.data()));
         out = out.subspan(static_cast<size_t>(state_->next_out - out.data()));
         if (rc != ISAL_DECOMP_OK) return fail(ErrorKind::InvalidArgument, error_text(rc));
@@ -128,6 +129,7 @@ class IsalGzip final : public Codec {
         }
     }
 
+    IsalInflate isal_;
     std::unique_ptr<inflate_state> state_;  // ~20 KiB of tables: on the heap
 };
 #endif
@@ -167,7 +169,9 @@ Result<std::unique_ptr<Codec>> make_codec(Compression compression, GzipBackend g
     switch (compression) {
         case Compression::Gzip:
 #ifdef BERTH_HAVE_ISAL
-            if (gzip == GzipBackend::Best) return std::make_unique<IsalGzip>();
+            if (const IsalInflate* isal = isal_inflate_functions();
+                isal != nullptr && gzip == GzipBackend::Best)
+                return std::make_unique<IsalGzip>(*isal);
 #else
             (void)gzip;
 #endif

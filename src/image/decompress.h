@@ -13,7 +13,7 @@
 namespace berth::image {
 
 enum class GzipBackend {
-    Best,  // ISA-L's igzip where berth was built with it (about twice zlib's speed), else zlib
+    Best,  // ISA-L's igzip (about twice zlib's speed) where built with it and installed, else zlib
     Zlib,
 };
 

@@ -1,5 +1,9 @@
 #include "image/decompress.h"
 
+#ifdef BERTH_HAVE_ISAL
+#include "image/isal_loader.h"
+#endif
+
 #include <gtest/gtest.h>
 #include <unistd.h>
 
@@ -106,6 +110,13 @@ TEST_P(DecompressTest, TinyReadsFromAPipe) {
 
 INSTANTIATE_TEST_SUITE_P(Backends, DecompressTest,
                          ::testing::Values(GzipBackend::Best, GzipBackend::Zlib));
+
+#ifdef BERTH_HAVE_ISAL
+// Built with ISA-L, the tests above only test it when it loads (the package installs it).
+TEST(Decompress, LoadsIsal) {
+    EXPECT_NE(isal_inflate_functions(), nullptr);
+}
+#endif
 
 TEST(Decompress, ZstdFramesAndPlain) {
     std::string data = sample(3 << 20);
