@@ -19,10 +19,11 @@ class ContainerStore {
     // Opens <root>/metadata.db (shared with the image store) and makes the table.
     static Result<ContainerStore> open(const std::string& root);
 
-    // Conflict when the name is taken (docker's 409 message), AlreadyExists for the id.
-    Result<void> insert(const Container& container);
-    Result<void> update(const Container& container);
-    Result<void> remove(const std::string& id);
+    // Conflict when the name is taken (docker's 409 message), AlreadyExists for the id. Each
+    // change is flushed to disk before it returns unless it is Volatile (store/database.h).
+    Result<void> insert(const Container& container, Durability durability);
+    Result<void> update(const Container& container, Durability durability);
+    Result<void> remove(const std::string& id, Durability durability);
     Result<std::vector<Container>> load_all();
 
   private:

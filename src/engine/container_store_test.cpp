@@ -29,12 +29,12 @@ TEST_F(ContainerStoreTest, InsertUpdateRemoveSurviveReopen) {
     {
         auto store = ContainerStore::open(dir_);
         ASSERT_TRUE(store);
-        ASSERT_TRUE(store->insert(make("a1", "one")));
+        ASSERT_TRUE(store->insert(make("a1", "one"), Durability::Flushed));
         auto c = make("a1", "renamed");
         c.state.status = RunState::Running;
-        ASSERT_TRUE(store->update(c));
-        ASSERT_TRUE(store->insert(make("b2", "two")));
-        ASSERT_TRUE(store->remove("b2"));
+        ASSERT_TRUE(store->update(c, Durability::Volatile));
+        ASSERT_TRUE(store->insert(make("b2", "two"), Durability::Volatile));
+        ASSERT_TRUE(store->remove("b2", Durability::Flushed));
     }
     auto store = ContainerStore::open(dir_);
     auto all = store->load_all();
@@ -46,14 +46,14 @@ TEST_F(ContainerStoreTest, InsertUpdateRemoveSurviveReopen) {
 
 TEST_F(ContainerStoreTest, TakenNameIsAConflictAndChangesNothing) {
     auto store = ContainerStore::open(dir_);
-    ASSERT_TRUE(store->insert(make("a1", "web")));
-    auto again = store->insert(make("b2", "web"));
+    ASSERT_TRUE(store->insert(make("a1", "web"), Durability::Flushed));
+    auto again = store->insert(make("b2", "web"), Durability::Flushed);
     ASSERT_FALSE(again);
     EXPECT_EQ(again.error().kind(), ErrorKind::Conflict);
     EXPECT_NE(again.error().message().find("is already in use by container \"a1\""),
               std::string::npos);
     EXPECT_EQ(store->load_all()->size(), 1u);
-    auto missing = store->update(make("zz", "ghost"));
+    auto missing = store->update(make("zz", "ghost"), Durability::Flushed);
     ASSERT_FALSE(missing);
     EXPECT_EQ(missing.error().kind(), ErrorKind::NotFound);
 }

@@ -182,8 +182,20 @@ Result<Container> Engine::find(std::string_view ref) {
     return entry->container;
 }
 
+namespace {
+
+Durability durability_of(const Container& container) {
+    return container.auto_remove() ? Durability::Volatile : Durability::Flushed;
+}
+
+}  // namespace
+
 Result<void> Engine::persist(const Container& container) {
-    return store_.update(container);
+    return store_.update(container, durability_of(container));
+}
+
+Result<void> Engine::persist_run_state(const Container& container) {
+    return store_.update(container, Durability::Volatile);
 }
 
 void Engine::publish(const Container& c, std::string action, Json extra) {
@@ -280,7 +292,7 @@ Result<Engine::Created> Engine::create(std::string_view requested_name, const Js
     entry->container = c;
     {
         std::lock_guard lock(mutex_);
-        if (auto inserted = store_.insert(c); !inserted) {
+        if (auto inserted = store_.insert(c, durability_of(c)); !inserted) {
             (void)images_.snapshotter().remove_active(c.id);
             cleanup_dir();
             return fail(std::move(inserted).error());
@@ -375,7 +387,7 @@ Result<void> Engine::start_locked(const std::shared_ptr<Entry>& entry) {
             : m.find("permission denied") != std::string::npos ? 126
                                                                : 128;
         if (entry->container.has_been_started) state.status = RunState::Exited;
-        (void)persist(entry->container);
+        (void)persist_run_state(entry->container);
         return fail(
             ErrorKind::InvalidArgument,
             std::move(error).context("failed to start container " + short_id(c.id)).message());
@@ -439,7 +451,7 @@ Result<void> Engine::start_locked(const std::shared_ptr<Entry>& entry) {
         entry->runtime = *runtime;
         entry->started = std::chrono::steady_clock::now();
         entry->run_generation++;
-        (void)persist(entry->container);
+        (void)persist_run_state(entry->container);
         c = entry->container;
     }
     TRY(watcher_.watch(c.id, std::move(spawned->status), std::move(spawned->pending), dir));
@@ -489,7 +501,7 @@ void Engine::on_exit(const std::string& id, monitor::ExitRecord record) {
         }
         // An AutoRemove container's record goes in a moment: should we crash before, the
         // recovery finds its exit in exit.json again.
-        if (!auto_remove) (void)persist(entry->container);
+        if (!auto_remove) (void)persist_run_state(entry->container);
         c = entry->container;
     }
     // (An AutoRemove container's rootfs and monitor dir go with the rest of it, below.)
@@ -611,7 +623,7 @@ Result<void> Engine::remove_locked(const std::shared_ptr<Entry>& entry) {
     doomed.push_back(move_to_trash(monitor_dir(c.id), options_.exec_root, c.id).value_or(""));
     {
         std::lock_guard lock(mutex_);
-        TRY(store_.remove(c.id));
+        TRY(store_.remove(c.id, durability_of(c)));
         entry->removed = true;
         entries_.erase(c.id);
         for (const auto& exec_id : entry->exec_ids)
@@ -744,7 +756,8 @@ Result<void> Engine::recover() {
             on_exit(id, finish_monitor(gone, dir));
         } else if (status == RunState::Restarting) {
             to_restart.push_back(entry);
-        } else if (status == RunState::Removing) {
+        } else if (status == RunState::Removing || entry->container.auto_remove()) {
+            // dockerd too removes the AutoRemove containers it finds not running.
             std::lock_guard op(entry->op);
             (void)remove_locked(entry);
         } else if (entry->container.has_been_started && should_restart(entry->container) &&

@@ -168,7 +168,13 @@ class Engine {
     void on_exec_exit(const std::string& exec_id, monitor::ExitRecord record);
     void schedule_restart(const std::shared_ptr<Entry>& entry, std::chrono::milliseconds delay);
     Result<void> remove_locked(const std::shared_ptr<Entry>& entry);
+    // Saves a container's record. persist flushes it to disk (the container's config, names,
+    // manually stopped...); persist_run_state does not, for what a power cut or kernel crash
+    // makes moot anyway: every container has stopped then, whatever the store says, and the
+    // recovery settles the rest. Nothing of an AutoRemove container is flushed: one found not
+    // running at start-up is removed (as dockerd does).
     Result<void> persist(const Container& container);
+    Result<void> persist_run_state(const Container& container);
     void publish(const Container& container, std::string action, Json extra = Json::object());
     Result<std::vector<std::string>> lower_dirs_of(const Container& container);
     Result<void> mount_rootfs(const Container& container);

@@ -371,7 +371,7 @@ void Engine::on_health_result(const std::string& id, uint64_t generation,
         while (log.size() > kHealthLogEntries)
             log.erase(log.begin());
         state.health = {{"Status", new_status}, {"FailingStreak", streak}, {"Log", log}};
-        (void)persist(entry->container);
+        (void)persist_run_state(entry->container);
         if (new_status != old_status)
             c = entry->container;
         else

@@ -175,7 +175,10 @@ int run_container_monitor(const std::string& dir) {
     if (auto removed = runtime->remove(); !removed)
         log.warn("delete the container's runtime state: " + removed.error().message());
     exit.finished_at = rfc3339_now();
-    if (auto written = write_file_atomic(join_path(dir, "exit.json"), to_json(exit).dump(), 0600);
+    // Not flushed: it lives in the exec root (tmpfs where /run is one) and only tells a berthd
+    // that was away how the container ended; a power cut ends every container anyway.
+    if (auto written = write_file_atomic(join_path(dir, "exit.json"), to_json(exit).dump(), 0600,
+                                         Durability::Volatile);
         !written)
         log.error("write exit.json: " + written.error().message());
     control->stop_listening();

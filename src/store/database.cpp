@@ -86,11 +86,13 @@ Result<Database> Database::open(const std::string& path) {
     return db;
 }
 
-Database::Database(Database&& other) noexcept : db_(std::exchange(other.db_, nullptr)) {}
+Database::Database(Database&& other) noexcept
+    : db_(std::exchange(other.db_, nullptr)), durability_(other.durability_) {}
 Database& Database::operator=(Database&& other) noexcept {
     if (this != &other) {
         sqlite3_close_v2(db_);
         db_ = std::exchange(other.db_, nullptr);
+        durability_ = other.durability_;
     }
     return *this;
 }
@@ -123,7 +125,18 @@ int64_t Database::changes() const {
     return sqlite3_changes64(db_);
 }
 
-Result<void> Database::transaction(const std::function<Result<void>()>& body) {
+Result<void> Database::set_durability(Durability durability) {
+    if (durability == durability_) return {};
+    TRY(exec(durability == Durability::Flushed ? "PRAGMA synchronous=FULL"
+                                               : "PRAGMA synchronous=NORMAL"));
+    durability_ = durability;
+    return {};
+}
+
+Result<void> Database::transaction(const std::function<Result<void>()>& body,
+                                   Durability durability) {
+    // Outside the transaction: SQLite ignores the setting inside one.
+    TRY(set_durability(durability));
     TRY(exec("BEGIN IMMEDIATE"));
     auto result = body();
     if (!result) {

@@ -1,7 +1,10 @@
-// A thin RAII layer over SQLite for the engine's metadata (images, later containers, networks and
-// volumes). One file, WAL journal, synchronous=FULL: every change is one transaction, so a crash at
-// any point leaves either the old or the new state. Several processes (berthd, a local-mode berth)
-// may open the same file; writers wait for each other (busy timeout) instead of failing.
+// A thin RAII layer over SQLite for the engine's metadata (images, containers, later networks and
+// volumes). One file, WAL journal: every change is one transaction, so a crash at any point leaves
+// either the old or the new state. A Flushed transaction is on disk when it returns
+// (synchronous=FULL); a Volatile one (synchronous=NORMAL) survives the process being killed but
+// may be rolled back by a power cut or kernel crash, for state that such a crash makes moot
+// anyway (whether a container runs). Several processes (berthd, a local-mode berth) may open the
+// same file; writers wait for each other (busy timeout) instead of failing.
 //
 // A Database is used by one thread at a time; open one per thread if needed.
 #pragma once
@@ -14,6 +17,7 @@
 #include <string_view>
 
 #include "base/error.h"
+#include "base/fs.h"  // Durability
 
 struct sqlite3;
 struct sqlite3_stmt;
@@ -60,11 +64,14 @@ class Database {
     int64_t changes() const;
 
     // Runs `body` inside BEGIN IMMEDIATE ... COMMIT; an error from the body rolls back.
-    Result<void> transaction(const std::function<Result<void>()>& body);
+    Result<void> transaction(const std::function<Result<void>()>& body,
+                             Durability durability = Durability::Flushed);
 
   private:
     explicit Database(sqlite3* db) : db_(db) {}
+    Result<void> set_durability(Durability durability);
     sqlite3* db_ = nullptr;
+    Durability durability_ = Durability::Flushed;  // the connection's synchronous setting
 };
 
 }  // namespace berth::store

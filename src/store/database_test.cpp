@@ -69,6 +69,36 @@ TEST_F(DatabaseTest, SecondConnectionSeesCommittedData) {
     EXPECT_EQ(count->integer(0), 1);
 }
 
+// A Volatile commit skips the fsync (synchronous=NORMAL) and only that commit: the next default
+// one is flushed again. Both are there for a second connection at once.
+TEST_F(DatabaseTest, DurabilityIsChosenPerTransaction) {
+    auto db = Database::open(dir_ + "/meta.db");
+    ASSERT_TRUE(db);
+    ASSERT_TRUE(db->exec("CREATE TABLE t (k TEXT)"));
+    auto synchronous = [&]() -> int64_t {
+        auto query = db->prepare("PRAGMA synchronous");
+        if (!query || !*query->step()) return -1;
+        return query->integer(0);
+    };
+    auto insert = [&](const char* key) -> Result<void> {
+        auto statement = TRY(db->prepare("INSERT INTO t (k) VALUES (?1)"));
+        statement.bind(1, key);
+        return statement.run();
+    };
+    constexpr int64_t kNormal = 1, kFull = 2;
+    EXPECT_EQ(synchronous(), kFull);
+    ASSERT_TRUE(db->transaction([&] { return insert("volatile"); }, Durability::Volatile));
+    EXPECT_EQ(synchronous(), kNormal);
+    ASSERT_TRUE(db->transaction([&] { return insert("flushed"); }));
+    EXPECT_EQ(synchronous(), kFull);
+
+    auto other = Database::open(dir_ + "/meta.db");
+    ASSERT_TRUE(other);
+    auto count = other->prepare("SELECT count(*) FROM t");
+    ASSERT_TRUE(count && *count->step());
+    EXPECT_EQ(count->integer(0), 2);
+}
+
 TEST_F(DatabaseTest, UnopenablePathIsAnError) {
     auto db = Database::open(dir_ + "/missing/dir/meta.db");
     ASSERT_FALSE(db);

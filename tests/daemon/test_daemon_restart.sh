@@ -20,16 +20,21 @@ for i in 1 2 3; do
 	docker run -d --name "quitter$i" -v "$TMP/trigger:/trigger" busybox \
 		sh -c "while [ ! -e /trigger/go ]; do usleep 20000; done; exit 4$i" >/dev/null
 done
-check_eq "23 containers running" "23" "$(docker ps -q | wc -l)"
+# AutoRemove containers found not running at start-up are removed (as dockerd does): one created
+# and never started, one that exits during the outage.
+docker create --rm --name rm-created busybox true >/dev/null
+docker run -d --rm --name rm-quitter -v "$TMP/trigger:/trigger" busybox \
+	sh -c "while [ ! -e /trigger/go ]; do usleep 20000; done; exit 5" >/dev/null
+check_eq "24 containers running" "24" "$(docker ps -q | wc -l)"
 logged_some() { [ "$(docker logs logger$LOGGERS 2>/dev/null | wc -l)" -ge 10 ]; }
 wait_until 20 logged_some
 
 stop_berthd KILL
 check "berthd is gone" test ! -e "/proc/$BERTHD_PID"
-# While the daemon is down: three containers exit, the loggers keep writing.
+# While the daemon is down: four containers exit, the loggers keep writing.
 touch "$TMP/trigger/go"
 monitors_left() { [ "$(pgrep -fc "berth-monitor container $EXEC_ROOT")" -eq "$1" ]; }
-check "the three quitters' monitors record their exits and leave" wait_until 20 monitors_left $LOGGERS
+check "the quitters' monitors record their exits and leave" wait_until 20 monitors_left $LOGGERS
 
 start_berthd
 check_eq "after the restart: the 20 loggers are running" "$LOGGERS" "$(docker ps -q | wc -l)"
@@ -38,6 +43,8 @@ for i in 1 2 3; do
 		"$(docker inspect -f '{{.State.Status}} {{.State.ExitCode}}' "quitter$i")"
 done
 check_eq "docker wait on a container that exited during the outage" "41" "$(docker wait quitter1)"
+check_eq "AutoRemove containers not running at start-up are gone" "" \
+	"$(docker ps -aq --filter name=rm-created --filter name=rm-quitter)"
 
 # Every line, in order, nothing lost across the outage.
 for i in $(seq 1 $LOGGERS); do
