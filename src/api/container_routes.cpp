@@ -62,13 +62,15 @@ std::string stream_content_type(const Request& request, bool tty) {
 }
 
 // Takes over the connection for a stream: 101 when the client asked to upgrade (docker CLI
-// does), else 200 with the stream as the body, as dockerd answers both.
-Result<HijackedConnection> take_connection(Exchange& e, const std::string& content_type) {
+// does), else 200 with the stream as the body, as dockerd answers both. Bytes the client sent
+// right behind its request (read with it) are its first input.
+Result<engine::ClientStream> take_connection(Exchange& e, const std::string& content_type) {
     bool upgrade = !e.request().header("upgrade").empty();
     std::string head = upgrade ? "HTTP/1.1 101 UPGRADED\r\nContent-Type: " + content_type +
                                      "\r\nConnection: Upgrade\r\nUpgrade: tcp\r\n\r\n"
                                : "HTTP/1.1 200 OK\r\nContent-Type: " + content_type + "\r\n\r\n";
-    return e.hijack(head);
+    auto connection = TRY(e.hijack(head));
+    return engine::ClientStream{std::move(connection.fd), std::move(connection.buffered)};
 }
 
 Result<void> create_container(const Daemon& d, Exchange& e) {
@@ -120,10 +122,8 @@ Result<void> attach_container(const Daemon& d, Exchange& e) {
     request.stderr = r.query_bool("stderr");
     bool tty = container.config.value("Tty", false);
     // After the hijack an error can no longer be an HTTP response: it ends the connection.
-    return d.engine->attach(container.id, request, [&]() -> Result<UniqueFd> {
-        auto connection = TRY(take_connection(e, stream_content_type(r, tty)));
-        return std::move(connection.fd);
-    });
+    return d.engine->attach(container.id, request,
+                            [&] { return take_connection(e, stream_content_type(r, tty)); });
 }
 
 Result<void> resize(const Daemon& d, Exchange& e, bool exec) {
@@ -167,12 +167,12 @@ Result<void> exec_start(const Daemon& d, Exchange& e) {
     std::string id = id_param(e);
     auto inspect = TRY(d.engine->exec_inspect(id));
     if (detach) {
-        TRY(d.engine->exec_start(id, UniqueFd(), true));
+        TRY(d.engine->exec_start(id, engine::ClientStream{}, true));
         return e.respond(200, "application/json", "");
     }
     bool tty = inspect["ProcessConfig"].value("tty", false);
     auto connection = TRY(take_connection(e, stream_content_type(e.request(), tty)));
-    return d.engine->exec_start(id, std::move(connection.fd), false);
+    return d.engine->exec_start(id, std::move(connection), false);
 }
 
 }  // namespace

@@ -670,22 +670,25 @@ Result<void> Engine::rename(std::string_view ref, std::string_view new_name) {
 }
 
 Result<void> Engine::attach(std::string_view ref, const monitor::AttachRequest& request,
-                            const std::function<Result<UniqueFd>()>& take_connection) {
+                            const std::function<Result<ClientStream>()>& take_connection) {
     auto entry = TRY(resolve(ref));
     std::lock_guard op(entry->op);
-    UniqueFd connection = TRY(take_connection());
+    ClientStream connection = TRY(take_connection());
+    monitor::AttachRequest attach = request;
+    attach.input = std::move(connection.input);
     std::string id;
     {
         std::lock_guard lock(mutex_);
         if (!is_running(entry->container.state.status)) {
-            entry->pending_attaches.emplace_back(std::move(connection), request);
+            entry->pending_attaches.emplace_back(std::move(connection.fd), std::move(attach));
             return {};
         }
         id = entry->container.id;
     }
-    Json message = to_json(request);
+    Json message = to_json(attach);
     message["op"] = "attach";
-    return monitor::request(join_path(monitor_dir(id), "monitor.sock"), message, connection.get());
+    return monitor::request(join_path(monitor_dir(id), "monitor.sock"), message,
+                            connection.fd.get());
 }
 
 Result<void> Engine::resize(std::string_view ref, int height, int width) {

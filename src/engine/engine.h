@@ -63,6 +63,14 @@ struct ListOptions {
     std::map<std::string, std::vector<std::string>> filters;
 };
 
+// A client's connection taken over for a stdio stream (attach, exec start), with what the API
+// had already read from it past the request: the client's first input, which the container's
+// stdin gets before anything read from `fd`.
+struct ClientStream {
+    UniqueFd fd;
+    std::string input;
+};
+
 struct StopOptions {
     std::optional<int> timeout;  // seconds; nullopt: the container's StopTimeout or 10
     std::string signal;          // empty: the container's StopSignal or SIGTERM
@@ -109,7 +117,7 @@ class Engine {
     // container's operation lock, so a start the client sends on seeing the 101 cannot overtake
     // the attach and lose the first output.
     Result<void> attach(std::string_view ref, const monitor::AttachRequest& request,
-                        const std::function<Result<UniqueFd>()>& take_connection);
+                        const std::function<Result<ClientStream>()>& take_connection);
     Result<void> resize(std::string_view ref, int height, int width);
 
     // What the logs route needs: the log file, and whether the container can still write.
@@ -143,7 +151,7 @@ class Engine {
     Result<std::string> exec_create(std::string_view ref, const Json& body);
     // Runs the exec. With a connection, its stdio streams over it and the call returns when the
     // process exits; detached (no connection), it returns once the process runs.
-    Result<void> exec_start(std::string_view exec_id, UniqueFd connection, bool detach);
+    Result<void> exec_start(std::string_view exec_id, ClientStream connection, bool detach);
     Result<Json> exec_inspect(std::string_view exec_id);
     Result<void> exec_resize(std::string_view exec_id, int height, int width);
 

@@ -92,7 +92,7 @@ Result<std::string> Engine::exec_create(std::string_view ref, const Json& body) 
     return exec->id;
 }
 
-Result<void> Engine::exec_start(std::string_view exec_id, UniqueFd connection, bool detach) {
+Result<void> Engine::exec_start(std::string_view exec_id, ClientStream connection, bool detach) {
     std::shared_ptr<ExecEntry> exec;
     Container c;
     monitor::OciRuntimeConfig runtime;
@@ -127,33 +127,40 @@ Result<void> Engine::exec_start(std::string_view exec_id, UniqueFd connection, b
     if (config.cwd.empty()) config.cwd = c.config.value("WorkingDir", "");
     if (config.cwd.empty()) config.cwd = "/";
     config.tty = body.value("Tty", false);
+    // As moby's exec: the exec's user, else the container's, resolved afresh with the user's
+    // own groups and GroupAdd's in place of the container process's; with neither, the
+    // container process's user and groups as they are.
     std::string user = body.value("User", "");
     if (user.empty()) user = c.config.value("User", "");
-    auto resolved = resolve_user(rootfs_dir(c.id), user, {});
-    if (!resolved) {
-        std::lock_guard lock(mutex_);
-        exec->running = false;
-        exec->exit_code = 126;
-        return fail(std::move(resolved).error());
+    if (!user.empty()) {
+        auto resolved = resolve_user(rootfs_dir(c.id), user,
+                                     string_list(c.host_config.value("GroupAdd", Json())));
+        if (!resolved) {
+            std::lock_guard lock(mutex_);
+            exec->running = false;
+            exec->exit_code = 126;
+            return fail(std::move(resolved).error());
+        }
+        config.user = std::to_string(resolved->uid) + ":" + std::to_string(resolved->gid);
+        for (auto gid : resolved->additional_gids)
+            config.additional_gids.push_back(std::to_string(gid));
     }
-    config.user = std::to_string(resolved->uid) + ":" + std::to_string(resolved->gid);
-    for (auto gid : resolved->additional_gids)
-        config.additional_gids.push_back(std::to_string(gid));
     if (body.value("Privileged", false)) config.cap_add = runtime::all_capability_names();
     config.capture_limit = exec->capture_limit;
-    if (connection.valid()) {
+    if (connection.fd.valid()) {
         monitor::AttachRequest attach;
         attach.stdin = body.value("AttachStdin", false);
         attach.stdout = body.value("AttachStdout", false);
         attach.stderr = body.value("AttachStderr", false);
         attach.fd = monitor::kFirstInheritedFd;
+        attach.input = std::move(connection.input);
         config.attach = attach;
     }
     exec->dir = join_path(join_path(monitor_dir(c.id), "exec"), exec->id);
     TRY(mkdir_all(exec->dir, 0700));
     TRY(write_file(join_path(exec->dir, "exec.json"), to_json(config).dump(), 0600));
     std::vector<int> inherited;
-    if (connection.valid()) inherited.push_back(connection.get());
+    if (connection.fd.valid()) inherited.push_back(connection.fd.get());
     auto spawned = spawn_monitor(options_.monitor_binary, "exec", exec->dir, inherited);
     if (!spawned) {
         std::lock_guard lock(mutex_);
@@ -176,7 +183,7 @@ Result<void> Engine::exec_start(std::string_view exec_id, UniqueFd connection, b
     // Attached: the client's connection is the monitor's now; this request ends with the exec.
     auto record = finish_monitor(*spawned, exec->dir);
     on_exec_exit(exec->id, std::move(record));
-    ::shutdown(connection.get(), SHUT_RDWR);
+    ::shutdown(connection.fd.get(), SHUT_RDWR);
     return {};
 }
 
@@ -305,7 +312,7 @@ void Engine::run_health_check(const std::string& id) {
         // Probes are not listed as the container's execs.
         std::erase(entry->exec_ids, *exec_id);
     }
-    if (auto ran = exec_start(*exec_id, UniqueFd(), true); !ran) {
+    if (auto ran = exec_start(*exec_id, ClientStream{}, true); !ran) {
         monitor::ExitRecord failed;
         failed.exit_code = -1;
         failed.output = ran.error().message();

@@ -102,7 +102,8 @@ TEST(SeccompProfile, PersonalityAndSocketArguments) {
     EXPECT_THAT(personas, ::testing::ElementsAre(0u, 8u, 0x20000u, 0x20008u, 0xffffffffu));
     auto socket = rules_for(p, "socket");
     ASSERT_EQ(socket.size(), 1u);
-    EXPECT_EQ(socket[0]["args"], Json::parse(R"([{"index": 0, "value": 40, "op": "SCMP_CMP_NE"}])"));
+    EXPECT_EQ(socket[0]["args"],
+              Json::parse(R"([{"index": 0, "value": 40, "op": "SCMP_CMP_NE"}])"));
 }
 
 TEST(SeccompProfile, UserProfileInDockerFormat) {

@@ -145,11 +145,8 @@ Result<Json> exec_process(const Json& container_process, const ExecRequest& requ
         user["uid"] = TRY(parse_id(request.user.substr(0, colon), "user"));
         if (colon != std::string::npos)
             user["gid"] = TRY(parse_id(request.user.substr(colon + 1), "group"));
-    }
-    // Added to the container's, as runc's --additional-gids and the built-in runtime do.
-    if (!request.additional_gids.empty()) {
-        Json gids = user.value("additionalGids", Json::array());
-        if (!gids.is_array()) gids = Json::array();
+        // The user's groups only: none of the container process's stay.
+        Json gids = Json::array();
         for (const auto& g : request.additional_gids)
             gids.push_back(TRY(parse_id(g, "group")));
         user["additionalGids"] = std::move(gids);

@@ -60,7 +60,8 @@ std::vector<std::string> runtime_command(const OciRuntimeConfig& config,
                                          const std::vector<std::string>& subcommand);
 
 // The process file of an exec: the container's process (config.json's "process") with the
-// request's arguments, environment, directory, user, terminal and added capabilities.
+// request's arguments, environment, directory, user (and then its groups alone), terminal and
+// added capabilities.
 Result<Json> exec_process(const Json& container_process, const ExecRequest& request);
 
 // The message of the last error in a runtime's JSON log (runc: {"level":"error","msg":…};

@@ -154,13 +154,31 @@ TEST(ExecProcess, StartsFromTheContainersProcess) {
     EXPECT_EQ((*p)["args"], Json({"echo", "hi"}));
     EXPECT_EQ((*p)["env"], Json({"PATH=/bin", "A=2", "B=3"}));
     EXPECT_EQ((*p)["cwd"], "/tmp");
-    EXPECT_EQ((*p)["user"], Json({{"uid", 1000}, {"gid", 50}, {"additionalGids", {10, 20}}}));
+    // The user's groups alone: the container process's (10) are not the exec'd user's.
+    EXPECT_EQ((*p)["user"], Json({{"uid", 1000}, {"gid", 50}, {"additionalGids", {20}}}));
     EXPECT_EQ((*p)["terminal"], true);
     EXPECT_EQ((*p)["noNewPrivileges"], true);
     EXPECT_FALSE(p->contains("consoleSize"));
     EXPECT_EQ((*p)["rlimits"], base["rlimits"]);
     EXPECT_EQ((*p)["capabilities"]["bounding"], Json({"CAP_CHOWN", "CAP_SYS_ADMIN"}));
     EXPECT_EQ((*p)["capabilities"]["permitted"], Json({"CAP_CHOWN", "CAP_SYS_ADMIN"}));
+}
+
+TEST(ExecProcess, WithoutAUserTheContainersUserAndGroupsStay) {
+    Json base = {{"args", {"sh"}}, {"user", {{"uid", 0}, {"gid", 0}, {"additionalGids", {0, 10}}}}};
+    ExecRequest request;
+    request.args = {"id"};
+    request.additional_gids = {"20"};  // ignored without a user
+    auto p = exec_process(base, request);
+    ASSERT_TRUE(p) << p.error().message();
+    EXPECT_EQ((*p)["user"], base["user"]);
+    // A user without groups of its own has none.
+    request.user = "65534:65534";
+    request.additional_gids.clear();
+    p = exec_process(base, request);
+    ASSERT_TRUE(p) << p.error().message();
+    EXPECT_EQ((*p)["user"],
+              Json({{"uid", 65534}, {"gid", 65534}, {"additionalGids", Json::array()}}));
 }
 
 TEST(ExecProcess, BadInputIsAnError) {

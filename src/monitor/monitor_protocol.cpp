@@ -7,6 +7,8 @@
 
 #include <cstring>
 
+#include "base/base64.h"
+
 namespace berth::monitor {
 namespace {
 
@@ -19,10 +21,12 @@ Result<void> require_object(const Json& doc, std::string_view what) {
 }  // namespace
 
 Json to_json(const AttachRequest& attach) {
-    return {{"stdin", attach.stdin},
-            {"stdout", attach.stdout},
-            {"stderr", attach.stderr},
-            {"fd", attach.fd}};
+    Json doc = {{"stdin", attach.stdin},
+                {"stdout", attach.stdout},
+                {"stderr", attach.stderr},
+                {"fd", attach.fd}};
+    if (!attach.input.empty()) doc["input"] = base64_encode(attach.input);
+    return doc;
 }
 
 Result<AttachRequest> attach_from_json(const Json& doc) {
@@ -32,6 +36,9 @@ Result<AttachRequest> attach_from_json(const Json& doc) {
     TRY(get_optional(doc, "stdout", attach.stdout, "monitor message"));
     TRY(get_optional(doc, "stderr", attach.stderr, "monitor message"));
     TRY(get_optional(doc, "fd", attach.fd, "monitor message"));
+    std::string input;
+    TRY(get_optional(doc, "input", input, "monitor message"));
+    attach.input = TRY_CTX(base64_decode(input), "monitor message: input");
     return attach;
 }
 
@@ -143,6 +150,15 @@ Result<ExitRecord> exit_from_json(const Json& doc) {
 }
 
 Result<void> send_packet(int socket_fd, std::string_view text, int fd) {
+    if (text.size() > kMaxPacketSize)
+        return fail(ErrorKind::InvalidArgument,
+                    "monitor message too large (" + std::to_string(text.size()) + " bytes)");
+    // A packet must fit the sender's buffer whole: raise it for a large one (the default,
+    // net.core.wmem_default, is about 200 KiB). Should that fail, sendmsg says EMSGSIZE.
+    if (text.size() > 64 * 1024) {
+        int size = static_cast<int>(text.size() + 4096);
+        (void)::setsockopt(socket_fd, SOL_SOCKET, SO_SNDBUF, &size, sizeof size);
+    }
     msghdr msg{};
     iovec iov{const_cast<char*>(text.data()), text.size()};
     msg.msg_iov = &iov;
@@ -164,7 +180,7 @@ Result<void> send_packet(int socket_fd, std::string_view text, int fd) {
 }
 
 Result<Packet> receive_packet(int socket_fd) {
-    std::string buffer(64 * 1024, '\0');
+    std::string buffer(kMaxPacketSize + 1, '\0');
     msghdr msg{};
     iovec iov{buffer.data(), buffer.size()};
     msg.msg_iov = &iov;
@@ -184,6 +200,8 @@ Result<Packet> receive_packet(int socket_fd) {
             std::memcpy(&fd, CMSG_DATA(h), sizeof fd);
             packet.fd.reset(fd);
         }
+    if (static_cast<size_t>(n) > kMaxPacketSize || (msg.msg_flags & MSG_TRUNC))
+        return fail(ErrorKind::InvalidArgument, "monitor message too large");
     buffer.resize(static_cast<size_t>(n));
     packet.text = std::move(buffer);
     return packet;

@@ -3,7 +3,8 @@
 // A monitor directory (<exec-root>/containers/<id>/) holds:
 //   monitor.json  what to run, written by berthd before it spawns the monitor
 //   monitor.sock  SOCK_SEQPACKET; one JSON message per packet, an fd may ride along (SCM_RIGHTS):
-//                 {"op":"attach","stdin":…,"stdout":…,"stderr":…} + the client's connection,
+//                 {"op":"attach","stdin":…,"stdout":…,"stderr":…[,"input":base64]} + the
+//                 client's connection,
 //                 {"op":"resize","height":h,"width":w}. Each request gets one reply:
 //                 {"ok":true} or {"error":"…"}. A connection stays open until the monitor exits,
 //                 so a daemon that holds one learns of the exit by its end of file.
@@ -37,6 +38,10 @@ struct AttachRequest {
     bool stdout = true;
     bool stderr = true;
     int fd = -1;  // in monitor.json: the inherited fd number
+    // Input the client had sent before its connection was handed over (berthd read it with the
+    // request header): it goes to stdin before anything read from the connection. JSON carries
+    // it as base64 ("input").
+    std::string input;
 };
 
 struct ContainerMonitorConfig {
@@ -65,8 +70,8 @@ struct ExecMonitorConfig {
     std::vector<std::string> args;
     std::vector<std::string> env;
     std::string cwd;
-    std::string user;  // "uid[:gid]"
-    std::vector<std::string> additional_gids;
+    std::string user;                          // as in ExecRequest (oci_runtime.h)
+    std::vector<std::string> additional_gids;  // as in ExecRequest
     std::vector<std::string> cap_add;
     bool tty = false;
     bool no_new_privileges = false;
@@ -93,13 +98,18 @@ Result<ExecMonitorConfig> exec_config_from_json(const Json& doc);
 Json to_json(const ExitRecord& record);
 Result<ExitRecord> exit_from_json(const Json& doc);
 
-// One packet on a SOCK_SEQPACKET socket, with an optional fd.
+// The largest packet either side takes: an attach request with the client's early input.
+inline constexpr size_t kMaxPacketSize = 256 * 1024;
+
+// One packet on a SOCK_SEQPACKET socket, with an optional fd. Larger than kMaxPacketSize: an
+// error, nothing sent.
 Result<void> send_packet(int socket_fd, std::string_view text, int fd = -1);
 struct Packet {
     std::string text;
     UniqueFd fd;
 };
-// An empty text with no fd means the peer closed the connection.
+// An empty text with no fd means the peer closed the connection. A packet larger than
+// kMaxPacketSize is an error.
 Result<Packet> receive_packet(int socket_fd);
 
 // The address of a unix socket at `path`. A path too long for sun_path (a deep exec root) is

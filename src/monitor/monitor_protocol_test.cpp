@@ -1,5 +1,7 @@
 #include "monitor/monitor_protocol.h"
 
+#include <sys/socket.h>
+
 #include <gtest/gtest.h>
 
 namespace berth::monitor {
@@ -31,6 +33,31 @@ TEST(MonitorProtocol, ExecConfigCarriesTheBundleAndRuntime) {
     EXPECT_EQ(back->bundle, config.bundle);
     EXPECT_EQ(back->runtime_path, config.runtime_path);
     EXPECT_TRUE(back->runtime_args.empty());
+}
+
+TEST(MonitorProtocol, AttachCarriesEarlyInputAsBase64) {
+    AttachRequest attach;
+    attach.stdin = true;
+    attach.input = std::string("hi\0\xff\n", 5);  // any bytes, not only UTF-8
+    Json doc = to_json(attach);
+    EXPECT_EQ(doc["input"], "aGkA/wo=");
+    auto back = attach_from_json(Json::parse(doc.dump()));
+    ASSERT_TRUE(back) << back.error().message();
+    EXPECT_EQ(back->input, attach.input);
+    EXPECT_FALSE(to_json(AttachRequest{}).contains("input"));
+    EXPECT_FALSE(attach_from_json({{"input", "not base64!"}}));
+}
+
+TEST(MonitorProtocol, PacketsUpToTheLimitArriveWhole) {
+    int pair[2];
+    ASSERT_EQ(::socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, pair), 0);
+    UniqueFd a(pair[0]), b(pair[1]);
+    std::string large(kMaxPacketSize, 'x');
+    ASSERT_TRUE(send_packet(a.get(), large));
+    auto packet = receive_packet(b.get());
+    ASSERT_TRUE(packet) << packet.error().message();
+    EXPECT_EQ(packet->text.size(), large.size());
+    EXPECT_FALSE(send_packet(a.get(), large + "x"));
 }
 
 }  // namespace

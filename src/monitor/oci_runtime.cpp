@@ -62,7 +62,10 @@ class BuiltinRuntime final : public OciRuntime {
         options.env = request.env;
         options.cwd = request.cwd;
         options.user = request.user;
-        options.additional_gids = request.additional_gids;
+        if (!request.user.empty()) {
+            options.additional_gids = request.additional_gids;
+            options.replace_additional_gids = true;
+        }
         options.cap_add = request.cap_add;
         options.tty = request.terminal;
         options.no_new_privileges = request.no_new_privileges;

@@ -52,7 +52,9 @@ struct ExecRequest {
     std::vector<std::string> args;
     std::vector<std::string> env;  // KEY=value, over the container's
     std::string cwd;
-    std::string user;  // "uid[:gid]"
+    std::string user;  // "uid[:gid]"; empty: the container process's user and groups
+    // With `user`: the process's supplementary groups, in place of the container process's (an
+    // exec'd process has its user's groups, as with docker); ignored without.
     std::vector<std::string> additional_gids;
     std::vector<std::string> cap_add;  // CAP_… names, added to the container's sets
     bool terminal = false;

@@ -55,8 +55,12 @@ void StdioRelay::add_client(UniqueFd connection, const AttachRequest& request) {
     auto client = std::make_unique<Client>();
     client->fd = std::move(connection);
     client->request = request;
+    client->request.input.clear();
     client->input_ended = !request.stdin || !in_.valid();
+    Client& added = *client;
     clients_.push_back(std::move(client));
+    // What the client sent with its request comes before anything read from it.
+    if (!added.input_ended && !request.input.empty()) take_input(added, request.input);
 }
 
 void StdioRelay::deliver(engine::LogStream stream, std::string_view data) {
@@ -101,7 +105,10 @@ void StdioRelay::read_client_input(Client& c) {
         if (options_.stdin_once) close_stdin();
         return;
     }
-    std::string_view data(buffer, static_cast<size_t>(n));
+    take_input(c, std::string_view(buffer, static_cast<size_t>(n)));
+}
+
+void StdioRelay::take_input(Client& c, std::string_view data) {
     const std::string& keys = options_.detach_keys;
     if (options_.tty && !keys.empty()) {
         // Bytes that may start the detach sequence are held back until it is decided.

@@ -36,6 +36,7 @@ class StdioRelay {
                engine::JsonLogWriter* log);
     ~StdioRelay();
 
+    // A client; request.input (its early bytes) is taken as if read from it first.
     void add_client(UniqueFd connection, const AttachRequest& request);
 
     // Waits up to timeout_ms for any of the relay's fds or `extra`, and services the relay's.
@@ -57,6 +58,8 @@ class StdioRelay {
     void deliver(engine::LogStream stream, std::string_view data);
     void read_output(UniqueFd& fd, engine::LogStream stream);
     void read_client_input(Client& client);
+    // The client's input towards stdin: detach keys are looked for, the rest is buffered.
+    void take_input(Client& client, std::string_view data);
     void flush_stdin();
     void drop_client(size_t index);
 

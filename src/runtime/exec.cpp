@@ -70,6 +70,7 @@ Result<oci::Process> exec_process(const ExecOptions& o, const oci::Spec& spec) {
         if (colon != std::string::npos)
             p.user.gid = TRY(parse_id(o.user.substr(colon + 1), "group"));
     }
+    if (o.replace_additional_gids) p.user.additional_gids.clear();
     for (const auto& g : o.additional_gids)
         p.user.additional_gids.push_back(TRY(parse_id(g, "group")));
     if (o.no_new_privileges) p.no_new_privileges = true;

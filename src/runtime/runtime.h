@@ -37,7 +37,10 @@ struct ExecOptions {
     std::vector<std::string> env;
     std::string cwd;
     std::string user;  // "uid[:gid]"
+    // Added to the container process's groups, as runc's --additional-gids; a library caller
+    // (berth-monitor, for docker's exec -u) may have them replace those instead.
     std::vector<std::string> additional_gids;
+    bool replace_additional_gids = false;
     std::vector<std::string> cap_add;
     bool tty = false;
     bool no_new_privileges = false;

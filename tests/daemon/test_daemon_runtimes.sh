@@ -93,6 +93,8 @@ tick 1" ]; }
 	check_eq "$rt: exec -e -w -u" "e /tmp 1000" \
 		"$(docker exec -e E=e -w /tmp -u 1000 "ticker-$rt" sh -c 'echo $E $(pwd) $(id -u)')"
 	check_eq "$rt: exec -i: stdin" "abc" "$(echo abc | docker exec -i "ticker-$rt" cat)"
+	check_eq "$rt: exec -u: the user's groups only, not the container's" "65534/1000 50/0" \
+		"$(docker exec -u nobody "ticker-$rt" id -G)/$(docker exec -u app "ticker-$rt" id -G)/$(docker exec "ticker-$rt" id -G)"
 	check_contains "$rt: top: the container's processes" "sleep" "$(docker top "ticker-$rt")"
 	check_match "$rt: stats --no-stream: pids and memory" "^[0-9]+ [0-9.]+[KMG]i?B / " \
 		"$(docker stats --no-stream --format '{{.PIDs}} {{.MemUsage}}' "ticker-$rt")"

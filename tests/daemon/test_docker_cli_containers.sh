@@ -71,6 +71,24 @@ docker exec ticker sh -c 'exit 7'
 check_eq "exec: exit status" "7" "$?"
 check_eq "exec -e -w -u" "e /tmp 1000" "$(docker exec -e E=e -w /tmp -u 1000 ticker sh -c 'echo $E $(pwd) $(id -u)')"
 check_eq "exec -i: stdin" "abc" "$(echo abc | docker exec -i ticker cat)"
+# Only the named user's groups (/etc/group) for exec -u, none of the container process's (root's).
+check_eq "exec -u nobody: nobody's groups only" "uid=65534(nobody) gid=65534(nogroup) groups=65534(nogroup)" \
+	"$(docker exec -u nobody ticker id)"
+check_eq "exec -u app: app's groups from /etc/group" "1000 50" "$(docker exec -u app ticker id -G)"
+check_eq "exec without -u: the container process's groups" "0" "$(docker exec ticker id -G)"
+# --group-add stays with every exec, as in moby's getUser (daemon/oci_linux.go).
+docker run -d --name grouped --group-add 50 busybox sleep 60 >/dev/null
+check_eq "exec in a --group-add container: the container's groups" "0 50" "$(docker exec grouped id -G)"
+check_eq "exec -u nobody in a --group-add container: nobody's and the added group" "65534 50" \
+	"$(docker exec -u nobody grouped id -G)"
+docker rm -f grouped >/dev/null
+# Stdin sent in the same write as the exec start request is not lost.
+api_post() { curl -sS --unix-socket "$SOCK" -X POST -H 'Content-Type: application/json' -d "$2" "http://b$1"; }
+pipelined() { "$PYTHON" "$(dirname "$0")/pipelined_attach.py" "$SOCK" "$@" 2>&1; }
+exec_id=$(api_post /containers/ticker/exec '{"AttachStdin":true,"AttachStdout":true,"Cmd":["cat"]}' |
+	sed -n 's/.*"Id":"\([0-9a-f]*\)".*/\1/p')
+check_eq "exec start: stdin pipelined behind the request reaches the process" "pipelined stdin" \
+	"$(pipelined "/exec/$exec_id/start" '{"Detach":false,"Tty":false}' 'pipelined stdin')"
 check_contains "top: the container's processes" "sleep" "$(docker top ticker)"
 out=$(docker stats --no-stream --format '{{.Name}} {{.PIDs}}' ticker)
 check_match "stats --no-stream: name and pids" "^ticker [0-9]+$" "$out"
@@ -91,6 +109,28 @@ check_eq "stopped: exited" "exited" "$(docker inspect -f '{{.State.Status}}' tic
 check_eq "wait on a stopped container: its status" "137" "$(docker wait ticker2)"
 check "rm" docker rm ticker2
 check_eq "no containers left" "" "$(docker ps -aq)"
+
+# ---- attach: stdin pipelined behind the request, before the start and while running ------------
+api_post '/containers/create?name=catter' \
+	'{"Image":"busybox","Cmd":["cat"],"OpenStdin":true,"StdinOnce":true,"AttachStdin":true,"AttachStdout":true}' >/dev/null
+check_eq "attach before start: pipelined stdin reaches the container" "early bytes" \
+	"$(pipelined '/containers/catter/attach?stream=1&stdin=1&stdout=1' '' 'early bytes' --start catter)"
+check_eq "attach before start: the container ends with its stdin" "0" "$(docker wait catter)"
+docker rm catter >/dev/null
+api_post '/containers/create?name=catter2' \
+	'{"Image":"busybox","Cmd":["cat"],"OpenStdin":true,"StdinOnce":true}' >/dev/null
+docker start catter2 >/dev/null
+check_eq "attach to a running container: pipelined stdin reaches it" "late bytes" \
+	"$(pipelined '/containers/catter2/attach?stream=1&stdin=1&stdout=1' '' 'late bytes')"
+docker rm -f catter2 >/dev/null
+# Larger than one read of the server's: part arrives with the request, the rest after it.
+api_post '/containers/create?name=catter3' \
+	'{"Image":"busybox","Cmd":["cat"],"OpenStdin":true,"StdinOnce":true}' >/dev/null
+docker start catter3 >/dev/null
+big=$(seq 1 20000 | tr '\n' ' ')
+check_eq "attach: 100 KB of pipelined stdin arrive whole and in order" "$(echo -n "$big" | md5sum)" \
+	"$(pipelined '/containers/catter3/attach?stream=1&stdin=1&stdout=1' '' "$big" | md5sum)"
+docker rm -f catter3 >/dev/null
 
 # ---- log options: rotation keeps the newest lines -------------------------------------------------
 docker run --name rotated --log-opt max-size=1k --log-opt max-file=2 busybox \
