@@ -60,6 +60,7 @@ struct Response {
     unsigned status = 0;
     std::string body;
     std::string path_stat;  // X-Docker-Container-Path-Stat (HEAD /containers/{id}/archive)
+    std::optional<ApiVersion> api_version;  // the daemon's Api-Version header
     // 304 Not Modified (stop of a stopped container, start of a started one) is success too.
     bool ok() const { return (status >= 200 && status < 300) || status == 304; }
 };
@@ -144,6 +145,9 @@ class DockerClient {
     Result<Hijacked> hijack(std::string_view path, std::optional<std::string> body = std::nullopt);
 
   private:
+    Result<Response> send_request(std::string_view method, const std::string& target,
+                                  const std::optional<std::string>& body,
+                                  std::string_view content_type);
     Result<std::unique_ptr<detail::Connection>> connect();
     Result<std::string> versioned(std::string_view path);
     Error cannot_connect() const;

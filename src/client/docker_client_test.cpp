@@ -121,28 +121,82 @@ TEST(Query, EscapesValues) {
               "?filters=%7B%22a%22%3A1%7D&t=x%20y%2Fz");
 }
 
-TEST(DockerClient, PrefixesPathsWithTheNegotiatedVersion) {
-    FakeDaemon daemon([](const Request& request) {
-        if (request.line.starts_with("GET /_ping")) return ping("1.41");
-        return http(200, R"([{"Id":"abc"}])");
-    });
+TEST(DockerClient, FirstRequestGoesWithOurVersionWithoutAPing) {
+    FakeDaemon daemon(
+        [](const Request&) { return http(200, R"([{"Id":"abc"}])", "Api-Version: 1.51\r\n"); });
     DockerClient client(daemon.host());
     auto list = client.call("GET", "/containers/json?all=1");
     ASSERT_TRUE(list) << list.error().message();
     EXPECT_EQ((*list)[0]["Id"], "abc");
+    ASSERT_TRUE(client.call("GET", "/info"));
     auto requests = daemon.requests();
     ASSERT_EQ(requests.size(), 2u);
-    EXPECT_EQ(requests[1].line, "GET /v1.41/containers/json?all=1 HTTP/1.1");
+    EXPECT_EQ(requests[0].line, "GET /v1.47/containers/json?all=1 HTTP/1.1");
+    EXPECT_EQ(requests[1].line, "GET /v1.47/info HTTP/1.1");
+}
+
+// An older daemon refuses our version without acting on the request; after a /_ping the
+// request goes again with the version both know, and so do the next ones.
+TEST(DockerClient, OlderDaemonGetsTheRequestAgainWithItsVersion) {
+    FakeDaemon daemon([](const Request& request) {
+        if (request.line.starts_with("GET /_ping")) return ping("1.41");
+        if (request.line.starts_with("POST /v1.47/"))
+            return http(400, R"({"message":"client version 1.47 is too new. Maximum supported API )"
+                             R"(version is 1.41"})");
+        return http(201, R"({"Id":"new"})");
+    });
+    DockerClient client(daemon.host());
+    auto created = client.call("POST", "/containers/create", Json{{"Image", "busybox"}});
+    ASSERT_TRUE(created) << created.error().message();
+    EXPECT_EQ((*created)["Id"], "new");
+    ASSERT_TRUE(client.call("POST", "/containers/new/start"));
+    auto requests = daemon.requests();
+    ASSERT_EQ(requests.size(), 4u);
+    EXPECT_EQ(requests[0].line, "POST /v1.47/containers/create HTTP/1.1");
+    EXPECT_EQ(requests[1].line, "GET /_ping HTTP/1.1");
+    EXPECT_EQ(requests[2].line, "POST /v1.41/containers/create HTTP/1.1");
+    EXPECT_EQ(requests[2].body, R"({"Image":"busybox"})");
+    EXPECT_EQ(requests[3].line, "POST /v1.41/containers/new/start HTTP/1.1");
+}
+
+TEST(DockerClient, HeadNegotiatesFirst) {
+    FakeDaemon daemon([](const Request& request) {
+        if (request.line.starts_with("GET /_ping")) return ping("1.41");
+        if (request.line.find("/v1.41/") == std::string::npos) return http(400, "");
+        return http(200, "", "X-Docker-Container-Path-Stat: e30=\r\n");
+    });
+    DockerClient client(daemon.host());
+    auto stat = client.request("HEAD", "/containers/x/archive?path=/");
+    ASSERT_TRUE(stat) << stat.error().message();
+    EXPECT_EQ(stat->status, 200u);
+    EXPECT_EQ(daemon.requests().back().line, "HEAD /v1.41/containers/x/archive?path=/ HTTP/1.1");
 }
 
 TEST(DockerClient, OldDaemonWithoutVersionHeaderGets124) {
     FakeDaemon daemon([](const Request& request) {
         if (request.line.starts_with("GET /_ping")) return ping("");
+        if (request.line.starts_with("GET /v1.47/"))
+            return http(400,
+                        "client is newer than server (client API version: 1.47, server "
+                        "API version: 1.24)");
         return http(200, "{}");
     });
     DockerClient client(daemon.host());
     ASSERT_TRUE(client.call("GET", "/info"));
-    EXPECT_EQ(daemon.requests()[1].line, "GET /v1.24/info HTTP/1.1");
+    EXPECT_EQ(daemon.requests().back().line, "GET /v1.24/info HTTP/1.1");
+}
+
+TEST(DockerClient, StreamsNegotiateFirst) {
+    FakeDaemon daemon([](const Request& request) {
+        if (request.line.starts_with("GET /_ping")) return ping("1.41");
+        return http(200, "");
+    });
+    DockerClient client(daemon.host());
+    auto body = client.stream("GET", "/events");
+    ASSERT_TRUE(body) << body.error().message();
+    auto requests = daemon.requests();
+    ASSERT_EQ(requests.size(), 2u);
+    EXPECT_EQ(requests[1].line, "GET /v1.41/events HTTP/1.1");
 }
 
 TEST(DockerClient, DaemonErrorsReadAsDockersDo) {
@@ -168,7 +222,7 @@ TEST(DockerClient, SendsJsonBodies) {
     DockerClient client(daemon.host());
     auto created = client.call("POST", "/containers/create", Json{{"Image", "busybox"}});
     ASSERT_TRUE(created);
-    auto request = daemon.requests()[1];
+    auto request = daemon.requests()[0];
     EXPECT_EQ(request.body, R"({"Image":"busybox"})");
     EXPECT_NE(request.head.find("Content-Type: application/json"), std::string::npos);
 }
