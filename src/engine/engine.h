@@ -28,6 +28,7 @@
 #include "engine/container_store.h"
 #include "engine/events.h"
 #include "engine/monitor_launcher.h"
+#include "engine/monitor_zygote.h"
 #include "engine/runtime_registry.h"
 #include "engine/scheduler.h"
 #include "image/image_service.h"
@@ -211,6 +212,7 @@ class Engine {
     std::map<std::string, std::shared_ptr<Entry>> entries_;
     std::map<std::string, std::shared_ptr<ExecEntry>> execs_;
     bool shutting_down_ = false;
+    MonitorZygote zygote_;  // forks the container monitors
     MonitorWatcher watcher_;
     Scheduler scheduler_;  // restart back-offs and health checks
 };

@@ -12,6 +12,7 @@
 #include <cstring>
 
 #include "base/fs.h"
+#include "engine/monitor_zygote.h"
 
 extern char** environ;
 
@@ -48,13 +49,13 @@ monitor::ExitRecord exit_from_file(const std::string& dir) {
     return lost;
 }
 
-}  // namespace
-
-Result<RunningMonitor> spawn_monitor(const std::string& binary, const std::string& mode,
-                                     const std::string& dir, const std::vector<int>& inherited) {
-    int pipe_fds[2];
-    if (::pipe2(pipe_fds, O_CLOEXEC) < 0) return fail_errno("pipe");
-    UniqueFd status_read(pipe_fds[0]), status_write(pipe_fds[1]);
+// Starts the monitor's process; returns the pid berthd waits for, 0 when there is none (the
+// zygote forked it).
+Result<pid_t> start_monitor_process(const std::string& binary, const std::string& mode,
+                                    const std::string& dir, const std::vector<int>& inherited,
+                                    int status_write, MonitorZygote* zygote) {
+    if (zygote && mode == "container")
+        if (zygote->launch(dir, status_write, inherited)) return 0;
 
     // Park every source high first: a source could sit on a target number (an attach
     // connection that happens to be fd 4), and dup2 onto itself would leave it close-on-exec.
@@ -77,7 +78,7 @@ Result<RunningMonitor> spawn_monitor(const std::string& binary, const std::strin
             posix_spawnattr_destroy(attr);
         }
     } cleanup{&actions, &attr};
-    posix_spawn_file_actions_adddup2(&actions, TRY(park(status_write.get())), monitor::kStatusFd);
+    posix_spawn_file_actions_adddup2(&actions, TRY(park(status_write)), monitor::kStatusFd);
     for (size_t i = 0; i < inherited.size(); ++i)
         posix_spawn_file_actions_adddup2(&actions, TRY(park(inherited[i])),
                                          monitor::kFirstInheritedFd + static_cast<int>(i));
@@ -92,12 +93,26 @@ Result<RunningMonitor> spawn_monitor(const std::string& binary, const std::strin
     pid_t child = 0;
     int err = ::posix_spawn(&child, binary.c_str(), &actions, &attr, argv, environ);
     if (err != 0) return fail_errno("start " + binary, err);
+    return child;
+}
+
+}  // namespace
+
+Result<RunningMonitor> spawn_monitor(const std::string& binary, const std::string& mode,
+                                     const std::string& dir, const std::vector<int>& inherited,
+                                     MonitorZygote* zygote) {
+    int pipe_fds[2];
+    if (::pipe2(pipe_fds, O_CLOEXEC) < 0) return fail_errno("pipe");
+    UniqueFd status_read(pipe_fds[0]), status_write(pipe_fds[1]);
+    pid_t child =
+        TRY(start_monitor_process(binary, mode, dir, inherited, status_write.get(), zygote));
     status_write.reset();
-    parked.clear();
 
     RunningMonitor running;
     running.status = std::move(status_read);
-    if (mode == "container") {
+    if (child == 0) {
+        // The zygote forked it and waits for its first process.
+    } else if (mode == "container") {
         // It forks once more and this first process exits at once.
         int wait_status = 0;
         while (::waitpid(child, &wait_status, 0) < 0 && errno == EINTR) {

@@ -25,11 +25,15 @@ struct RunningMonitor {
     pid_t monitor_pid = 0;  // exec monitors only: our child, to be reaped
 };
 
+class MonitorZygote;
+
 // Spawns `berth-monitor <mode> <dir>` with its status pipe at fd 3 and `inherited` at fds 4…,
 // and waits until the process runs (or the monitor reports why it could not start it).
-// mode "container" daemonizes (the monitor outlives us); "exec" stays our child.
+// mode "container" daemonizes (the monitor outlives us), forked by `zygote` when there is one;
+// "exec" stays our child.
 Result<RunningMonitor> spawn_monitor(const std::string& binary, const std::string& mode,
-                                     const std::string& dir, const std::vector<int>& inherited);
+                                     const std::string& dir, const std::vector<int>& inherited,
+                                     MonitorZygote* zygote = nullptr);
 
 // Reads the rest of the status pipe to its end; the exit record, or the one in exit.json when
 // the pipe ended without it (the monitor was gone before we read, or we were restarted).

@@ -29,8 +29,12 @@ check_eq "24 containers running" "24" "$(docker ps -q | wc -l)"
 logged_some() { [ "$(docker logs logger$LOGGERS 2>/dev/null | wc -l)" -ge 10 ]; }
 wait_until 20 logged_some
 
+zygote_pid=$(pgrep -f "berth-monitor zygote $EXEC_ROOT" || true)
+check "berthd forks the monitors from its zygote" test -n "$zygote_pid"
 stop_berthd KILL
 check "berthd is gone" test ! -e "/proc/$BERTHD_PID"
+zygote_gone() { ! kill -0 "$zygote_pid" 2>/dev/null || grep -q '^State:.*Z' "/proc/$zygote_pid/status"; }
+check "its monitor zygote ends with it" wait_until 10 zygote_gone
 # While the daemon is down: four containers exit, the loggers keep writing.
 touch "$TMP/trigger/go"
 monitors_left() { [ "$(pgrep -fc "berth-monitor container $EXEC_ROOT")" -eq "$1" ]; }
@@ -71,6 +75,10 @@ check_eq "survivor: running after the daemon restart" "running" \
 	"$(docker inspect -f '{{.State.Status}}' survivor)"
 check_eq "exec into a container adopted after a restart" "ok" "$(docker exec survivor echo ok)"
 check "stop of an adopted container" docker stop -t 1 survivor
+# A monitor zygote that died is replaced at the next start.
+pkill -KILL -f "berth-monitor zygote $EXEC_ROOT"
+check_eq "a start after the zygote was killed" "after" "$(docker run --rm busybox echo after)"
+check "a new zygote serves it" pgrep -f "berth-monitor zygote $EXEC_ROOT"
 check_eq "its exit is recorded" "exited 137" \
 	"$(docker inspect -f '{{.State.Status}} {{.State.ExitCode}}' survivor)"
 

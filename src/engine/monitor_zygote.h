@@ -1,0 +1,42 @@
+// berthd's monitor zygote (monitor/zygote.h): a `berth-monitor zygote` child that forks the
+// container monitors, started on first use and again after it died.
+//
+// Thread-safe.
+#pragma once
+
+#include <sys/types.h>
+
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "base/error.h"
+#include "base/unique_fd.h"
+
+namespace berth::engine {
+
+class MonitorZygote {
+  public:
+    // `exec_root` only names the daemon on the zygote's command line (ps).
+    MonitorZygote(std::string binary, std::string exec_root)
+        : binary_(std::move(binary)), exec_root_(std::move(exec_root)) {}
+    ~MonitorZygote();  // ends the zygote (its monitors live on) and reaps it
+    MonitorZygote(const MonitorZygote&) = delete;
+    MonitorZygote& operator=(const MonitorZygote&) = delete;
+
+    // Has a container monitor for `dir` started with `status_fd` at kStatusFd and `inherited`
+    // from kFirstInheritedFd. An error means nothing was started.
+    Result<void> launch(const std::string& dir, int status_fd, const std::vector<int>& inherited);
+
+  private:
+    Result<void> start_locked();
+    void stop_locked();
+
+    std::string binary_;
+    std::string exec_root_;
+    std::mutex mutex_;
+    UniqueFd socket_;
+    pid_t pid_ = 0;
+};
+
+}  // namespace berth::engine
