@@ -638,10 +638,12 @@ Result<void> Engine::remove_locked(const std::shared_ptr<Entry>& entry) {
     }
     changed_.notify_all();
     publish(c, "destroy");
-    // Not mounted (never started, or unmounted at its exit) fails harmlessly.
-    if (!moved_dir.empty()) (void)image::unmount_rootfs(join_path(moved_dir, "rootfs"));
-    for (const auto& dir : doomed)
-        if (!dir.empty()) (void)remove_all(dir);
+    janitor_.post([moved_dir, doomed = std::move(doomed)] {
+        // Not mounted (never started, or unmounted at its exit) fails harmlessly.
+        if (!moved_dir.empty()) (void)image::unmount_rootfs(join_path(moved_dir, "rootfs"));
+        for (const auto& dir : doomed)
+            if (!dir.empty()) (void)remove_all(dir);
+    });
     return {};
 }
 

@@ -27,6 +27,7 @@
 #include "engine/container.h"
 #include "engine/container_store.h"
 #include "engine/events.h"
+#include "engine/janitor.h"
 #include "engine/monitor_launcher.h"
 #include "engine/monitor_zygote.h"
 #include "engine/runtime_registry.h"
@@ -213,6 +214,7 @@ class Engine {
     std::map<std::string, std::shared_ptr<ExecEntry>> execs_;
     bool shutting_down_ = false;
     MonitorZygote zygote_;  // forks the container monitors
+    Janitor janitor_;       // unmounts and deletes what removals moved aside
     MonitorWatcher watcher_;
     Scheduler scheduler_;  // restart back-offs and health checks
 };
