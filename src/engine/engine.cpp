@@ -24,6 +24,8 @@ namespace {
 
 constexpr int kMaxRestartDelayMs = 60 * 1000;
 constexpr auto kResetBackoffAfter = std::chrono::seconds(10);
+// A monitor zygote with nothing to start for this long ends (MonitorZygote::stop_if_idle).
+constexpr auto kZygoteIdleTimeout = std::chrono::seconds(30);
 constexpr const char* kExternalOciVersion = "1.0.2";
 
 Error no_such_container(std::string_view ref) {
@@ -435,6 +437,7 @@ Result<void> Engine::start_locked(const std::shared_ptr<Entry>& entry) {
         !written)
         return fail_start(std::move(written).error());
     auto spawned = spawn_monitor(options_.monitor_binary, "container", dir, inherited, &zygote_);
+    scheduler_.schedule(kZygoteIdleTimeout, [this] { zygote_.stop_if_idle(kZygoteIdleTimeout); });
     attaches.clear();  // the monitor has its own copies now
     if (!spawned) return fail_start(std::move(spawned).error());
 

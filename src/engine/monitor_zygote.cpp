@@ -21,6 +21,7 @@ MonitorZygote::~MonitorZygote() {
 Result<void> MonitorZygote::launch(const std::string& dir, int status_fd,
                                    const std::vector<int>& inherited) {
     std::lock_guard lock(mutex_);
+    last_launch_ = std::chrono::steady_clock::now();
     if (!socket_.valid()) TRY(start_locked());
     auto sent = monitor::request_monitor(socket_.get(), dir, status_fd, inherited);
     if (sent) return {};
@@ -28,6 +29,11 @@ Result<void> MonitorZygote::launch(const std::string& dir, int status_fd,
     stop_locked();
     TRY(start_locked());
     return monitor::request_monitor(socket_.get(), dir, status_fd, inherited);
+}
+
+void MonitorZygote::stop_if_idle(std::chrono::steady_clock::duration idle) {
+    std::lock_guard lock(mutex_);
+    if (socket_.valid() && std::chrono::steady_clock::now() - last_launch_ >= idle) stop_locked();
 }
 
 Result<void> MonitorZygote::start_locked() {

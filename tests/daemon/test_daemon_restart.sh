@@ -79,6 +79,10 @@ check "stop of an adopted container" docker stop -t 1 survivor
 pkill -KILL -f "berth-monitor zygote $EXEC_ROOT"
 check_eq "a start after the zygote was killed" "after" "$(docker run --rm busybox echo after)"
 check "a new zygote serves it" pgrep -f "berth-monitor zygote $EXEC_ROOT"
+# An idle daemon keeps no zygote: it ends 30 s after the last start.
+no_zygote() { ! pgrep -f "berth-monitor zygote $EXEC_ROOT" >/dev/null; }
+check "the zygote ends once the daemon has been idle for 30 s" wait_until 50 no_zygote
+check_eq "and the next start brings one back" "back" "$(docker run --rm busybox echo back)"
 check_eq "its exit is recorded" "exited 137" \
 	"$(docker inspect -f '{{.State.Status}} {{.State.ExitCode}}' survivor)"
 
