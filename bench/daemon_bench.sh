@@ -270,6 +270,20 @@ measure() {
     m_rc=${line%% *}
     m_ms=$(awk -v ns="$(echo "$line" | cut -d' ' -f2)" 'BEGIN { printf "%.2f", ns / 1e6 }')
 }
+# settle: waits (at most 2 s) until no task but this shell is runnable, twice in a row 20 ms
+# apart: both daemons go on cleaning up after a `run --rm` has returned (dockerd, containerd and
+# its shim; berthd's janitor and the exiting monitor), and on 2 CPUs that work would otherwise
+# land in the next run's time, whichever client it is.
+settle() {
+    local deadline=$((SECONDS + 2)) quiet=0 key value
+    while [ $quiet -lt 2 ] && [ $SECONDS -lt $deadline ]; do
+        while read -r key value _; do
+            [ "$key" = procs_running ] && break
+        done </proc/stat
+        if [ "$value" -le 1 ]; then quiet=$((quiet + 1)); else quiet=0; fi
+        sleep 0.02
+    done
+}
 echo "# 1. run --rm: check + warm-up, then $runs interleaved runs per row" >&2
 declare -A row_ok
 for row in "${rows[@]}"; do
@@ -292,6 +306,7 @@ for ((i = 0; i < runs; i++)); do
     for ((k = 0; k < ${#rows[@]}; k++)); do
         row=${rows[$(((i + k) % ${#rows[@]}))]} # the start order rotates each iteration
         [ -n "${row_ok[$row]:-}" ] || continue
+        settle
         measure "$row" "$work/run.log" run --rm --network none "$IMG" true
         if [ "$m_rc" = 0 ]; then
             echo "$m_ms" >>"$work/e2e.$row.ms"
