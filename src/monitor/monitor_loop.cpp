@@ -81,7 +81,7 @@ void ControlServer::handle(const std::vector<pollfd>& fds, size_t first, StdioRe
 void ControlServer::serve(size_t index, StdioRelay& relay) {
     int fd = connections_[index].get();
     auto packet = receive_packet(fd);
-    if (!packet || (packet->text.empty() && !packet->fd.valid())) {
+    if (!packet || (packet->text.empty() && packet->fds.empty())) {
         connections_.erase(connections_.begin() + static_cast<std::ptrdiff_t>(index));
         return;
     }
@@ -95,10 +95,10 @@ void ControlServer::serve(size_t index, StdioRelay& relay) {
             auto request = attach_from_json(*message);
             if (!request)
                 done = fail(std::move(request).error());
-            else if (!packet->fd.valid())
+            else if (packet->fds.empty())
                 done = fail(ErrorKind::InvalidArgument, "attach: no connection passed");
             else
-                relay.add_client(std::move(packet->fd), *request);
+                relay.add_client(std::move(packet->fds.front()), *request);
         } else if (op == "resize") {
             done = resize_terminal(relay.terminal_fd(), *message);
         } else {

@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <cstring>
+#include <memory>
 
 #include "base/base64.h"
 
@@ -149,10 +150,13 @@ Result<ExitRecord> exit_from_json(const Json& doc) {
     return r;
 }
 
-Result<void> send_packet(int socket_fd, std::string_view text, int fd) {
+Result<void> send_packet(int socket_fd, std::string_view text, std::span<const int> fds) {
     if (text.size() > kMaxPacketSize)
         return fail(ErrorKind::InvalidArgument,
                     "monitor message too large (" + std::to_string(text.size()) + " bytes)");
+    if (fds.size() > kMaxPacketFds)
+        return fail(ErrorKind::InvalidArgument,
+                    "monitor message with too many fds (" + std::to_string(fds.size()) + ")");
     // A packet must fit the sender's buffer whole: raise it for a large one (the default,
     // net.core.wmem_default, is about 200 KiB). Should that fail, sendmsg says EMSGSIZE.
     if (text.size() > 64 * 1024) {
@@ -163,15 +167,15 @@ Result<void> send_packet(int socket_fd, std::string_view text, int fd) {
     iovec iov{const_cast<char*>(text.data()), text.size()};
     msg.msg_iov = &iov;
     msg.msg_iovlen = 1;
-    alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int))] = {};
-    if (fd >= 0) {
+    alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int) * kMaxPacketFds)] = {};
+    if (!fds.empty()) {
         msg.msg_control = control;
-        msg.msg_controllen = sizeof control;
+        msg.msg_controllen = CMSG_SPACE(sizeof(int) * fds.size());
         cmsghdr* header = CMSG_FIRSTHDR(&msg);
         header->cmsg_level = SOL_SOCKET;
         header->cmsg_type = SCM_RIGHTS;
-        header->cmsg_len = CMSG_LEN(sizeof(int));
-        std::memcpy(CMSG_DATA(header), &fd, sizeof(int));
+        header->cmsg_len = CMSG_LEN(sizeof(int) * fds.size());
+        std::memcpy(CMSG_DATA(header), fds.data(), sizeof(int) * fds.size());
     }
     for (;;) {
         if (::sendmsg(socket_fd, &msg, MSG_NOSIGNAL) >= 0) return {};
@@ -179,13 +183,19 @@ Result<void> send_packet(int socket_fd, std::string_view text, int fd) {
     }
 }
 
+Result<void> send_packet(int socket_fd, std::string_view text, int fd) {
+    if (fd < 0) return send_packet(socket_fd, text);
+    return send_packet(socket_fd, text, std::span<const int>(&fd, 1));
+}
+
 Result<Packet> receive_packet(int socket_fd) {
-    std::string buffer(kMaxPacketSize + 1, '\0');
+    // Not zero-filled: of the largest packet's room, only what arrives is touched.
+    auto buffer = std::make_unique_for_overwrite<char[]>(kMaxPacketSize + 1);
     msghdr msg{};
-    iovec iov{buffer.data(), buffer.size()};
+    iovec iov{buffer.get(), kMaxPacketSize + 1};
     msg.msg_iov = &iov;
     msg.msg_iovlen = 1;
-    alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int))] = {};
+    alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int) * kMaxPacketFds)] = {};
     msg.msg_control = control;
     msg.msg_controllen = sizeof control;
     ssize_t n;
@@ -194,16 +204,18 @@ Result<Packet> receive_packet(int socket_fd) {
     } while (n < 0 && errno == EINTR);
     if (n < 0) return fail_errno("receive from monitor");
     Packet packet;
-    for (cmsghdr* h = CMSG_FIRSTHDR(&msg); h; h = CMSG_NXTHDR(&msg, h))
-        if (h->cmsg_level == SOL_SOCKET && h->cmsg_type == SCM_RIGHTS) {
+    for (cmsghdr* h = CMSG_FIRSTHDR(&msg); h; h = CMSG_NXTHDR(&msg, h)) {
+        if (h->cmsg_level != SOL_SOCKET || h->cmsg_type != SCM_RIGHTS) continue;
+        size_t count = (h->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+        for (size_t i = 0; i < count; ++i) {
             int fd;
-            std::memcpy(&fd, CMSG_DATA(h), sizeof fd);
-            packet.fd.reset(fd);
+            std::memcpy(&fd, CMSG_DATA(h) + i * sizeof(int), sizeof fd);
+            packet.fds.emplace_back(fd);
         }
+    }
     if (static_cast<size_t>(n) > kMaxPacketSize || (msg.msg_flags & MSG_TRUNC))
         return fail(ErrorKind::InvalidArgument, "monitor message too large");
-    buffer.resize(static_cast<size_t>(n));
-    packet.text = std::move(buffer);
+    packet.text.assign(buffer.get(), static_cast<size_t>(n));
     return packet;
 }
 

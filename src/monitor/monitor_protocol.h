@@ -20,6 +20,7 @@
 #include <sys/un.h>
 
 #include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -101,12 +102,17 @@ Result<ExitRecord> exit_from_json(const Json& doc);
 // The largest packet either side takes: an attach request with the client's early input.
 inline constexpr size_t kMaxPacketSize = 256 * 1024;
 
-// One packet on a SOCK_SEQPACKET socket, with an optional fd. Larger than kMaxPacketSize: an
-// error, nothing sent.
-Result<void> send_packet(int socket_fd, std::string_view text, int fd = -1);
+// The most fds one packet carries (the zygote's: a status pipe and a start's attach connections).
+inline constexpr size_t kMaxPacketFds = 32;
+
+// One packet on a SOCK_SEQPACKET socket, with fds (SCM_RIGHTS). Larger than kMaxPacketSize or
+// with more than kMaxPacketFds fds: an error, nothing sent.
+Result<void> send_packet(int socket_fd, std::string_view text, std::span<const int> fds = {});
+// The same with one fd, or none when `fd` is negative.
+Result<void> send_packet(int socket_fd, std::string_view text, int fd);
 struct Packet {
     std::string text;
-    UniqueFd fd;
+    std::vector<UniqueFd> fds;  // in the order sent
 };
 // An empty text with no fd means the peer closed the connection. A packet larger than
 // kMaxPacketSize is an error.

@@ -2,7 +2,9 @@
 
 #include <sys/socket.h>
 
+#include <fcntl.h>
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 namespace berth::monitor {
 namespace {
@@ -58,6 +60,32 @@ TEST(MonitorProtocol, PacketsUpToTheLimitArriveWhole) {
     ASSERT_TRUE(packet) << packet.error().message();
     EXPECT_EQ(packet->text.size(), large.size());
     EXPECT_FALSE(send_packet(a.get(), large + "x"));
+}
+
+// The zygote's requests: several fds, in order, each a working descriptor on the other side.
+TEST(MonitorProtocol, PacketsCarrySeveralFdsInOrder) {
+    int pair[2];
+    ASSERT_EQ(::socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, pair), 0);
+    UniqueFd a(pair[0]), b(pair[1]);
+    int p1[2], p2[2];
+    ASSERT_EQ(::pipe2(p1, O_CLOEXEC), 0);
+    ASSERT_EQ(::pipe2(p2, O_CLOEXEC), 0);
+    UniqueFd r1(p1[0]), w1(p1[1]), r2(p2[0]), w2(p2[1]);
+    std::vector<int> fds{w1.get(), w2.get()};
+    ASSERT_TRUE(send_packet(a.get(), "/some/dir", fds));
+    auto packet = receive_packet(b.get());
+    ASSERT_TRUE(packet) << packet.error().message();
+    EXPECT_EQ(packet->text, "/some/dir");
+    ASSERT_EQ(packet->fds.size(), 2u);
+    ASSERT_EQ(::write(packet->fds[0].get(), "1", 1), 1);
+    ASSERT_EQ(::write(packet->fds[1].get(), "2", 1), 1);
+    char c1 = 0, c2 = 0;
+    ASSERT_EQ(::read(r1.get(), &c1, 1), 1);
+    ASSERT_EQ(::read(r2.get(), &c2, 1), 1);
+    EXPECT_EQ(c1, '1');
+    EXPECT_EQ(c2, '2');
+    std::vector<int> too_many(kMaxPacketFds + 1, w1.get());
+    EXPECT_FALSE(send_packet(a.get(), "x", too_many));
 }
 
 }  // namespace

@@ -20,9 +20,6 @@ namespace berth::monitor {
 
 inline constexpr int kZygoteFd = 3;
 
-// The most fds one request carries (the status pipe and the attach connections of a start).
-inline constexpr size_t kMaxZygoteFds = 32;
-
 // berthd's side: asks the zygote listening on `socket` for a container monitor.
 Result<void> request_monitor(int socket, const std::string& dir, int status_fd,
                              const std::vector<int>& inherited);
