@@ -2,6 +2,7 @@
 
 #include <sqlite3.h>
 
+#include <map>
 #include <utility>
 
 namespace berth::store {
@@ -18,18 +19,59 @@ Error sqlite_error(sqlite3* db, std::string_view what) {
 
 }  // namespace
 
+// The compiled statements of one connection that are not in use, by their SQL text. Shared with
+// the Statements out: one that outlives its Database still has somewhere to go (and is finalized
+// there, after which sqlite3_close_v2 lets the connection go).
+class StatementCache {
+  public:
+    ~StatementCache() { clear(); }
+
+    sqlite3_stmt* take(std::string_view sql) {
+        auto it = idle_.find(sql);
+        if (it == idle_.end()) return nullptr;
+        sqlite3_stmt* stmt = it->second;
+        idle_.erase(it);
+        return stmt;
+    }
+    void give_back(sqlite3_stmt* stmt) {
+        sqlite3_reset(stmt);
+        sqlite3_clear_bindings(stmt);
+        if (closed_ || !idle_.emplace(sqlite3_sql(stmt), stmt).second) sqlite3_finalize(stmt);
+    }
+    // The connection closes: what comes back from now on is finalized.
+    void clear() {
+        closed_ = true;
+        for (auto& [sql, stmt] : idle_)
+            sqlite3_finalize(stmt);
+        idle_.clear();
+    }
+
+  private:
+    std::map<std::string, sqlite3_stmt*, std::less<>> idle_;
+    bool closed_ = false;
+};
+
 Statement::Statement(Statement&& other) noexcept
-    : db_(other.db_), stmt_(std::exchange(other.stmt_, nullptr)) {}
+    : db_(other.db_), stmt_(std::exchange(other.stmt_, nullptr)), cache_(std::move(other.cache_)) {}
 Statement& Statement::operator=(Statement&& other) noexcept {
     if (this != &other) {
-        sqlite3_finalize(stmt_);
+        release();
         db_ = other.db_;
         stmt_ = std::exchange(other.stmt_, nullptr);
+        cache_ = std::move(other.cache_);
     }
     return *this;
 }
 Statement::~Statement() {
-    sqlite3_finalize(stmt_);
+    release();
+}
+void Statement::release() {
+    sqlite3_stmt* stmt = std::exchange(stmt_, nullptr);
+    if (!stmt) return;
+    if (cache_)
+        cache_->give_back(stmt);
+    else
+        sqlite3_finalize(stmt);
 }
 
 Statement& Statement::bind(int index, std::string_view text) {
@@ -86,18 +128,27 @@ Result<Database> Database::open(const std::string& path) {
     return db;
 }
 
+Database::Database(sqlite3* db) : db_(db), cache_(std::make_shared<StatementCache>()) {}
+
 Database::Database(Database&& other) noexcept
-    : db_(std::exchange(other.db_, nullptr)), durability_(other.durability_) {}
+    : db_(std::exchange(other.db_, nullptr)),
+      cache_(std::move(other.cache_)),
+      durability_(other.durability_) {}
 Database& Database::operator=(Database&& other) noexcept {
     if (this != &other) {
-        sqlite3_close_v2(db_);
+        close();
         db_ = std::exchange(other.db_, nullptr);
+        cache_ = std::move(other.cache_);
         durability_ = other.durability_;
     }
     return *this;
 }
 Database::~Database() {
-    sqlite3_close_v2(db_);
+    close();
+}
+void Database::close() {
+    if (cache_) cache_->clear();
+    sqlite3_close_v2(std::exchange(db_, nullptr));
 }
 
 Result<void> Database::exec(std::string_view sql) {
@@ -114,11 +165,17 @@ Result<void> Database::exec(std::string_view sql) {
 }
 
 Result<Statement> Database::prepare(std::string_view sql) {
+    if (sqlite3_stmt* cached = cache_->take(sql)) return Statement(db_, cached, cache_);
     sqlite3_stmt* stmt = nullptr;
-    if (sqlite3_prepare_v2(db_, sql.data(), static_cast<int>(sql.size()), &stmt, nullptr) !=
-        SQLITE_OK)
+    if (sqlite3_prepare_v3(db_, sql.data(), static_cast<int>(sql.size()), SQLITE_PREPARE_PERSISTENT,
+                           &stmt, nullptr) != SQLITE_OK)
         return std::unexpected(sqlite_error(db_, "prepare \"" + std::string(sql) + "\""));
-    return Statement(db_, stmt);
+    return Statement(db_, stmt, cache_);
+}
+
+Result<void> Database::run(std::string_view sql) {
+    auto statement = TRY(prepare(sql));
+    return statement.run();
 }
 
 int64_t Database::changes() const {
@@ -127,8 +184,8 @@ int64_t Database::changes() const {
 
 Result<void> Database::set_durability(Durability durability) {
     if (durability == durability_) return {};
-    TRY(exec(durability == Durability::Flushed ? "PRAGMA synchronous=FULL"
-                                               : "PRAGMA synchronous=NORMAL"));
+    TRY(run(durability == Durability::Flushed ? "PRAGMA synchronous=FULL"
+                                              : "PRAGMA synchronous=NORMAL"));
     durability_ = durability;
     return {};
 }
@@ -137,14 +194,14 @@ Result<void> Database::transaction(const std::function<Result<void>()>& body,
                                    Durability durability) {
     // Outside the transaction: SQLite ignores the setting inside one.
     TRY(set_durability(durability));
-    TRY(exec("BEGIN IMMEDIATE"));
+    TRY(run("BEGIN IMMEDIATE"));
     auto result = body();
     if (!result) {
-        (void)exec("ROLLBACK");
+        (void)run("ROLLBACK");
         return result;
     }
-    if (auto committed = exec("COMMIT"); !committed) {
-        (void)exec("ROLLBACK");
+    if (auto committed = run("COMMIT"); !committed) {
+        (void)run("ROLLBACK");
         return committed;
     }
     return {};

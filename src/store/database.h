@@ -24,6 +24,8 @@ struct sqlite3_stmt;
 
 namespace berth::store {
 
+class StatementCache;
+
 class Statement {
   public:
     Statement(Statement&&) noexcept;
@@ -46,9 +48,12 @@ class Statement {
 
   private:
     friend class Database;
-    Statement(sqlite3* db, sqlite3_stmt* stmt) : db_(db), stmt_(stmt) {}
+    Statement(sqlite3* db, sqlite3_stmt* stmt, std::shared_ptr<StatementCache> cache)
+        : db_(db), stmt_(stmt), cache_(std::move(cache)) {}
+    void release();
     sqlite3* db_ = nullptr;
     sqlite3_stmt* stmt_ = nullptr;
+    std::shared_ptr<StatementCache> cache_;  // where the statement goes back to when done
 };
 
 class Database {
@@ -59,7 +64,10 @@ class Database {
     Database& operator=(Database&&) noexcept;
     ~Database();
 
+    // Runs one or more statements, compiled each time (schema changes, pragmas).
     Result<void> exec(std::string_view sql);
+    // One statement, compiled once per connection: a Statement goes back to the connection's
+    // cache when it is destroyed, and the next prepare() of the same text reuses it.
     Result<Statement> prepare(std::string_view sql);
     int64_t changes() const;
 
@@ -68,9 +76,12 @@ class Database {
                              Durability durability = Durability::Flushed);
 
   private:
-    explicit Database(sqlite3* db) : db_(db) {}
+    explicit Database(sqlite3* db);
+    void close();
     Result<void> set_durability(Durability durability);
+    Result<void> run(std::string_view sql);  // one statement without rows, from the cache
     sqlite3* db_ = nullptr;
+    std::shared_ptr<StatementCache> cache_;
     Durability durability_ = Durability::Flushed;  // the connection's synchronous setting
 };
 

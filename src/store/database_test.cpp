@@ -3,6 +3,8 @@
 #include <gtest/gtest.h>
 #include <stdlib.h>
 
+#include <optional>
+
 #include "base/fs.h"
 
 namespace berth::store {
@@ -97,6 +99,59 @@ TEST_F(DatabaseTest, DurabilityIsChosenPerTransaction) {
     auto count = other->prepare("SELECT count(*) FROM t");
     ASSERT_TRUE(count && *count->step());
     EXPECT_EQ(count->integer(0), 2);
+}
+
+TEST_F(DatabaseTest, ReusedStatementStartsAfresh) {
+    auto db = Database::open(dir_ + "/meta.db");
+    ASSERT_TRUE(db);
+    ASSERT_TRUE(db->exec("CREATE TABLE t (k TEXT PRIMARY KEY, v INTEGER)"));
+    for (int64_t v : {1, 2, 3}) {
+        auto insert = db->prepare("INSERT INTO t (k, v) VALUES (?1, ?2)");
+        ASSERT_TRUE(insert);
+        insert->bind(1, "k" + std::to_string(v)).bind(2, v);
+        ASSERT_TRUE(insert->run());
+    }
+    // A cached statement comes back reset: a half-read query, then the same text again.
+    {
+        auto partial = db->prepare("SELECT v FROM t ORDER BY v");
+        ASSERT_TRUE(partial);
+        ASSERT_TRUE(*partial->step());
+        EXPECT_EQ(partial->integer(0), 1);
+    }
+    auto again = db->prepare("SELECT v FROM t ORDER BY v");
+    ASSERT_TRUE(again);
+    ASSERT_TRUE(*again->step());
+    EXPECT_EQ(again->integer(0), 1);
+    // The same text twice at once: two statements, each with its own cursor.
+    auto other = db->prepare("SELECT v FROM t ORDER BY v");
+    ASSERT_TRUE(other);
+    ASSERT_TRUE(*other->step());
+    EXPECT_EQ(other->integer(0), 1);
+    ASSERT_TRUE(*again->step());
+    EXPECT_EQ(again->integer(0), 2);
+    // Unbound parameters of a reused statement are NULL again, not the last run's values.
+    {
+        auto insert = db->prepare("INSERT INTO t (k, v) VALUES (?1, ?2)");
+        ASSERT_TRUE(insert);
+        insert->bind(1, "unbound-v");
+        ASSERT_TRUE(insert->run());
+    }
+    auto check = db->prepare("SELECT v IS NULL FROM t WHERE k = 'unbound-v'");
+    ASSERT_TRUE(check);
+    ASSERT_TRUE(*check->step());
+    EXPECT_EQ(check->integer(0), 1);
+}
+
+TEST_F(DatabaseTest, StatementMayOutliveItsDatabase) {
+    std::optional<Statement> kept;
+    {
+        auto db = Database::open(dir_ + "/meta.db");
+        ASSERT_TRUE(db);
+        ASSERT_TRUE(db->exec("CREATE TABLE t (k TEXT)"));
+        kept.emplace(std::move(*db->prepare("SELECT k FROM t")));
+    }
+    EXPECT_FALSE(*kept->step());
+    kept.reset();  // finalized, and the connection closes (no leak under ASan)
 }
 
 TEST_F(DatabaseTest, UnopenablePathIsAnError) {
