@@ -317,15 +317,15 @@ Result<Json> build_runtime_spec(const Json& config, const Json& host_config,
     linux_["readonlyPaths"] = readonly;
 
     if (!security.seccomp_unconfined) {
-        SeccompHost host = SeccompHost::detect();
         bool builtin = security.seccomp_profile.empty() || security.seccomp_profile == "builtin";
         Json seccomp;
         if (!builtin) {
             Json profile = TRY_CTX(parse_json(security.seccomp_profile, "seccomp profile"),
                                    "Decoding seccomp profile failed");
-            seccomp = TRY(resolve_seccomp_profile(profile, caps, host));
+            seccomp = TRY(resolve_seccomp_profile(profile, caps, SeccompHost::detect()));
         } else if (!privileged) {
-            seccomp = TRY(default_seccomp_profile(caps, host));
+            seccomp = context.default_seccomp ? TRY(context.default_seccomp->get(caps))
+                                              : TRY(default_seccomp_profile(caps));
         }
         if (!seccomp.is_null()) linux_["seccomp"] = std::move(seccomp);
     }

@@ -11,6 +11,7 @@
 
 #include "base/error.h"
 #include "base/json.h"
+#include "engine/seccomp_profile.h"
 
 namespace berth::engine {
 
@@ -40,6 +41,8 @@ struct SpecContext {
     std::string cgroup_root = "/sys/fs/cgroup";  // v2 when it holds cgroup.controllers
     std::string proc_root = "/proc";             // default sysctls are set where they exist
     std::string sys_root = "/sys";               // thermal_throttle paths to mask
+    // Where the default seccomp profiles are kept between starts; null: built each time.
+    DefaultSeccompProfiles* default_seccomp = nullptr;
 };
 
 // `host_config` with the daemon's default ulimits (daemon.json default-ulimits, as HostConfig

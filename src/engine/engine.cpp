@@ -328,6 +328,7 @@ Result<void> Engine::write_bundle(const Container& c, const monitor::OciRuntimeC
     context.container_dir = dir;
     context.init_binary = options_.init_binary;
     context.cgroup_parent = options_.cgroup_parent;
+    context.default_seccomp = &default_seccomp_;
     Json spec = TRY(build_runtime_spec(
         c.config, merge_default_ulimits(c.host_config, options_.default_ulimits), context));
     // Runtimes check the version before anything else and older ones know no later one (crun

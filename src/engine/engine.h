@@ -32,6 +32,7 @@
 #include "engine/monitor_zygote.h"
 #include "engine/runtime_registry.h"
 #include "engine/scheduler.h"
+#include "engine/seccomp_profile.h"
 #include "image/image_service.h"
 
 namespace berth::engine {
@@ -215,6 +216,7 @@ class Engine {
     bool shutting_down_ = false;
     MonitorZygote zygote_;  // forks the container monitors
     Janitor janitor_;       // unmounts and deletes what removals moved aside
+    DefaultSeccompProfiles default_seccomp_;
     MonitorWatcher watcher_;
     Scheduler scheduler_;  // restart back-offs and health checks
 };

@@ -399,4 +399,16 @@ Result<Json> default_seccomp_profile(const std::vector<std::string>& caps,
     return resolved;
 }
 
+Result<Json> DefaultSeccompProfiles::get(const std::vector<std::string>& caps) {
+    std::vector<std::string> key = caps;
+    std::sort(key.begin(), key.end());
+    key.erase(std::unique(key.begin(), key.end()), key.end());
+    std::lock_guard lock(mutex_);
+    if (auto it = profiles_.find(key); it != profiles_.end()) return it->second;
+    Json profile = TRY(default_seccomp_profile(key, host_));
+    if (profiles_.size() >= kMaxProfiles) profiles_.clear();
+    profiles_.emplace(std::move(key), profile);
+    return profile;
+}
+
 }  // namespace berth::engine

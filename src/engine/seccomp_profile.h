@@ -4,6 +4,8 @@
 // capabilities and kernel version — into the plain OCI linux.seccomp object the runtime compiles.
 #pragma once
 
+#include <map>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -38,5 +40,19 @@ Result<Json> resolve_seccomp_profile(const Json& profile, const std::vector<std:
 // container start free of that warning).
 Result<Json> default_seccomp_profile(const std::vector<std::string>& caps,
                                      const SeccompHost& host = SeccompHost::detect());
+
+// default_seccomp_profile() of this machine, built once per capability set: resolving docker's
+// ~370 syscall names against libseccomp took ~0.4 ms of every container start. Thread-safe.
+class DefaultSeccompProfiles {
+  public:
+    Result<Json> get(const std::vector<std::string>& caps);
+
+  private:
+    static constexpr size_t kMaxProfiles = 16;  // sets of capabilities are few; bound them anyway
+
+    const SeccompHost host_ = SeccompHost::detect();
+    std::mutex mutex_;
+    std::map<std::vector<std::string>, Json> profiles_;  // by sorted capability set
+};
 
 }  // namespace berth::engine
