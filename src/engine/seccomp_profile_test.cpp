@@ -149,6 +149,24 @@ TEST(SeccompProfile, RuntimeCompilesTheDefaultProfileCleanly) {
     }
 }
 
+TEST(SeccompProfile, KeptProfilesAreTheOnesBuiltForTheSameCapabilities) {
+    DefaultSeccompProfiles kept;
+    std::vector<std::string> caps = default_capabilities();
+    Json built = default_seccomp_profile(caps).value();
+    EXPECT_EQ(kept.get(caps).value(), built);
+    // The same set in another order, with a repeat, is the same profile.
+    std::vector<std::string> shuffled(caps.rbegin(), caps.rend());
+    shuffled.push_back(caps.front());
+    EXPECT_EQ(kept.get(shuffled).value(), built);
+    // Another set gets its own: CAP_SYS_ADMIN allows the mount family.
+    std::vector<std::string> admin = caps;
+    admin.push_back("CAP_SYS_ADMIN");
+    Json with_admin = kept.get(admin).value();
+    EXPECT_EQ(with_admin, default_seccomp_profile(admin).value());
+    EXPECT_NE(with_admin, built);
+    EXPECT_EQ(kept.get(caps).value(), built);
+}
+
 TEST(DefaultSecurity, CapabilitiesAddDropAllAndPrivileged) {
     EXPECT_EQ(default_capabilities().size(), 14u);
     auto caps =
