@@ -106,7 +106,9 @@ Result<std::unique_ptr<runtime::cgroups::CgroupManager>> container_cgroup(const 
     std::string cgroups_path;
     if (auto linux_ = spec.find("linux"); linux_ != spec.end() && linux_->is_object())
         TRY(get_optional(*linux_, "cgroupsPath", cgroups_path, "config.json linux"));
-    return runtime::cgroups::make_cgroup_manager(cgroups_path, id);
+    namespace cgroups = runtime::cgroups;
+    auto host = TRY(cgroups::probe_cgroup_host());
+    return cgroups::make_cgroup_manager(host, TRY(cgroups::resolve_cgroup_path(cgroups_path, id)));
 }
 
 }  // namespace

@@ -121,8 +121,12 @@ class StateGuard {
 Result<std::unique_ptr<cgroups::CgroupManager>> Runtime::open_cgroup(
     const ContainerRecord& record) const {
     if (record.cgroup_paths.empty()) return std::unique_ptr<cgroups::CgroupManager>();
-    auto host = TRY(cgroups::probe_cgroup_host());
-    return cgroups::open_cgroup_manager(host, record.cgroup_paths);
+    return cgroups::open_cgroup_manager(*TRY(cgroup_host()), record.cgroup_paths);
+}
+
+Result<const cgroups::CgroupHost*> Runtime::cgroup_host() const {
+    if (!cgroup_host_) cgroup_host_ = TRY(cgroups::probe_cgroup_host());
+    return &*cgroup_host_;
 }
 
 Status Runtime::status_of(const LockedContainer& container, const ContainerRecord& record) const {
@@ -195,9 +199,12 @@ Result<int> Runtime::launch(const CreateOptions& options, Mode mode) {
     // dockerd always do. Without, none is made, which spares every plain `run` the cost.
     std::unique_ptr<cgroups::CgroupManager> cgroup;
     bool has_resources = !spec.linux.resources.is_null() && !spec.linux.resources.empty();
-    if (!spec.linux.cgroups_path.empty() || has_resources)
-        cgroup = TRY_CTX(cgroups::make_cgroup_manager(spec.linux.cgroups_path, options.id),
-                         "linux.cgroupsPath");
+    if (!spec.linux.cgroups_path.empty() || has_resources) {
+        const auto* host = TRY(cgroup_host());
+        auto path = TRY_CTX(cgroups::resolve_cgroup_path(spec.linux.cgroups_path, options.id),
+                            "linux.cgroupsPath");
+        cgroup = TRY_CTX(cgroups::make_cgroup_manager(*host, path), "linux.cgroupsPath");
+    }
 
     auto container = TRY(store_.create(options.id));
     StateGuard guard(container);

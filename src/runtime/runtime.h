@@ -51,6 +51,7 @@ struct ExecOptions {
     int preserve_fds = 0;
 };
 
+// Not thread-safe: one per thread (a runtime command, a monitor).
 class Runtime {
   public:
     Runtime(std::string root, const Logger& log) : store_(std::move(root)), log_(log) {}
@@ -85,11 +86,15 @@ class Runtime {
     // The container's cgroup, or null when it was made without one.
     Result<std::unique_ptr<cgroups::CgroupManager>> open_cgroup(
         const ContainerRecord& record) const;
+    // The host's cgroup hierarchies, probed once: a monitor asks at start, for the OOM count
+    // and at the removal, and the mounts do not move under a running container.
+    Result<const cgroups::CgroupHost*> cgroup_host() const;
     void run_poststart(const oci::Spec& spec, const ContainerRecord& record) const;
     void run_poststop(const oci::Spec& spec, const ContainerRecord& record) const;
 
     StateStore store_;
     const Logger& log_;
+    mutable std::optional<cgroups::CgroupHost> cgroup_host_;
 };
 
 // The runtime's view of itself for `features` (runtime-spec features.md).

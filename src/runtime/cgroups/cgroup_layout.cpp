@@ -80,30 +80,41 @@ static bool is_v1_controller(std::string_view opt) {
     return std::find(std::begin(known), std::end(known), opt) != std::end(known);
 }
 
-Result<CgroupLayout> detect_cgroup_layout(const std::string& root, const std::string& mountinfo) {
-    std::string clean_root = clean_path(root);
-    if (::access(join_path(clean_root, "cgroup.controllers").c_str(), F_OK) == 0)
-        return CgroupLayout::V2;
-    auto text = TRY_CTX(read_file(mountinfo), "detect cgroup layout");
+// The layout under `root` (clean) of a host that has no cgroup2 mount at `root` itself.
+static Result<CgroupLayout> layout_from_mounts(const std::vector<MountInfoEntry>& cgroup_mounts,
+                                               const std::string& root) {
     bool v1 = false;
-    for (const auto& e : parse_cgroup_mountinfo(text)) {
-        if (!is_under(e.mount_point, clean_root)) continue;
+    for (const auto& e : cgroup_mounts) {
+        if (!is_under(e.mount_point, root)) continue;
         if (e.fstype == "cgroup2") return CgroupLayout::Hybrid;
         v1 = true;
     }
     if (v1) return CgroupLayout::V1;
-    return fail(ErrorKind::Unavailable, "no cgroup hierarchy is mounted under " + clean_root);
+    return fail(ErrorKind::Unavailable, "no cgroup hierarchy is mounted under " + root);
+}
+
+static bool is_unified_root(const std::string& root) {
+    return ::access(join_path(root, "cgroup.controllers").c_str(), F_OK) == 0;
+}
+
+Result<CgroupLayout> detect_cgroup_layout(const std::string& root, const std::string& mountinfo) {
+    std::string clean_root = clean_path(root);
+    if (is_unified_root(clean_root)) return CgroupLayout::V2;
+    auto text = TRY_CTX(read_file(mountinfo), "detect cgroup layout");
+    return layout_from_mounts(parse_cgroup_mountinfo(text), clean_root);
 }
 
 Result<CgroupHost> probe_cgroup_host(const CgroupHostPaths& paths) {
     CgroupHost host;
     host.root = clean_path(paths.root);
-    host.layout = TRY(detect_cgroup_layout(host.root, paths.mountinfo));
-    if (host.layout == CgroupLayout::V2) {
+    if (is_unified_root(host.root)) {
+        host.layout = CgroupLayout::V2;
         host.unified = host.root;
     } else {
         auto text = TRY_CTX(read_file(paths.mountinfo), "probe cgroups");
-        for (const auto& e : parse_cgroup_mountinfo(text)) {
+        auto mounts = parse_cgroup_mountinfo(text);
+        host.layout = TRY(layout_from_mounts(mounts, host.root));
+        for (const auto& e : mounts) {
             if (!is_under(e.mount_point, host.root)) continue;
             if (e.fstype == "cgroup2") {
                 if (host.unified.empty()) host.unified = e.mount_point;

@@ -28,13 +28,6 @@ Result<std::unique_ptr<CgroupManager>> make_cgroup_manager(const CgroupHost& hos
         std::move(v1), CgroupV2Manager(host.unified, v2_cgroup_dir(host, path), io));
 }
 
-Result<std::unique_ptr<CgroupManager>> make_cgroup_manager(std::string_view cgroups_path,
-                                                           std::string_view container_id) {
-    auto host = TRY(probe_cgroup_host());
-    auto path = TRY(resolve_cgroup_path(cgroups_path, container_id));
-    return make_cgroup_manager(host, path);
-}
-
 static bool below(const std::string& dir, const std::string& mount_point) {
     std::string d = clean_path(dir), m = clean_path(mount_point);
     return d.size() > m.size() && d.compare(0, m.size(), m) == 0 && d[m.size()] == '/';

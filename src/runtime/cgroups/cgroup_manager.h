@@ -89,9 +89,6 @@ class CgroupManager {
 Result<std::unique_ptr<CgroupManager>> make_cgroup_manager(const CgroupHost& host,
                                                            const CgroupPath& path,
                                                            std::shared_ptr<CgroupIo> io = nullptr);
-// The same from linux.cgroupsPath and the container id, probing the real host.
-Result<std::unique_ptr<CgroupManager>> make_cgroup_manager(std::string_view cgroups_path,
-                                                           std::string_view container_id);
 // Re-opens the cgroup of an existing container from the paths() its manager reported, so that
 // later commands do not depend on the cgroup they themselves run in.
 Result<std::unique_ptr<CgroupManager>> open_cgroup_manager(
