@@ -13,6 +13,7 @@
 #include "base/fs.h"
 #include "runtime/console.h"
 #include "runtime/hooks.h"
+#include "runtime/network_namespace.h"
 #include "runtime/process_setup.h"
 #include "runtime/rootfs.h"
 
@@ -81,11 +82,14 @@ Result<void> init_steps(const InitConfig& config, std::vector<std::string>& warn
         (void)::syscall(SYS_setresuid, 0, 0, 0);
     }
     TRY(join_namespaces(config.plan));
+    if (config.network_namespace >= 0 && ::setns(config.network_namespace, CLONE_NEWNET) < 0)
+        return fail_errno("join the new network namespace");
     int unshare_flags = config.plan.unshare_flags;
     // A cgroup namespace is rooted where we are when we make it: wait for the cgroup join.
     bool new_cgroup_ns = (unshare_flags & CLONE_NEWCGROUP) != 0;
     if (config.cgroup_join_pending) unshare_flags &= ~CLONE_NEWCGROUP;
     if (unshare_flags && ::unshare(unshare_flags) < 0) return fail_errno("unshare namespaces");
+    if (unshare_flags & CLONE_NEWNET) TRY(bring_loopback_up());
     bool cgroup_joined = !config.cgroup_join_pending;
     auto await_cgroup = [&]() -> Result<void> {
         if (cgroup_joined) return {};

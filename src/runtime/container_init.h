@@ -40,6 +40,9 @@ struct InitConfig {
     // for an RCU grace period, milliseconds better spent on mounts); CgroupJoined says it is done.
     // Nothing that depends on our cgroup (a cgroup namespace, a cgroup mount, exec) comes first.
     bool cgroup_join_pending = false;
+    // A new network namespace made ahead (NetworkNamespaceInMaking), joined instead of making
+    // one: plan.unshare_flags then lacks CLONE_NEWNET. -1: none.
+    int network_namespace = -1;
     // v1 `tasks` files to write "0" into first thing: we join those hierarchies ourselves
     // (cgroups::JoinAtBirth); CgroupJoined then says the limits are in place.
     std::vector<int> cgroup_self_join_fds;

@@ -21,6 +21,7 @@
 #include "runtime/container_init.h"
 #include "runtime/hooks.h"
 #include "runtime/namespaces.h"
+#include "runtime/network_namespace.h"
 #include "runtime/seccomp.h"
 #include "runtime/supervisor.h"
 #include "runtime/sync_socket.h"
@@ -185,6 +186,11 @@ Result<int> Runtime::launch(const CreateOptions& options, Mode mode) {
                     "cannot allocate a terminal for a detached container without --console-socket");
     for (const auto& warning : unapplied_entries(spec))
         log_.warn(warning);
+    auto plan = TRY(plan_namespaces(spec.linux));
+    // A new network namespace is made meanwhile, on another thread; one to be owned by a user
+    // namespace of the container's must be made in it.
+    NetworkNamespaceInMaking network;
+    if ((plan.unshare_flags & CLONE_NEWNET) && !spec.linux.find_namespace("user")) network.start();
 
     // Compiled here so that a bad profile fails before anything is created.
     SeccompFilter seccomp;
@@ -236,7 +242,6 @@ Result<int> Runtime::launch(const CreateOptions& options, Mode mode) {
     }
 
     auto [parent_sync, child_sync] = TRY(make_sync_pair());
-    auto plan = TRY(plan_namespaces(spec.linux));
     if (plan.join_pid) {
         auto ns = TRY(open_fd(plan.pid_path, O_RDONLY));
         if (::setns(ns.get(), CLONE_NEWPID) < 0)
@@ -261,6 +266,15 @@ Result<int> Runtime::launch(const CreateOptions& options, Mode mode) {
     init.seccomp = &seccomp;
     init.wait_for_parent = plan.new_user;
     init.cgroup_join_pending = cgroup != nullptr;
+    // Should the namespace made ahead have failed, the child makes its own.
+    UniqueFd prepared_network;
+    if (network.started()) {
+        if (auto made = network.take()) {
+            prepared_network = std::move(*made);
+            init.network_namespace = prepared_network.get();
+            init.plan.unshare_flags &= ~CLONE_NEWNET;
+        }
+    }
 
     // Removes the cgroup again if the create fails from here on.
     struct CgroupGuard {

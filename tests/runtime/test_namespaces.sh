@@ -26,6 +26,13 @@ check "only the container's processes are visible in /proc (saw $nproc)" test "$
 # ---- net ----
 ifaces=$(run_in "$B" awk -F: 'NR > 2 { gsub(/ /, "", $1); print $1 }' /proc/net/dev)
 check_eq "only lo in a new network namespace" lo "$ifaces"
+# runc and crun bring the loopback up in a network namespace they make (docker's `--network none`).
+check_eq "lo is up in a new network namespace (IFF_UP|IFF_LOOPBACK)" 0x9 \
+	"$(run_in "$B" cat /sys/class/net/lo/flags)"
+# A listener on 127.0.0.1 answers (tried until it listens).
+check_eq "a server on 127.0.0.1 answers" hi "$(run_in "$B" sh -c 'nc -l -p 7777 -e echo hi &
+for i in $(seq 200); do out=$(nc 127.0.0.1 7777 </dev/null 2>/dev/null) && [ -n "$out" ] &&
+{ echo "$out"; break; }; done')"
 
 # ---- namespace identities differ from the host's ----
 for ns in ipc uts net pid mnt; do
@@ -90,6 +97,16 @@ c["linux"]["gidMappings"] = [{"containerID": 0, "hostID": 100000, "size": 65536}
 	check_eq "id -g is 0 inside the user namespace" 0 "$(run_in "$U" id -g)"
 	check_ne "user namespace differs from the host's" "$(host_ns user)" \
 		"$(run_in "$U" readlink /proc/self/ns/user)"
+	# Its network namespace is made inside it: its root may configure it.
+	check_eq "lo is up in the user namespace's new network namespace" 0x9 \
+		"$(run_in "$U" cat /sys/class/net/lo/flags)"
+	U2=$TMP/bundle-userns-netadmin
+	copy_bundle "$U" "$U2"
+	edit_config "$U2" '
+for k in ("bounding", "effective", "permitted"):
+    c["process"]["capabilities"][k] = c["process"]["capabilities"].get(k, []) + ["CAP_NET_ADMIN"]'
+	check_eq "the user namespace's root with CAP_NET_ADMIN may configure its network (lo mtu)" \
+		1500 "$(run_in "$U2" sh -c 'ip link set lo mtu 1500 && cat /sys/class/net/lo/mtu')"
 	# Seen from the host, the container's process runs as uid 100000.
 	set_args "$U" sleep 1000
 	id=$(cid userns)
