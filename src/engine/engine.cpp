@@ -26,6 +26,8 @@ constexpr int kMaxRestartDelayMs = 60 * 1000;
 constexpr auto kResetBackoffAfter = std::chrono::seconds(10);
 // A monitor zygote with nothing to start for this long ends (MonitorZygote::stop_if_idle).
 constexpr auto kZygoteIdleTimeout = std::chrono::seconds(30);
+// How long a start waits for the last run's monitor to finish removing the runtime's state.
+constexpr auto kMonitorCleanupTimeout = std::chrono::seconds(10);
 constexpr const char* kExternalOciVersion = "1.0.2";
 
 Error no_such_container(std::string_view ref) {
@@ -88,9 +90,9 @@ Engine::Engine(EngineOptions options, image::ImageService& images, EventBus& eve
       events_(events),
       store_(std::move(store)),
       zygote_(options_.monitor_binary, options_.exec_root),
-      watcher_([this](const std::string& id, monitor::ExitRecord record) {
-          on_exit(id, std::move(record));
-      }) {}
+      watcher_([this](const std::string& id,
+                      monitor::ExitRecord record) { on_exit(id, std::move(record)); },
+               [this](const std::string& id) { on_monitor_gone(id); }) {}
 
 namespace {
 
@@ -373,6 +375,14 @@ Result<void> Engine::start_locked(const std::shared_ptr<Entry>& entry) {
         c = entry->container;
         attaches = std::move(entry->pending_attaches);
     }
+    {
+        // The last run's monitor may still be removing its runtime state and cgroups.
+        std::unique_lock lock(mutex_);
+        if (!changed_.wait_for(lock, kMonitorCleanupTimeout,
+                               [&] { return !entry->monitor_running; }))
+            return fail(ErrorKind::Conflict, "the monitor of container " + short_id(c.id) +
+                                                 "'s last run has not finished its cleanup");
+    }
     std::string dir = monitor_dir(c.id);
     auto fail_start = [&](Error error) -> Result<void> {
         std::lock_guard lock(mutex_);
@@ -453,6 +463,7 @@ Result<void> Engine::start_locked(const std::shared_ptr<Entry>& entry) {
         state.started_at = rfc3339_now();
         state.finished_at = kZeroTime;
         entry->container.has_been_started = true;
+        entry->monitor_running = true;
         entry->runtime = *runtime;
         entry->started = std::chrono::steady_clock::now();
         entry->run_generation++;
@@ -524,6 +535,13 @@ void Engine::on_exit(const std::string& id, monitor::ExitRecord record) {
         std::lock_guard op(entry->op);
         (void)remove_locked(entry);
     }
+}
+
+void Engine::on_monitor_gone(const std::string& id) {
+    if (id.starts_with("exec:")) return;
+    std::lock_guard lock(mutex_);
+    if (auto it = entries_.find(id); it != entries_.end()) it->second->monitor_running = false;
+    changed_.notify_all();
 }
 
 void Engine::schedule_restart(const std::shared_ptr<Entry>& entry,
@@ -755,6 +773,7 @@ Result<void> Engine::recover() {
                 // The run goes on with the runtime its monitor was started with.
                 entry->runtime = runtime_of_monitor(dir, runtimes_);
                 entry->rootfs_mounted = true;
+                entry->monitor_running = true;
                 entry->started = std::chrono::steady_clock::now();
                 entry->run_generation++;
                 TRY(watcher_.watch(id, std::move(*sock), "", dir));

@@ -176,6 +176,7 @@ class Engine {
     Result<void> start_locked(const std::shared_ptr<Entry>& entry);
     Result<void> stop_locked(const std::shared_ptr<Entry>& entry, const StopOptions& options);
     void on_exit(const std::string& id, monitor::ExitRecord record);
+    void on_monitor_gone(const std::string& id);
     void on_exec_exit(const std::string& exec_id, monitor::ExitRecord record);
     void schedule_restart(const std::shared_ptr<Entry>& entry, std::chrono::milliseconds delay);
     Result<void> remove_locked(const std::shared_ptr<Entry>& entry);

@@ -21,6 +21,9 @@ struct Engine::Entry {
     uint64_t exit_generation = 0;  // bumped at every recorded exit
     bool removed = false;
     bool rootfs_mounted = false;
+    // The monitor of the current or last run is still there: after reporting an exit it removes
+    // the runtime's state and cgroups, and the next run must wait for that.
+    bool monitor_running = false;
     // attach connections waiting for the next start
     std::vector<std::pair<UniqueFd, monitor::AttachRequest>> pending_attaches;
     std::vector<UniqueFd> stop_signals;  // eventfds of log followers, written at exit

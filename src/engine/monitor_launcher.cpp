@@ -178,7 +178,8 @@ Result<UniqueFd> connect_monitor(const std::string& dir) {
     return sock;
 }
 
-MonitorWatcher::MonitorWatcher(ExitCallback on_exit) : on_exit_(std::move(on_exit)) {}
+MonitorWatcher::MonitorWatcher(ExitCallback on_exit, GoneCallback on_gone)
+    : on_exit_(std::move(on_exit)), on_gone_(std::move(on_gone)) {}
 
 MonitorWatcher::~MonitorWatcher() {
     stop();
@@ -252,15 +253,18 @@ void MonitorWatcher::service(int fd) {
     ssize_t n = ::recv(fd, chunk, sizeof chunk, MSG_DONTWAIT);
     if (n < 0 && errno == ENOTSOCK) n = ::read(fd, chunk, sizeof chunk);
     if (n < 0 && (errno == EAGAIN || errno == EINTR)) return;
-    std::optional<monitor::ExitRecord> record;
     if (n > 0) {
+        if (watched->exit_reported) return;  // nothing follows the exit but the end
         watched->buffer.append(chunk, static_cast<size_t>(n));
+        std::optional<monitor::ExitRecord> record;
         while (auto line = take_line(watched->buffer))
             if ((record = exit_from_line(*line))) break;
         if (!record) return;
-    } else {
-        record = exit_from_file(watched->dir);
+        watched->exit_reported = true;
+        on_exit_(watched->id, std::move(*record));
+        return;
     }
+    // The end: the monitor's process is gone.
     ::epoll_ctl(epoll_.get(), EPOLL_CTL_DEL, fd, nullptr);
     Watched done;
     {
@@ -268,7 +272,8 @@ void MonitorWatcher::service(int fd) {
         auto node = watched_.extract(fd);
         done = std::move(node.mapped());
     }
-    on_exit_(done.id, std::move(*record));
+    if (!done.exit_reported) on_exit_(done.id, exit_from_file(done.dir));
+    on_gone_(done.id);
 }
 
 }  // namespace berth::engine

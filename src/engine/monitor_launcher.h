@@ -39,12 +39,14 @@ Result<RunningMonitor> spawn_monitor(const std::string& binary, const std::strin
 // the pipe ended without it (the monitor was gone before we read, or we were restarted).
 monitor::ExitRecord finish_monitor(RunningMonitor& monitor, const std::string& dir);
 
-// One thread that waits on many monitors at once (epoll) and calls back on each exit.
-// Thread-safe. The callback runs on the watcher's thread.
+// One thread that waits on many monitors at once (epoll) and calls back on each exit, and again
+// when the monitor's process has gone: a monitor reports the exit before it removes the
+// container's runtime state and cgroups. Thread-safe. The callbacks run on the watcher's thread.
 class MonitorWatcher {
   public:
     using ExitCallback = std::function<void(const std::string& id, monitor::ExitRecord)>;
-    explicit MonitorWatcher(ExitCallback on_exit);
+    using GoneCallback = std::function<void(const std::string& id)>;
+    MonitorWatcher(ExitCallback on_exit, GoneCallback on_gone);
     ~MonitorWatcher();
     MonitorWatcher(const MonitorWatcher&) = delete;
     MonitorWatcher& operator=(const MonitorWatcher&) = delete;
@@ -62,11 +64,13 @@ class MonitorWatcher {
         UniqueFd fd;
         std::string buffer;
         std::string dir;
+        bool exit_reported = false;
     };
     void run();
     void service(int fd);
 
     ExitCallback on_exit_;
+    GoneCallback on_gone_;
     UniqueFd epoll_;
     UniqueFd wake_;  // eventfd: stop
     std::mutex mutex_;

@@ -173,8 +173,6 @@ int run_container_monitor(const std::string& dir) {
     relay.finish();
     // Before the removal, which takes the cgroup (and its OOM count) with it.
     if (auto kills = runtime->oom_kills()) exit.oom_killed = *kills > 0;
-    if (auto removed = runtime->remove(); !removed)
-        log.warn("delete the container's runtime state: " + removed.error().message());
     exit.finished_at = rfc3339_now();
     // Not flushed: it lives in the exec root (tmpfs where /run is one) and only tells a berthd
     // that was away how the container ended; a power cut ends every container anyway.
@@ -182,11 +180,18 @@ int run_container_monitor(const std::string& dir) {
                                          Durability::Volatile);
         !written)
         log.error("write exit.json: " + written.error().message());
-    control->stop_listening();
+    // The exit is reported first, as containerd's shim does before its runtime's `delete`: the
+    // client waiting for it need not wait for the cleanup below. berthd starts this container
+    // again only once this process has gone (its status pipe ends), so the cleanup never races
+    // the next run's runtime state or cgroups. monitor.sock stays bound until then, for the
+    // same reason: a berthd that restarts meanwhile waits on it for the end.
     (void)report(kStatusFd, to_json(exit));
-    // What is left is teardown nobody waits for (this process's exit, the container's mount
-    // namespace with it): at the lowest priority, behind the work clients wait for.
+    // What is left is teardown nobody waits for: at the lowest priority, behind the work clients
+    // wait for.
     (void)::setpriority(PRIO_PROCESS, 0, 19);
+    if (auto removed = runtime->remove(); !removed)
+        log.warn("delete the container's runtime state: " + removed.error().message());
+    control->stop_listening();
     return 0;
 }
 

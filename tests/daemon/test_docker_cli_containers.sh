@@ -183,6 +183,16 @@ docker run -d --name crashy --restart on-failure:2 busybox sh -c 'exit 1' >/dev/
 restarts_reached() { [ "$(docker inspect -f '{{.RestartCount}} {{.State.Status}}' crashy)" = "2 exited" ]; }
 check "restart on-failure:2: restarted twice, then left exited" wait_until 30 restarts_reached
 docker rm -f crashy >/dev/null
+# A monitor reports the exit before it removes the runtime's state and cgroups: a restart, whose
+# start follows the exit at once, must wait for that and never fail on the leftovers.
+docker run -d --name again busybox sleep 600 >/dev/null
+restarts_ok=0
+for i in $(seq 20); do
+	[ "$(docker restart -t 0 again 2>&1)" = again ] && restarts_ok=$((restarts_ok + 1))
+done
+check_eq "20 restarts in a row, each start right after the exit" 20 "$restarts_ok"
+check_eq "the restarted container runs" running "$(docker inspect -f '{{.State.Status}}' again)"
+docker rm -f again >/dev/null
 docker run -d --name healthy --health-cmd 'test -e /tmp/ok' --health-interval 200ms \
 	--health-retries 1 busybox sleep 60 >/dev/null
 health_is() { [ "$(docker inspect -f '{{.State.Health.Status}}' healthy)" = "$1" ]; }
