@@ -109,12 +109,17 @@ class StateGuard {
   public:
     explicit StateGuard(LockedContainer& container) : container_(&container) {}
     ~StateGuard() {
-        if (container_) (void)container_->destroy();
+        if (!container_) return;
+        (void)container_->destroy();
+        if (!pid_file_.empty()) ::unlink(pid_file_.c_str());
     }
+    // The pid file written for the container, removed too should the create fail after all.
+    void pid_file_written(std::string path) { pid_file_ = std::move(path); }
     void dismiss() { container_ = nullptr; }
 
   private:
     LockedContainer* container_;
+    std::string pid_file_;
 };
 
 }  // namespace
@@ -349,6 +354,12 @@ Result<int> Runtime::launch(const CreateOptions& options, Mode mode) {
     record.detached_from_fifo = mode != Mode::Create;
     record.has_hooks = !spec.hooks.empty();
     if (cgroup) record.cgroup_paths = cgroup->paths();
+    // Saved while the child sets up its mounts, so that its Ready is answered at once.
+    record.pid_start_time = process_start_time(pid);
+    record.created = rfc3339_now();
+    TRY(container.save(record));
+    TRY(write_pid_file(options.pid_file, pid));
+    if (!options.pid_file.empty()) guard.pid_file_written(options.pid_file);
     for (;;) {
         auto msg = TRY(parent_sync.receive());
         if (msg.type == SyncType::Warning) {
@@ -380,11 +391,6 @@ Result<int> Runtime::launch(const CreateOptions& options, Mode mode) {
         if (msg.type == SyncType::Ready) break;
         return fail(ErrorKind::Internal, "unexpected message from container init");
     }
-
-    record.pid_start_time = process_start_time(pid);
-    record.created = rfc3339_now();
-    TRY(container.save(record));
-    TRY(write_pid_file(options.pid_file, pid));
 
     cgroup_guard.cgroup = nullptr;
     if (mode == Mode::Create) {
