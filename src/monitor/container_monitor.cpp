@@ -85,7 +85,7 @@ Result<void> report(int fd, const Json& doc) {
 
 }  // namespace
 
-int run_container_monitor(const std::string& dir) {
+int run_container_monitor(const std::string& dir, bool forked_by_zygote) {
     // Status pipe to the daemon; everything else we inherited closes on exec, so the container
     // gets none of it.
     mark_cloexec_from(kStatusFd);
@@ -98,14 +98,17 @@ int run_container_monitor(const std::string& dir) {
         return 1;
     }
     detach_from_daemon_session();
-    // Our parent (the daemon) waits for this first process only; the monitor lives on in the
-    // grandchild, which init adopts.
-    pid_t child = ::fork();
-    if (child < 0) {
-        (void)report(kStatusFd, {{"error", "fork the monitor: " + std::string(strerror(errno))}});
-        return 1;
+    if (!forked_by_zygote) {
+        // Our parent (the daemon) waits for this first process only; the monitor lives on in
+        // the grandchild, which init adopts.
+        pid_t child = ::fork();
+        if (child < 0) {
+            (void)report(kStatusFd,
+                         {{"error", "fork the monitor: " + std::string(strerror(errno))}});
+            return 1;
+        }
+        if (child > 0) ::_exit(0);
     }
-    if (child > 0) ::_exit(0);
     ::prctl(PR_SET_CHILD_SUBREAPER, 1);
 
     Logger log;

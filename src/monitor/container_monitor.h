@@ -10,8 +10,10 @@
 
 namespace berth::monitor {
 
-// `dir` holds monitor.json. Returns the process's exit status.
-int run_container_monitor(const std::string& dir);
+// `dir` holds monitor.json. Returns the process's exit status. Spawned by berthd, the monitor
+// forks once more so that init adopts it and berthd waits only for the first process; forked by
+// the zygote, which does not wait for its children, it is that process already.
+int run_container_monitor(const std::string& dir, bool forked_by_zygote = false);
 // `dir` holds exec.json.
 int run_exec_monitor(const std::string& dir);
 

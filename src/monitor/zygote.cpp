@@ -2,7 +2,6 @@
 
 #include <fcntl.h>
 #include <signal.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -37,6 +36,8 @@ void retitle(const CommandLine& line, const char* program, const std::string& di
 // In the forked child: the request's fds at the numbers a spawned monitor has them, everything
 // else of the zygote's gone; then the monitor proper.
 [[noreturn]] void become_monitor(Packet& request, const CommandLine& line, const char* program) {
+    ::signal(SIGPIPE, SIG_DFL);
+    ::signal(SIGCHLD, SIG_DFL);  // the monitor waits for its container
     retitle(line, program, request.text);
     ::close(kZygoteFd);
     std::vector<int> parked;
@@ -49,7 +50,7 @@ void retitle(const CommandLine& line, const char* program, const std::string& di
         if (parked[i] < 0 || ::dup2(parked[i], target) < 0) ::_exit(1);
         ::close(parked[i]);
     }
-    ::_exit(run_container_monitor(request.text));
+    ::_exit(run_container_monitor(request.text, true));
 }
 
 }  // namespace
@@ -62,8 +63,10 @@ Result<void> request_monitor(int socket, const std::string& dir, int status_fd,
 }
 
 int run_monitor_zygote(int argc, char** argv) {
-    // Monitors are forked from this process: it holds nothing but its socket and stdio.
+    // Monitors are forked from this process: it holds nothing but its socket and stdio. They
+    // are reaped by the kernel (SIGCHLD ignored): nothing here waits for them.
     ::signal(SIGPIPE, SIG_IGN);
+    ::signal(SIGCHLD, SIG_IGN);
     std::string program = argv[0];
     CommandLine line{
         argv[0], static_cast<size_t>(argv[argc - 1] - argv[0]) + std::strlen(argv[argc - 1]) + 1};
@@ -72,15 +75,9 @@ int run_monitor_zygote(int argc, char** argv) {
         auto request = receive_packet(kZygoteFd);
         if (!request || (request->text.empty() && request->fds.empty())) return 0;
         if (request->fds.empty()) continue;
-        pid_t child = ::fork();
-        if (child == 0) {
-            ::signal(SIGPIPE, SIG_DFL);
-            become_monitor(*request, line, program.c_str());
-        }
-        // The child forks the monitor proper and exits at once (or fails before).
-        if (child > 0)
-            while (::waitpid(child, nullptr, 0) < 0 && errno == EINTR) {
-            }
+        if (::fork() == 0) become_monitor(*request, line, program.c_str());
+        // A failed fork shows as the end of the status pipe, whose write end goes with
+        // `request`: berthd reports that the monitor exited without starting the container.
     }
 }
 
