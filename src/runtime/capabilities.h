@@ -15,7 +15,8 @@ namespace berth::runtime {
 // The number of a capability name ("CAP_SYS_ADMIN"), or nullopt if the name is unknown.
 std::optional<int> capability_from_name(std::string_view name);
 std::string_view capability_name(int cap);
-// The highest capability number the running kernel knows (/proc/sys/kernel/cap_last_cap).
+// The highest capability number both the running kernel and this build know (the kernel's is
+// /proc/sys/kernel/cap_last_cap).
 int last_capability();
 // Every capability name this build knows, in number order.
 std::vector<std::string> all_capability_names();

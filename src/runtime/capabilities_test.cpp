@@ -3,6 +3,9 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <fstream>
+
 #include <string>
 #include <vector>
 
@@ -107,6 +110,11 @@ TEST(Capabilities, LastCapabilityOfThisKernel) {
     int last = last_capability();
     EXPECT_GE(last, kAuditRead);
     EXPECT_LE(last, kCheckpointRestore);
+    // What the kernel says, capped at what this build knows.
+    std::ifstream proc("/proc/sys/kernel/cap_last_cap");
+    int kernel_last = -1;
+    ASSERT_TRUE(proc >> kernel_last);
+    EXPECT_EQ(last, std::min(kernel_last, kCheckpointRestore));
 }
 
 TEST(CapabilityMasks, EachSetGetsItsOwnBits) {
