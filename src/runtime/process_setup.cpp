@@ -98,10 +98,10 @@ Result<std::string> find_executable(const oci::Process& process) {
     size_t start = 0;
     for (;;) {
         size_t colon = path.find(':', start);
-        std::string dir =
-            path.substr(start, colon == std::string::npos ? std::string::npos : colon - start);
-        if (dir.empty()) dir = ".";
-        std::string candidate = dir + "/" + name;
+        std::string_view dir = std::string_view(path).substr(
+            start, colon == std::string::npos ? std::string::npos : colon - start);
+        // An empty entry is the current directory, as in execvp().
+        std::string candidate = std::string(dir.empty() ? "." : dir) + "/" + name;
         if (is_executable_file(candidate)) return candidate;
         if (colon == std::string::npos) break;
         start = colon + 1;
