@@ -20,6 +20,8 @@
 namespace berth::monitor {
 namespace {
 
+constexpr std::chrono::milliseconds kTrimAfter{200};
+
 struct Pipe {
     UniqueFd read, write;
 };
@@ -161,12 +163,13 @@ int run_container_monitor(const std::string& dir, bool forked_by_zygote) {
     for (const auto& attach : config->attaches)
         relay.add_client(UniqueFd(attach.fd), attach);
     (void)report(kStatusFd, {{"pid", pid}});
-    // Starting the container parsed its spec and compiled its seccomp filter: give that heap
-    // back, this process stays as long as the container runs.
-    ::malloc_trim(0);
 
     ExitRecord exit;
-    auto status = pump_until_exit(pid, relay, &*control);
+    // Starting the container parsed its spec and compiled its seccomp filter: give that heap
+    // back once it has run for a moment. This process stays as long as the container runs; a
+    // container that ends at once (`run --rm … true`) does not wait for the trim.
+    SettledTask trim{kTrimAfter, [] { ::malloc_trim(0); }};
+    auto status = pump_until_exit(pid, relay, &*control, std::move(trim));
     if (status) {
         exit.exit_code = exit_code_of(*status);
     } else {

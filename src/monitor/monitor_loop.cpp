@@ -109,13 +109,25 @@ void ControlServer::serve(size_t index, StdioRelay& relay) {
     (void)send_packet(fd, reply.dump());
 }
 
-Result<int> pump_until_exit(pid_t pid, StdioRelay& relay, ControlServer* control) {
+Result<int> pump_until_exit(pid_t pid, StdioRelay& relay, ControlServer* control,
+                            SettledTask settled) {
     UniqueFd pidfd(static_cast<int>(::syscall(SYS_pidfd_open, pid, 0)));
     if (!pidfd.valid()) return fail_errno("pidfd_open");
+    auto settle_at = std::chrono::steady_clock::now() + settled.after;
     for (;;) {
         std::vector<pollfd> extra{{pidfd.get(), POLLIN, 0}};
         if (control) control->add_poll_fds(extra);
-        TRY(relay.poll_once(extra, -1));
+        int timeout = -1;
+        if (settled.run) {
+            auto left = std::chrono::ceil<std::chrono::milliseconds>(
+                settle_at - std::chrono::steady_clock::now());
+            if (left.count() <= 0) {
+                std::exchange(settled.run, nullptr)();
+                continue;
+            }
+            timeout = static_cast<int>(left.count());
+        }
+        TRY(relay.poll_once(extra, timeout));
         if (control) control->handle(extra, 1, relay);
         if (extra[0].revents) break;
     }

@@ -5,6 +5,8 @@
 
 #include <sys/types.h>
 
+#include <chrono>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -38,9 +40,17 @@ class ControlServer {
     std::vector<UniqueFd> connections_;
 };
 
+// Work for a monitor whose process has been running for `after`: what a short-lived process
+// should not wait for at its exit (a malloc_trim, say). Runs once, on the monitor's thread.
+struct SettledTask {
+    std::chrono::milliseconds after{0};
+    std::function<void()> run;
+};
+
 // The process's wait status once it has exited, with its outputs drained (up to a bound, since a
 // leftover process outside the container's pid namespace could hold them open).
-Result<int> pump_until_exit(pid_t pid, StdioRelay& relay, ControlServer* control);
+Result<int> pump_until_exit(pid_t pid, StdioRelay& relay, ControlServer* control,
+                            SettledTask settled = {});
 
 // Makes every fd from `first` up close-on-exec, except those in `keep`.
 void mark_cloexec_from(int first, const std::vector<int>& keep = {});
