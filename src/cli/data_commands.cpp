@@ -2,7 +2,6 @@
 #include <archive.h>
 #include <archive_entry.h>
 #include <fcntl.h>
-#include <openssl/evp.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -10,6 +9,7 @@
 #include <CLI/CLI.hpp>
 #include <memory>
 
+#include "base/base64.h"
 #include "base/unique_fd.h"
 #include "cli/container_commands.h"
 
@@ -59,15 +59,9 @@ std::pair<std::string, std::string> split_cp_arg(const std::string& arg) {
 
 Result<Json> decode_path_stat(const std::string& encoded) {
     if (encoded.empty()) return Json::object();
-    std::string out(encoded.size(), '\0');
-    int n = EVP_DecodeBlock(reinterpret_cast<unsigned char*>(out.data()),
-                            reinterpret_cast<const unsigned char*>(encoded.data()),
-                            static_cast<int>(encoded.size()));
-    if (n < 0) return fail(ErrorKind::Internal, "bad path stat from daemon");
-    out.resize(static_cast<size_t>(n));
-    while (!out.empty() && out.back() == '\0')
-        out.pop_back();
-    return parse_json(out, "path stat");
+    auto decoded = base64_decode(encoded);
+    if (!decoded) return fail(ErrorKind::Internal, "bad path stat from daemon");
+    return parse_json(*decoded, "path stat");
 }
 
 bool is_dir_mode(const Json& stat) {

@@ -15,6 +15,7 @@
 #include <memory>
 #include <optional>
 
+#include "base/base64.h"
 #include "base/json.h"
 #include "base/path_in_root.h"
 #include "base/unique_fd.h"
@@ -102,34 +103,6 @@ std::string format_time(const timespec& ts) {
         out += f;
     }
     return out + "Z";
-}
-
-std::string base64(std::string_view data) {
-    static constexpr char kAlphabet[] =
-        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    std::string out;
-    out.reserve((data.size() + 2) / 3 * 4);
-    size_t i = 0;
-    for (; i + 2 < data.size(); i += 3) {
-        uint32_t v = (uint8_t(data[i]) << 16) | (uint8_t(data[i + 1]) << 8) | uint8_t(data[i + 2]);
-        out += kAlphabet[(v >> 18) & 63];
-        out += kAlphabet[(v >> 12) & 63];
-        out += kAlphabet[(v >> 6) & 63];
-        out += kAlphabet[v & 63];
-    }
-    if (i + 1 == data.size()) {
-        uint32_t v = uint8_t(data[i]) << 16;
-        out += kAlphabet[(v >> 18) & 63];
-        out += kAlphabet[(v >> 12) & 63];
-        out += "==";
-    } else if (i + 2 == data.size()) {
-        uint32_t v = (uint8_t(data[i]) << 16) | (uint8_t(data[i + 1]) << 8);
-        out += kAlphabet[(v >> 18) & 63];
-        out += kAlphabet[(v >> 12) & 63];
-        out += kAlphabet[(v >> 6) & 63];
-        out += '=';
-    }
-    return out;
 }
 
 // ---- inside the chroot ----
@@ -641,7 +614,7 @@ std::string encode_path_stat(const PathStat& stat) {
               {"mtime", stat.mtime},
               {"linkTarget", stat.link_target}};
     // Names are bytes: invalid UTF-8 is replaced rather than thrown on.
-    return base64(j.dump(-1, ' ', false, Json::error_handler_t::replace));
+    return base64_encode(j.dump(-1, ' ', false, Json::error_handler_t::replace));
 }
 
 std::string clean_container_path(std::string_view path) {
