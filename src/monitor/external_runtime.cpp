@@ -5,13 +5,13 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <charconv>
 #include <cstdlib>
 
 #include "base/child_process.h"
 #include "base/fs.h"
 #include "monitor/monitor_protocol.h"
 #include "runtime/cgroups/cgroup_manager.h"
+#include "runtime/process_setup.h"
 #include "runtime/sync_socket.h"
 
 namespace berth::monitor {
@@ -22,31 +22,12 @@ std::string base_name(const std::string& path) {
     return slash == std::string::npos ? path : path.substr(slash + 1);
 }
 
-Result<uint32_t> parse_id(std::string_view text, std::string_view what) {
-    uint32_t value = 0;
-    auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
-    if (ec != std::errc() || end != text.data() + text.size())
-        return fail(ErrorKind::InvalidArgument,
-                    "invalid " + std::string(what) + " \"" + std::string(text) + "\"");
-    return value;
-}
-
 std::vector<std::string> strings_of(const Json& value) {
     std::vector<std::string> out;
     if (value.is_array())
         for (const auto& v : value)
             if (v.is_string()) out.push_back(v.get<std::string>());
     return out;
-}
-
-void set_env(std::vector<std::string>& env, const std::string& entry) {
-    std::string key = entry.substr(0, entry.find('='));
-    for (auto& e : env)
-        if (e.compare(0, key.size() + 1, key + "=") == 0) {
-            e = entry;
-            return;
-        }
-    env.push_back(entry);
 }
 
 // The unix socket a runtime sends a terminal's master to (runc's --console-socket protocol).
@@ -135,7 +116,7 @@ Result<Json> exec_process(const Json& container_process, const ExecRequest& requ
         if (e.find('=') == std::string::npos)
             return fail(ErrorKind::InvalidArgument,
                         "exec: environment \"" + e + "\" is not KEY=value");
-        set_env(env, e);
+        runtime::set_env(env, e);
     }
     p["env"] = env;
     if (!request.cwd.empty()) p["cwd"] = request.cwd;
@@ -144,13 +125,13 @@ Result<Json> exec_process(const Json& container_process, const ExecRequest& requ
     Json& user = p["user"];
     if (!request.user.empty()) {
         auto colon = request.user.find(':');
-        user["uid"] = TRY(parse_id(request.user.substr(0, colon), "user"));
+        user["uid"] = TRY(runtime::parse_id(request.user.substr(0, colon), "user"));
         if (colon != std::string::npos)
-            user["gid"] = TRY(parse_id(request.user.substr(colon + 1), "group"));
+            user["gid"] = TRY(runtime::parse_id(request.user.substr(colon + 1), "group"));
         // The user's groups only: none of the container process's stay.
         Json gids = Json::array();
         for (const auto& g : request.additional_gids)
-            gids.push_back(TRY(parse_id(g, "group")));
+            gids.push_back(TRY(runtime::parse_id(g, "group")));
         user["additionalGids"] = std::move(gids);
     }
     if (request.no_new_privileges) p["noNewPrivileges"] = true;

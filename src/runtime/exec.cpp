@@ -6,13 +6,12 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#include <charconv>
-
 #include "base/child_process.h"
 #include "base/fs.h"
 #include "runtime/capabilities.h"
 #include "runtime/container_init.h"
 #include "runtime/namespaces.h"
+#include "runtime/process_setup.h"
 #include "runtime/runtime.h"
 #include "runtime/seccomp.h"
 #include "runtime/supervisor.h"
@@ -21,27 +20,6 @@
 namespace berth::runtime {
 
 namespace {
-
-Result<uint32_t> parse_id(std::string_view text, std::string_view what) {
-    uint32_t value = 0;
-    auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
-    if (ec != std::errc() || end != text.data() + text.size())
-        return fail(ErrorKind::InvalidArgument,
-                    "invalid " + std::string(what) + " \"" + std::string(text) + "\"");
-    return value;
-}
-
-void set_env(std::vector<std::string>& env, const std::string& entry) {
-    auto eq = entry.find('=');
-    std::string key = entry.substr(0, eq);
-    for (auto& e : env) {
-        if (e.compare(0, key.size() + 1, key + "=") == 0) {
-            e = entry;
-            return;
-        }
-    }
-    env.push_back(entry);
-}
 
 // The process of an exec: from --process, or the container's own process with the command line's
 // changes, as runc does it.

@@ -9,6 +9,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include <charconv>
 #include <cstdio>
 #include <cstring>
 
@@ -82,6 +83,26 @@ std::string home_of(uid_t uid) {
 }
 
 }  // namespace
+
+Result<uint32_t> parse_id(std::string_view text, std::string_view what) {
+    uint32_t value = 0;
+    auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+    if (ec != std::errc() || end != text.data() + text.size())
+        return fail(ErrorKind::InvalidArgument,
+                    "invalid " + std::string(what) + " \"" + std::string(text) + "\"");
+    return value;
+}
+
+void set_env(std::vector<std::string>& env, const std::string& entry) {
+    std::string key = entry.substr(0, entry.find('='));
+    for (auto& e : env) {
+        if (e.compare(0, key.size() + 1, key + "=") == 0) {
+            e = entry;
+            return;
+        }
+    }
+    env.push_back(entry);
+}
 
 Result<std::string> find_executable(const oci::Process& process) {
     const std::string& name = process.args.front();

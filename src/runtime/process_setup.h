@@ -2,13 +2,22 @@
 // `exec`: rlimits, the user and groups, capabilities, no_new_privs, umask, cwd, and execve.
 #pragma once
 
+#include <cstdint>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "base/error.h"
 #include "oci/runtime_spec.h"
 
 namespace berth::runtime {
+
+// A numeric uid or gid as `exec --user UID[:GID]` and additional gids give it; `what` ("user",
+// "group") names it in the error.
+Result<uint32_t> parse_id(std::string_view text, std::string_view what);
+
+// Sets KEY=VALUE in `env`, in place of an entry for KEY if there is one.
+void set_env(std::vector<std::string>& env, const std::string& entry);
 
 // Looks args[0] up in the PATH of the process's env (or a default PATH), inside the current root.
 Result<std::string> find_executable(const oci::Process& process);

@@ -224,4 +224,22 @@ TEST_F(ProcessEnvironmentTest, EmptyEnvironmentGetsOnlyHome) {
 }
 
 }  // namespace
+TEST(ExecIds, NumericOnly) {
+    EXPECT_EQ(parse_id("0", "user").value(), 0u);
+    EXPECT_EQ(parse_id("4294967295", "group").value(), 4294967295u);
+    for (const char* bad : {"", "-1", "1x", "root", "4294967296", " 1"}) {
+        auto r = parse_id(bad, "group");
+        ASSERT_FALSE(r) << bad;
+        EXPECT_EQ(r.error().message(), std::string("invalid group \"") + bad + "\"");
+    }
+}
+
+TEST(ExecEnv, SetEnvReplacesTheSameKeyOnly) {
+    std::vector<std::string> env{"PATH=/bin", "PATHX=1", "A=b"};
+    set_env(env, "PATH=/usr/bin");
+    set_env(env, "NEW=1");
+    set_env(env, "A=");
+    EXPECT_EQ(env, (std::vector<std::string>{"PATH=/usr/bin", "PATHX=1", "A=", "NEW=1"}));
+}
+
 }  // namespace berth::runtime
