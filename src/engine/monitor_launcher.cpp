@@ -111,7 +111,7 @@ Result<RunningMonitor> spawn_monitor(const std::string& binary, const std::strin
     RunningMonitor running;
     running.status = std::move(status_read);
     if (child == 0) {
-        // The zygote forked it and waits for its first process.
+        // The zygote forked it; the kernel reaps it (the zygote ignores SIGCHLD).
     } else if (mode == "container") {
         // It forks once more and this first process exits at once.
         int wait_status = 0;

@@ -142,9 +142,9 @@ int run_container_monitor(const std::string& dir, bool forked_by_zygote) {
     auto started = start_container(*config, dir, *runtime);
     if (!started) return fail_start(started.error());
     pid_t pid = started->pid;
-    // The container's mount namespace stays referenced until its exit is reported: tearing it
-    // down (its mounts go with an RCU grace period, ~5 ms here) then happens as this process
-    // ends, not between the container's exit and the moment berthd hears of it. A container
+    // The container's mount namespace stays referenced until this process ends: tearing it
+    // down (its mounts go with an RCU grace period, ~5 ms here) then happens after the exit is
+    // reported, not between the container's exit and the moment berthd hears of it. A container
     // gone already has nothing left to hold.
     UniqueFd mounts_until_reported(
         ::open(("/proc/" + std::to_string(pid) + "/ns/mnt").c_str(), O_RDONLY | O_CLOEXEC));

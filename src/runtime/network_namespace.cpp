@@ -23,31 +23,26 @@ Result<void> bring_loopback_up() {
     return {};
 }
 
+namespace {
+
+// unshare() moves only the calling thread, which ends right after: the fd keeps the namespace.
+Result<UniqueFd> make_on_this_thread() {
+    if (::unshare(CLONE_NEWNET) < 0) return fail_errno("unshare network namespace");
+    TRY(bring_loopback_up());
+    UniqueFd ns(::open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC));
+    if (!ns.valid()) return fail_errno("open /proc/thread-self/ns/net");
+    return ns;
+}
+
+}  // namespace
+
 NetworkNamespaceInMaking::~NetworkNamespaceInMaking() {
     if (thread_.joinable()) thread_.join();
 }
 
 void NetworkNamespaceInMaking::start() {
-    started_ = true;
-    auto make = [this] {
-        // unshare() moves only this thread, which ends right after: the fd keeps the namespace.
-        if (::unshare(CLONE_NEWNET) < 0) {
-            result_ = fail_errno("unshare network namespace");
-            return;
-        }
-        if (auto up = bring_loopback_up(); !up) {
-            result_ = fail(std::move(up).error());
-            return;
-        }
-        UniqueFd ns(::open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC));
-        if (!ns.valid()) {
-            result_ = fail_errno("open /proc/thread-self/ns/net");
-            return;
-        }
-        result_ = std::move(ns);
-    };
     try {
-        thread_ = std::thread(make);
+        thread_ = std::thread([this] { result_ = make_on_this_thread(); });
     } catch (const std::system_error& e) {
         result_ = fail(ErrorKind::Unavailable, std::string("start a thread: ") + e.what());
     }

@@ -16,9 +16,10 @@ namespace berth::runtime {
 Result<void> bring_loopback_up();
 
 // A network namespace in the making. start() begins it on a thread; take() waits for that thread
-// and returns the namespace (an fd for setns, close-on-exec) or why it could not be made. The
-// namespace belongs to the initial user namespace's root: only for containers without a user
-// namespace of their own. Not thread-safe; the destructor waits for the thread.
+// and returns the namespace (an fd for setns, close-on-exec) or why there is none (not started,
+// or it could not be made). The namespace belongs to the initial user namespace's root: only for
+// containers without a user namespace of their own. Not thread-safe; the destructor waits for
+// the thread.
 class NetworkNamespaceInMaking {
   public:
     NetworkNamespaceInMaking() = default;
@@ -27,11 +28,9 @@ class NetworkNamespaceInMaking {
     NetworkNamespaceInMaking& operator=(const NetworkNamespaceInMaking&) = delete;
 
     void start();
-    bool started() const { return started_; }
     Result<UniqueFd> take();
 
   private:
-    bool started_ = false;
     std::thread thread_;
     std::optional<Result<UniqueFd>> result_;  // written by the thread until it is joined
 };

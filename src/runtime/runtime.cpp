@@ -271,14 +271,12 @@ Result<int> Runtime::launch(const CreateOptions& options, Mode mode) {
     init.seccomp = &seccomp;
     init.wait_for_parent = plan.new_user;
     init.cgroup_join_pending = cgroup != nullptr;
-    // Should the namespace made ahead have failed, the child makes its own.
+    // Without one made ahead (not wanted, or it failed), the child makes its own if it needs it.
     UniqueFd prepared_network;
-    if (network.started()) {
-        if (auto made = network.take()) {
-            prepared_network = std::move(*made);
-            init.network_namespace = prepared_network.get();
-            init.plan.unshare_flags &= ~CLONE_NEWNET;
-        }
+    if (auto made = network.take()) {
+        prepared_network = std::move(*made);
+        init.network_namespace = prepared_network.get();
+        init.plan.unshare_flags &= ~CLONE_NEWNET;
     }
 
     // Removes the cgroup again if the create fails from here on.
