@@ -5,7 +5,7 @@ set -euo pipefail
 
 build_packages=(
     cmake g++ make pkg-config clang-format
-    nlohmann-json3-dev libfmt-dev libseccomp-dev libcap-dev
+    nlohmann-json3-dev libfmt-dev libseccomp-dev libcap-dev libcli11-dev
     libgtest-dev libgmock-dev libssl-dev libsqlite3-dev libarchive-dev libzstd-dev zlib1g-dev
     libisal-dev  # igzip: gzip layers inflate about twice as fast as with zlib
     libboost-dev  # Boost.Beast/Asio (header-only): berthd's HTTP server
