@@ -38,17 +38,6 @@ bool is_running(RunState s) {
     return s == RunState::Running || s == RunState::Paused;
 }
 
-// The runtime a running monitor was started with (its monitor.json); the built-in one when that
-// cannot be read (a monitor of a berthd from before runtimes could be chosen).
-monitor::OciRuntimeConfig runtime_of_monitor(const std::string& dir,
-                                             const RuntimeRegistry& runtimes) {
-    auto doc = read_json_file(join_path(dir, "monitor.json"));
-    auto config = doc ? monitor::container_config_from_json(*doc)
-                      : Result<monitor::ContainerMonitorConfig>(std::unexpected(doc.error()));
-    if (!config) return runtimes.resolve(kBuiltinRuntimeName).value();
-    return {config->runtime_root, config->runtime_path, config->runtime_args};
-}
-
 // HostConfig.Runtime; empty when unset (the default runtime).
 std::string runtime_name_of(const Json& host_config) {
     auto it = host_config.find("Runtime");
@@ -92,6 +81,7 @@ Engine::Engine(EngineOptions options, image::ImageService& images, EventBus& eve
       zygote_(options_.monitor_binary, options_.exec_root),
       watcher_([this](const std::string& id,
                       monitor::ExitRecord record) { on_exit(id, std::move(record)); },
+               [this](const std::string& id, const std::string& dir) { on_monitor_lost(id, dir); },
                [this](const std::string& id) { on_monitor_gone(id); }) {}
 
 namespace {
@@ -450,7 +440,11 @@ Result<void> Engine::start_locked(const std::shared_ptr<Entry>& entry) {
     auto spawned = spawn_monitor(options_.monitor_binary, "container", dir, inherited, &zygote_);
     scheduler_.schedule(kZygoteIdleTimeout, [this] { zygote_.stop_if_idle(kZygoteIdleTimeout); });
     attaches.clear();  // the monitor has its own copies now
-    if (!spawned) return fail_start(std::move(spawned).error());
+    if (!spawned) {
+        // A monitor that died half-way may leave what it had started.
+        (void)remove_runtime_leftovers(*runtime, c.id);
+        return fail_start(std::move(spawned).error());
+    }
 
     {
         std::lock_guard lock(mutex_);
@@ -535,13 +529,6 @@ void Engine::on_exit(const std::string& id, monitor::ExitRecord record) {
         std::lock_guard op(entry->op);
         (void)remove_locked(entry);
     }
-}
-
-void Engine::on_monitor_gone(const std::string& id) {
-    if (id.starts_with("exec:")) return;
-    std::lock_guard lock(mutex_);
-    if (auto it = entries_.find(id); it != entries_.end()) it->second->monitor_running = false;
-    changed_.notify_all();
 }
 
 void Engine::schedule_restart(const std::shared_ptr<Entry>& entry,
@@ -771,7 +758,7 @@ Result<void> Engine::recover() {
             std::string dir = monitor_dir(id);
             if (auto sock = connect_monitor(dir)) {
                 // The run goes on with the runtime its monitor was started with.
-                entry->runtime = runtime_of_monitor(dir, runtimes_);
+                entry->runtime = runtime_of_monitor(dir);
                 entry->rootfs_mounted = true;
                 entry->monitor_running = true;
                 entry->started = std::chrono::steady_clock::now();
@@ -779,10 +766,9 @@ Result<void> Engine::recover() {
                 TRY(watcher_.watch(id, std::move(*sock), "", dir));
                 continue;
             }
-            // Exited while we were away: exit.json has its status (finish reads it).
-            RunningMonitor gone;
-            gone.status.reset(::open("/dev/null", O_RDONLY | O_CLOEXEC));
-            on_exit(id, finish_monitor(gone, dir));
+            // No monitor: it recorded the exit in exit.json while we were away, or it died and
+            // left the container running unwatched.
+            on_exit(id, reap_lost_container(id, dir));
         } else if (status == RunState::Restarting) {
             to_restart.push_back(entry);
         } else if (status == RunState::Removing || entry->container.auto_remove()) {

@@ -176,7 +176,16 @@ class Engine {
     Result<void> start_locked(const std::shared_ptr<Entry>& entry);
     Result<void> stop_locked(const std::shared_ptr<Entry>& entry, const StopOptions& options);
     void on_exit(const std::string& id, monitor::ExitRecord record);
+    void on_monitor_lost(const std::string& id, const std::string& dir);
     void on_monitor_gone(const std::string& id);
+    // The exit of a container whose monitor (in `dir`) is gone without reporting one: what the
+    // monitor left running is killed and deleted through the runtime first (lost_monitor.cpp).
+    monitor::ExitRecord reap_lost_container(const std::string& id, const std::string& dir);
+    // Deletes what the runtime still holds of container `id` (processes, state, cgroups), as
+    // `delete --force` does; false when it held nothing.
+    bool remove_runtime_leftovers(const monitor::OciRuntimeConfig& runtime, const std::string& id);
+    // The runtime a monitor was started with (its monitor.json in `dir`).
+    monitor::OciRuntimeConfig runtime_of_monitor(const std::string& dir) const;
     void on_exec_exit(const std::string& exec_id, monitor::ExitRecord record);
     void schedule_restart(const std::shared_ptr<Entry>& entry, std::chrono::milliseconds delay);
     Result<void> remove_locked(const std::shared_ptr<Entry>& entry);
