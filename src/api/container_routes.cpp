@@ -1,8 +1,13 @@
 // The /containers and /exec routes of the Docker Engine API over engine::Engine: lifecycle,
 // attach and exec (hijacked connections), wait, list, inspect, prune.
+#include <fcntl.h>
+#include <sys/socket.h>
+
 #include <algorithm>
 
 #include "api/routes.h"
+#include "base/fs.h"
+#include "base/stdcopy.h"
 
 namespace berth::api {
 namespace {
@@ -172,7 +177,15 @@ Result<void> exec_start(const Daemon& d, Exchange& e) {
     }
     bool tty = inspect["ProcessConfig"].value("tty", false);
     auto connection = TRY(take_connection(e, stream_content_type(e.request(), tty)));
-    return d.engine->exec_start(id, std::move(connection), false);
+    // After the 101 an error is no HTTP response: dockerd writes it on the stream, as the
+    // process's stdout, and the client takes the exit code from the exec's inspect.
+    UniqueFd error_stream(::fcntl(connection.fd.get(), F_DUPFD_CLOEXEC, 3));
+    auto ran = d.engine->exec_start(id, std::move(connection), false);
+    if (ran || !error_stream.valid()) return ran;
+    std::string line = ran.error().message() + "\r\n";
+    (void)write_all(error_stream.get(), tty ? line : frame(StreamType::Stdout, line));
+    ::shutdown(error_stream.get(), SHUT_RDWR);
+    return {};
 }
 
 }  // namespace

@@ -7,7 +7,6 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <cctype>
 
 #include "base/clock.h"
 #include "base/fs.h"
@@ -18,6 +17,7 @@
 #include "engine/json_log_writer.h"
 #include "engine/names.h"
 #include "engine/network_files.h"
+#include "engine/start_error.h"
 
 namespace berth::engine {
 namespace {
@@ -380,16 +380,7 @@ Result<void> Engine::start_locked(const std::shared_ptr<Entry>& entry) {
         entry->rootfs_mounted = false;
         auto& state = entry->container.state;
         state.error = error.message();
-        // docker's codes: 127 for a command that is not there, 126 for one that cannot run
-        // (in any runtime's words: crun says "Permission denied").
-        std::string m = state.error;
-        std::transform(m.begin(), m.end(), m.begin(),
-                       [](unsigned char ch) { return std::tolower(ch); });
-        state.exit_code =
-            m.find("no such file") != std::string::npos || m.find("not found") != std::string::npos
-                ? 127
-            : m.find("permission denied") != std::string::npos ? 126
-                                                               : 128;
+        state.exit_code = start_error_exit_code(state.error);
         if (entry->container.has_been_started) state.status = RunState::Exited;
         (void)persist_run_state(entry->container);
         return fail(
@@ -563,7 +554,10 @@ Result<WaitResult> Engine::wait(std::string_view ref, WaitCondition condition,
     std::unique_lock lock(mutex_);
     uint64_t generation = entry->exit_generation;
     auto result = [&] {
-        return WaitResult{entry->container.state.exit_code, entry->container.state.error};
+        // As dockerd: a removal clears the error, so `run --rm` of a container that failed to
+        // start reports that failure once (the start's), not again as a failed wait.
+        return WaitResult{entry->container.state.exit_code,
+                          entry->removed ? "" : entry->container.state.error};
     };
     if (condition == WaitCondition::NotRunning && !is_running(entry->container.state.status) &&
         entry->container.state.status != RunState::Restarting) {
