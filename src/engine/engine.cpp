@@ -18,6 +18,7 @@
 #include "engine/names.h"
 #include "engine/network_files.h"
 #include "engine/start_error.h"
+#include "engine/working_dir.h"
 
 namespace berth::engine {
 namespace {
@@ -396,6 +397,8 @@ Result<void> Engine::start_locked(const std::shared_ptr<Entry>& entry) {
     TRY(mkdir_all(runtime->root, 0700));
     if (auto mounted = mount_rootfs(c); !mounted) return fail_start(std::move(mounted).error());
     entry->rootfs_mounted = true;
+    if (auto made = ensure_working_dir(rootfs_dir(c.id), c.config.value("WorkingDir", "")); !made)
+        return fail_start(std::move(made).error());
     if (auto written = write_bundle(c, *runtime); !written)
         return fail_start(std::move(written).error());
 
