@@ -158,6 +158,34 @@ Result<engine::StopOptions> stop_options(const Request& r) {
     return options;
 }
 
+Result<void> update_container(const Daemon& d, Exchange& e) {
+    Json body = TRY(read_json_body(e, false));
+    auto warnings = TRY(d.engine->update(id_param(e), body));
+    return respond_json(e, 200, {{"Warnings", warnings.empty() ? Json(nullptr) : Json(warnings)}});
+}
+
+// POST /commit?container=…&repo=…&tag=…&comment=…&author=…&pause=…&changes=…, with an optional
+// Config as the body.
+Result<void> commit_container(const Daemon& d, Exchange& e) {
+    const Request& r = e.request();
+    engine::CommitOptions options;
+    options.config = TRY(read_json_body(e, true));
+    if (!options.config.is_null() && !options.config.is_object())
+        return fail(ErrorKind::InvalidArgument, "the commit's Config must be a JSON object");
+    std::string repo = r.query_value("repo").value_or("");
+    std::string tag = r.query_value("tag").value_or("");
+    if (repo.find('@') != std::string::npos)
+        return fail(ErrorKind::InvalidArgument, "cannot import digest reference");
+    if (!repo.empty()) options.reference = tag.empty() ? repo : repo + ":" + tag;
+    options.author = r.query_value("author").value_or("");
+    options.comment = r.query_value("comment").value_or("");
+    options.changes = r.query_values("changes");
+    // As dockerd: pausing is the default; only a pause parameter that reads false turns it off.
+    options.pause = !r.query_value("pause") || r.query_bool("pause");
+    auto id = TRY(d.engine->commit(r.query_value("container").value_or(""), options));
+    return respond_json(e, 201, {{"Id", id}});
+}
+
 Result<void> prune_containers(const Daemon& d, Exchange& e) {
     auto report = TRY(d.engine->prune(TRY(parse_filters(e.request()))));
     return respond_json(
@@ -222,6 +250,9 @@ void add_container_routes(Router& router, const Daemon& daemon) {
         TRY(d->engine->unpause(id_param(e)));
         return no_content(e);
     });
+    router.add("POST", "/containers/{id}/update",
+               [d](Exchange& e) { return update_container(*d, e); });
+    router.add("POST", "/commit", [d](Exchange& e) { return commit_container(*d, e); });
     router.add("POST", "/containers/{id}/rename", [d](Exchange& e) -> Result<void> {
         TRY(d->engine->rename(id_param(e), e.request().query_value("name").value_or("")));
         return no_content(e);

@@ -17,6 +17,7 @@
 #include "engine/json_log_writer.h"
 #include "engine/names.h"
 #include "engine/network_files.h"
+#include "engine/spec_parts.h"
 #include "engine/start_error.h"
 #include "engine/working_dir.h"
 
@@ -254,6 +255,8 @@ Result<Engine::Created> Engine::create(std::string_view requested_name, const Js
         host_config["RestartPolicy"] = {{"Name", "no"}, {"MaximumRetryCount", 0}};
     if (host_config.value("NetworkMode", "").empty()) host_config["NetworkMode"] = "default";
     c.host_config = complete_host_config(host_config);
+    std::vector<std::string> warnings =
+        spec::discard_unsupported_resources(c.host_config, "/sys/fs/cgroup");
     // The log options are checked now, so that a bad one fails the create, not the start.
     std::string log_type = c.host_config["LogConfig"].value("Type", "json-file");
     if (log_type != "json-file" && log_type != "none")
@@ -296,7 +299,7 @@ Result<Engine::Created> Engine::create(std::string_view requested_name, const Js
         entries_[c.id] = entry;
     }
     publish(c, "create");
-    return Created{c.id, {}};
+    return Created{c.id, std::move(warnings)};
 }
 
 Result<void> Engine::mount_rootfs(const Container& c) {
@@ -507,6 +510,10 @@ void Engine::on_exit(const std::string& id, monitor::ExitRecord record) {
         // recovery finds its exit in exit.json again.
         if (!auto_remove) (void)persist_run_state(entry->container);
         c = entry->container;
+        // Published with the exit, before anyone waiting for it (a stop) can publish what
+        // follows: dockerd's order is oom, die, stop.
+        if (record.oom_killed) publish(c, "oom");
+        publish(c, "die", {{"exitCode", std::to_string(record.exit_code)}});
     }
     // (An AutoRemove container's rootfs and monitor dir go with the rest of it, below.)
     if (!auto_remove) {
@@ -514,8 +521,6 @@ void Engine::on_exit(const std::string& id, monitor::ExitRecord record) {
         entry->rootfs_mounted = false;
     }
     if (!restart && !auto_remove) (void)remove_all(monitor_dir(id));
-    publish(c, "die", {{"exitCode", std::to_string(record.exit_code)}});
-    if (record.oom_killed) publish(c, "oom");
     changed_.notify_all();
     if (restart) {
         schedule_restart(entry, std::chrono::milliseconds(entry->restart_delay_ms));
@@ -602,7 +607,7 @@ Result<void> Engine::remove(std::string_view ref, bool force, bool /*volumes*/) 
     if (force) {
         StopOptions kill_now;
         kill_now.timeout = 0;
-        if (auto stopped = stop_locked(entry, kill_now);
+        if (auto stopped = stop_locked(entry, kill_now, false);
             !stopped && stopped.error().kind() != ErrorKind::AlreadyExists)
             return stopped;
     }
@@ -688,6 +693,7 @@ Result<void> Engine::attach(std::string_view ref, const monitor::AttachRequest& 
     std::string id;
     {
         std::lock_guard lock(mutex_);
+        publish(entry->container, "attach");
         if (!is_running(entry->container.state.status)) {
             entry->pending_attaches.emplace_back(std::move(connection.fd), std::move(attach));
             return {};
@@ -710,8 +716,11 @@ Result<void> Engine::resize(std::string_view ref, int height, int width) {
                         "Container " + entry->container.id + " is not running");
         id = entry->container.id;
     }
-    return monitor::request(join_path(monitor_dir(id), "monitor.sock"),
-                            {{"op", "resize"}, {"height", height}, {"width", width}});
+    TRY(monitor::request(join_path(monitor_dir(id), "monitor.sock"),
+                         {{"op", "resize"}, {"height", height}, {"width", width}}));
+    publish(TRY(find(id)), "resize",
+            {{"height", std::to_string(height)}, {"width", std::to_string(width)}});
+    return {};
 }
 
 Result<UniqueFd> Engine::stopped_signal(std::string_view id) {
