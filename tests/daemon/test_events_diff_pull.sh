@@ -38,7 +38,8 @@ docker unpause q1 >/dev/null
 docker rename q1 q1b
 docker commit q1b committed:1 >/dev/null
 docker stop -t 1 q1b >/dev/null
-docker rm q1b q2 >/dev/null
+docker rm q1b >/dev/null # one at a time: the CLI removes those of one command in parallel
+docker rm q2 >/dev/null
 docker run -d -t --name tty busybox sh >/dev/null
 curl -sS -X POST --unix-socket "$SOCK" "http://berth/v1.47/containers/tty/resize?h=30&w=100" >/dev/null
 docker rm -f tty >/dev/null
@@ -78,7 +79,6 @@ resize|tty|30
 kill|tty|9
 die|tty|137
 destroy|tty|'
-# docker rm of two names removes them in the order given: q1b, then q2.
 check_eq "docker events: the session's container actions, as dockerd reports them" "$expected" \
 	"$(sed 's/<no value>//g' <<<"$events")"
 exec_die=$(docker events --since "$START" --until "$END" --filter event=exec_die --format '{{json .Actor.Attributes}}' | head -n 1)
