@@ -162,7 +162,8 @@ class Engine {
         std::shared_ptr<void> guard;
     };
     Result<RootfsView> rootfs_view(std::string_view ref);
-    // The running container's processes (top) and its runtime stats (stats).
+    // The running container's processes (top: publishes its event) and its runtime stats
+    // (stats).
     Result<std::vector<pid_t>> pids(std::string_view ref);
     Result<Json> runtime_stats(std::string_view ref);
     Result<Container> find(std::string_view ref);

@@ -367,13 +367,17 @@ Result<Engine::RootfsView> Engine::rootfs_view(std::string_view ref) {
 
 Result<std::vector<pid_t>> Engine::pids(std::string_view ref) {
     auto entry = TRY(resolve(ref));
+    Container c;
     {
         std::lock_guard lock(mutex_);
         if (!is_running(entry->container.state.status))
             return fail(ErrorKind::Conflict,
                         "Container " + entry->container.id + " is not running");
+        c = entry->container;
     }
-    return runtime_of(*entry)->pids();
+    auto pids = TRY(runtime_of(*entry)->pids());
+    publish(c, "top");  // docker top's event: pids serves it alone
+    return pids;
 }
 
 Result<Json> Engine::runtime_stats(std::string_view ref) {

@@ -36,6 +36,7 @@ docker update --memory 64m --memory-swap 128m q1 >/dev/null
 docker pause q1 >/dev/null
 docker unpause q1 >/dev/null
 docker rename q1 q1b
+docker top q1b >/dev/null
 docker commit q1b committed:1 >/dev/null
 docker stop -t 1 q1b >/dev/null
 docker rm q1b >/dev/null # one at a time: the CLI removes those of one command in parallel
@@ -64,6 +65,7 @@ update|q1|
 pause|q1|
 unpause|q1|
 rename|q1b|/q1
+top|q1b|
 pause|q1b|
 commit|q1b|
 unpause|q1b|
