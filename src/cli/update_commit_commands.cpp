@@ -1,6 +1,6 @@
 // berth update (POST /containers/{id}/update) and berth commit (POST /commit), with docker's
-// flags and output: update prints each container's name (and the daemon's warnings on stderr),
-// commit the new image's ID.
+// flags and output: update prints each updated container's name, then the daemon's warnings
+// (on stdout, as docker does); commit prints the new image's ID.
 #include <CLI/CLI.hpp>
 
 #include "cli/container_commands.h"
@@ -49,6 +49,7 @@ void run_update(CliContext& context, const UpdateOptions& options) {
     auto client = context.client();
     if (!client) return context.report(client.error());
     bool failed = false;
+    std::string warnings;  // as docker: on stdout, after the names
     for (const auto& name : options.containers) {
         auto answer = (*client)->call("POST", "/containers/" + url_escape(name) + "/update", *body);
         if (!answer) {
@@ -56,11 +57,13 @@ void run_update(CliContext& context, const UpdateOptions& options) {
             failed = true;
             continue;
         }
-        for (const auto& warning : answer->value("Warnings", Json::array()))
-            if (warning.is_string())
-                std::fprintf(stderr, "%s\n", warning.get<std::string>().c_str());
+        Json list = answer->value("Warnings", Json::array());
+        if (list.is_array())
+            for (const auto& warning : list)
+                if (warning.is_string()) warnings += warning.get<std::string>() + "\n";
         std::printf("%s\n", name.c_str());
     }
+    std::fputs(warnings.c_str(), stdout);
     std::fflush(stdout);
     if (failed) context.exit_code = 1;
 }

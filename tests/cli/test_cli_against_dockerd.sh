@@ -231,6 +231,14 @@ same_all "stop of a stopped container" stop @pause
 same_all "start" start @pause
 same_all "restart -t 1" restart -t 1 @pause
 same "running after restart" inspect -f '{{.State.Status}} {{.RestartCount}}' @pause
+same_all "update" update --memory 64m --memory-swap 128m --pids-limit 40 --restart on-failure:2 @pause
+same "updated" inspect -f '{{.HostConfig.Memory}} {{.HostConfig.PidsLimit}} {{.HostConfig.RestartPolicy.Name}} {{.HostConfig.RestartPolicy.MaximumRetryCount}}' @pause
+same_all "update without a flag is an error" update @pause
+same_all "update: memory above the swap limit" update --memory 256m @pause
+same_all "update of a missing container" update --cpus 1 no-such-thing
+same_all "commit" commit -m note -a someone -c 'ENV X=1' @pause @img:1
+same "the committed image" image inspect -f '{{.Comment}} {{.Author}} {{.Config.Env}} {{len .RootFS.Layers}}' @img:1
+same_all "commit -c with a bad instruction" commit -c 'FOO bar' @pause
 both_raw create --name @torename "$IMG" true
 same_all "rename" rename @torename @renamed
 same "renamed" ps -a --filter name=@renamed --format '{{.Names}}'
