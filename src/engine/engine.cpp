@@ -460,9 +460,10 @@ Result<void> Engine::start_locked(const std::shared_ptr<Entry>& entry) {
         entry->run_generation++;
         (void)persist_run_state(entry->container);
         c = entry->container;
+        // Before the exit can be watched: a container that ends at once still starts first.
+        publish(c, "start");
     }
     TRY(watcher_.watch(c.id, std::move(spawned->status), std::move(spawned->pending), dir));
-    publish(c, "start");
     schedule_health_check(entry, true);
     return {};
 }
