@@ -8,12 +8,28 @@
 namespace berth::store {
 namespace {
 
+std::string file_of(sqlite3* db) {
+    const char* name = sqlite3_db_filename(db, "main");
+    return name && *name ? name : "(in memory)";
+}
+
 Error sqlite_error(sqlite3* db, std::string_view what) {
     ErrorKind kind = ErrorKind::Internal;
     int code = sqlite3_errcode(db) & 0xff;
     if (code == SQLITE_BUSY || code == SQLITE_LOCKED) kind = ErrorKind::Unavailable;
     if (code == SQLITE_CONSTRAINT) kind = ErrorKind::Conflict;
-    if (code == SQLITE_FULL) kind = ErrorKind::Unavailable;
+    if (code == SQLITE_NOTADB || code == SQLITE_CORRUPT)
+        return Error(ErrorKind::Internal,
+                     "metadata database " + file_of(db) + " is damaged: " + sqlite3_errmsg(db));
+    if (code == SQLITE_FULL || code == SQLITE_IOERR) {
+        // "database or disk is full" names neither the file nor the cause; the system call's
+        // errno (ENOSPC, EDQUOT, EIO) says what the user has to fix.
+        if (int err = sqlite3_system_errno(db); err != 0)
+            return Error::from_errno("write metadata database " + file_of(db), err);
+        if (code == SQLITE_FULL)
+            return Error(ErrorKind::Unavailable,
+                         "metadata database " + file_of(db) + " is full: " + sqlite3_errmsg(db));
+    }
     return Error(kind, std::string(what) + ": " + sqlite3_errmsg(db));
 }
 
@@ -123,8 +139,7 @@ Result<Database> Database::open(const std::string& path) {
         return fail(ErrorKind::Unavailable, "open metadata database " + path + ": " + message);
     }
     sqlite3_busy_timeout(raw, 30000);
-    TRY_CTX(db.exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;"),
-            "open metadata database " + path);
+    TRY(db.exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;"));
     return db;
 }
 
@@ -153,14 +168,8 @@ void Database::close() {
 
 Result<void> Database::exec(std::string_view sql) {
     std::string text(sql);
-    char* message = nullptr;
-    int rc = sqlite3_exec(db_, text.c_str(), nullptr, nullptr, &message);
-    if (rc != SQLITE_OK) {
-        std::string detail = message ? message : sqlite3_errstr(rc);
-        sqlite3_free(message);
-        Error error = sqlite_error(db_, "metadata database");
-        return fail(Error(error.kind(), "metadata database: " + detail));
-    }
+    if (sqlite3_exec(db_, text.c_str(), nullptr, nullptr, nullptr) != SQLITE_OK)
+        return fail(sqlite_error(db_, "metadata database " + file_of(db_)));
     return {};
 }
 

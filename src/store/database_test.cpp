@@ -160,5 +160,31 @@ TEST_F(DatabaseTest, UnopenablePathIsAnError) {
     EXPECT_NE(db.error().message().find("missing/dir"), std::string::npos);
 }
 
+TEST_F(DatabaseTest, GarbageFileIsReportedDamagedWithItsPath) {
+    std::string path = dir_ + "/meta.db";
+    ASSERT_TRUE(write_file(path, std::string(8192, 'x')));
+    auto db = Database::open(path);
+    ASSERT_FALSE(db);
+    EXPECT_EQ(db.error().message(),
+              "metadata database " + path + " is damaged: file is not a database");
+}
+
+// SQLite's "database or disk is full" names neither; a full database (here its page limit, as
+// the disk is not full) is reported with the file's path, a full disk with the errno's words.
+TEST_F(DatabaseTest, FullDatabaseNamesTheFile) {
+    std::string path = dir_ + "/meta.db";
+    auto db = Database::open(path);
+    ASSERT_TRUE(db);
+    ASSERT_TRUE(db->exec("CREATE TABLE t (v TEXT); PRAGMA max_page_count = 8;"));
+    auto filled = db->transaction([&]() -> Result<void> {
+        auto insert = TRY(db->prepare("INSERT INTO t (v) VALUES (?1)"));
+        insert.bind(1, std::string(64 * 1024, 'v'));
+        return insert.run();
+    });
+    ASSERT_FALSE(filled);
+    EXPECT_EQ(filled.error().message().rfind("metadata database " + path + " is full", 0), 0u)
+        << filled.error().message();
+}
+
 }  // namespace
 }  // namespace berth::store
