@@ -19,6 +19,7 @@
 #include "api/router.h"
 #include "api/routes.h"
 #include "base/fs.h"
+#include "engine/data_root_check.h"
 #include "engine/engine.h"
 #include "engine/events.h"
 #include "image/image_service.h"
@@ -26,6 +27,8 @@
 namespace {
 
 using namespace berth;
+
+constexpr int kDataRootRefused = 65;  // sysexits' EX_DATAERR
 
 // One logfmt line on stderr, written with a single write() so threads do not interleave; lines
 // below the configured level are dropped.
@@ -137,6 +140,12 @@ int main(int argc, char** argv) {
     sigaddset(&stop_signals, SIGTERM);
     sigaddset(&stop_signals, SIGINT);
     pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+    // A damaged or lost database is not mended by starting again: an exit status of its own,
+    // which the systemd unit does not restart on (RestartPreventExitStatus), so no restart loop.
+    if (auto checked = engine::check_data_root(config->root); !checked) {
+        log("error", checked.error().message());
+        return kDataRootRefused;
+    }
     if (auto result = serve(*config, log, stop_signals); !result) {
         log("error", result.error().message());
         return 1;

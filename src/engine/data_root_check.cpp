@@ -1,0 +1,71 @@
+#include "engine/data_root_check.h"
+
+#include <dirent.h>
+
+#include "base/fs.h"
+#include "store/database.h"
+
+namespace berth::engine {
+namespace {
+
+size_t count_entries(const std::string& dir) {
+    DIR* listing = ::opendir(dir.c_str());
+    if (!listing) return 0;
+    size_t count = 0;
+    while (const dirent* entry = ::readdir(listing)) {
+        std::string_view name = entry->d_name;
+        if (name != "." && name != "..") ++count;
+    }
+    ::closedir(listing);
+    return count;
+}
+
+// What the root holds that only the database describes; empty when nothing.
+std::string held_data(const std::string& root) {
+    size_t containers = count_entries(join_path(root, "containers"));
+    size_t layers = count_entries(join_path(root, "snapshots/layers"));
+    if (containers == 0 && layers == 0) return "";
+    return std::to_string(containers) + " container director" + (containers == 1 ? "y" : "ies") +
+           " and " + std::to_string(layers) + " image layer" + (layers == 1 ? "" : "s");
+}
+
+Result<bool> has_tables(store::Database& db) {
+    auto query = TRY(db.prepare("SELECT count(*) FROM sqlite_master WHERE type = 'table'"));
+    TRY(query.step());
+    return query.integer(0) > 0;
+}
+
+Result<void> quick_check(store::Database& db, const std::string& path) {
+    auto query = TRY(db.prepare("PRAGMA quick_check(1)"));
+    if (!TRY(query.step())) return {};
+    std::string verdict = query.text(0);
+    if (verdict == "ok") return {};
+    return fail(ErrorKind::Internal, "metadata database " + path + " is damaged: " + verdict);
+}
+
+Result<void> check_database(const std::string& path, const std::string& held) {
+    if (!path_exists(path)) {
+        if (held.empty()) return {};  // a new data root
+        return fail(ErrorKind::NotFound, "metadata database " + path + " is missing");
+    }
+    auto db = TRY(store::Database::open(path));
+    if (!held.empty() && !TRY(has_tables(db)))
+        return fail(ErrorKind::NotFound,
+                    "metadata database " + path + " records nothing (empty, or its -wal lost)");
+    return quick_check(db, path);
+}
+
+}  // namespace
+
+Result<void> check_data_root(const std::string& root) {
+    std::string held = held_data(root);
+    auto checked = check_database(join_path(root, "metadata.db"), held);
+    if (checked) return {};
+    std::string message = checked.error().message();
+    if (!held.empty()) message += ", yet " + root + " holds " + held;
+    message += ": berthd does not start over it; restore it from a backup, or move " + root +
+               " aside to start anew";
+    return fail(Error(checked.error().kind(), std::move(message)));
+}
+
+}  // namespace berth::engine
