@@ -21,15 +21,13 @@ Error sqlite_error(sqlite3* db, std::string_view what) {
     if (code == SQLITE_NOTADB || code == SQLITE_CORRUPT)
         return Error(ErrorKind::Internal,
                      "metadata database " + file_of(db) + " is damaged: " + sqlite3_errmsg(db));
-    if (code == SQLITE_FULL || code == SQLITE_IOERR) {
-        // "database or disk is full" names neither the file nor the cause; the system call's
-        // errno (ENOSPC, EDQUOT, EIO) says what the user has to fix.
-        if (int err = sqlite3_system_errno(db); err != 0)
-            return Error::from_errno("write metadata database " + file_of(db), err);
-        if (code == SQLITE_FULL)
-            return Error(ErrorKind::Unavailable,
-                         "metadata database " + file_of(db) + " is full: " + sqlite3_errmsg(db));
-    }
+    // "database or disk is full" names neither the file nor what to free. berth sets no page
+    // limit, so a full database is a full disk (SQLite keeps no errno for a short write); an I/O
+    // error has the system call's errno (EDQUOT, EIO).
+    if (code == SQLITE_FULL)
+        return Error::from_errno("write metadata database " + file_of(db), ENOSPC);
+    if (int err = sqlite3_system_errno(db); code == SQLITE_IOERR && err != 0)
+        return Error::from_errno("write metadata database " + file_of(db), err);
     return Error(kind, std::string(what) + ": " + sqlite3_errmsg(db));
 }
 

@@ -169,8 +169,8 @@ TEST_F(DatabaseTest, GarbageFileIsReportedDamagedWithItsPath) {
               "metadata database " + path + " is damaged: file is not a database");
 }
 
-// SQLite's "database or disk is full" names neither; a full database (here its page limit, as
-// the disk is not full) is reported with the file's path, a full disk with the errno's words.
+// SQLite's "database or disk is full" names neither the file nor the cause: berth sets no page
+// limit, so a full database is a full disk (here the page limit stands in for one).
 TEST_F(DatabaseTest, FullDatabaseNamesTheFile) {
     std::string path = dir_ + "/meta.db";
     auto db = Database::open(path);
@@ -182,8 +182,9 @@ TEST_F(DatabaseTest, FullDatabaseNamesTheFile) {
         return insert.run();
     });
     ASSERT_FALSE(filled);
-    EXPECT_EQ(filled.error().message().rfind("metadata database " + path + " is full", 0), 0u)
-        << filled.error().message();
+    EXPECT_EQ(filled.error().message(),
+              "write metadata database " + path + ": no space left on device");
+    EXPECT_EQ(filled.error().sys_errno(), ENOSPC);
 }
 
 }  // namespace
