@@ -50,6 +50,10 @@ std::string short_id(const std::string& id) {
     return id.substr(0, 12);
 }
 
+std::string cannot_remove(const Container& c) {
+    return "cannot remove container \"/" + c.name + "\"";
+}
+
 // docker's restart policy decision after an exit.
 bool should_restart(const Container& c) {
     const Json& policy = c.host_config.value("RestartPolicy", Json::object());
@@ -617,46 +621,82 @@ Result<void> Engine::remove(std::string_view ref, bool force, bool /*volumes*/) 
 
 Result<void> Engine::remove_locked(const std::shared_ptr<Entry>& entry) {
     Container c;
+    RunState before;
     {
         std::lock_guard lock(mutex_);
         if (entry->removed) return {};
+        before = entry->container.state.status;
+        entry->container.state.status = RunState::Removing;
+        // Recorded before anything moves: a crash from here on has the next start finish the
+        // removal (recover), so no record outlives its files. AutoRemove containers need no
+        // mark: the start removes every one it finds not running.
+        if (!entry->container.auto_remove())
+            if (auto marked = persist(entry->container); !marked) {
+                entry->container.state.status = before;
+                return fail(std::move(marked).error().context(cannot_remove(entry->container)));
+            }
         if (entry->restart_token) scheduler_.cancel(entry->restart_token);
         if (entry->health_token) scheduler_.cancel(entry->health_token);
-        entry->container.state.status = RunState::Removing;
         c = entry->container;
     }
     // Moved aside (renames; the rootfs stays mounted in the container's dir) first, unmounted
     // and deleted once the waiters know: `run --rm` waits for the removal, an unmount can wait
     // for the container's mount namespace to go, and deleting a container's files is several
     // ms of file system metadata writes.
-    std::vector<std::string> doomed;
-    doomed.push_back(TRY(images_.snapshotter().retire_active(c.id)));
-    std::string moved_dir = TRY(move_to_trash(container_dir(c.id), options_.root, c.id));
-    doomed.push_back(moved_dir);
-    doomed.push_back(move_to_trash(monitor_dir(c.id), options_.exec_root, c.id).value_or(""));
+    MovedAside moved;
+    auto put_back = [&](Error error) -> Result<void> {
+        put_back_moved(c.id, moved);
+        std::lock_guard lock(mutex_);
+        entry->container.state.status = before;
+        if (!c.auto_remove()) (void)persist(entry->container);
+        return fail(std::move(error).context(cannot_remove(c)));
+    };
+    auto snapshot = images_.snapshotter().retire_active(c.id);
+    if (!snapshot) return put_back(std::move(snapshot).error());
+    moved.snapshot = *snapshot;
+    auto container_files = move_to_trash(container_dir(c.id), options_.root, c.id);
+    if (!container_files) return put_back(std::move(container_files).error());
+    moved.container_dir = *container_files;
+    moved.monitor_dir = move_to_trash(monitor_dir(c.id), options_.exec_root, c.id).value_or("");
+    Result<void> removed;
     {
         std::lock_guard lock(mutex_);
-        TRY(store_.remove(c.id, durability_of(c)));
-        entry->removed = true;
-        entries_.erase(c.id);
-        for (const auto& exec_id : entry->exec_ids)
-            execs_.erase(exec_id);
-        entry->pending_attaches.clear();
-        for (auto& fd : entry->stop_signals) {
-            uint64_t one = 1;
-            (void)!::write(fd.get(), &one, sizeof one);
-        }
-        entry->stop_signals.clear();
+        removed = store_.remove(c.id, durability_of(c));
+        if (removed) mark_removed(*entry);
     }
+    if (!removed) return put_back(std::move(removed).error());
     changed_.notify_all();
     publish(c, "destroy");
-    janitor_.post([moved_dir, doomed = std::move(doomed)] {
+    janitor_.post([moved] {
         // Not mounted (never started, or unmounted at its exit) fails harmlessly.
-        if (!moved_dir.empty()) (void)image::unmount_rootfs(join_path(moved_dir, "rootfs"));
-        for (const auto& dir : doomed)
+        if (!moved.container_dir.empty())
+            (void)image::unmount_rootfs(join_path(moved.container_dir, "rootfs"));
+        for (const auto& dir : {moved.snapshot, moved.container_dir, moved.monitor_dir})
             if (!dir.empty()) (void)remove_all(dir);
     });
     return {};
+}
+
+void Engine::mark_removed(Entry& entry) {
+    entry.removed = true;
+    entries_.erase(entry.container.id);
+    for (const auto& exec_id : entry.exec_ids)
+        execs_.erase(exec_id);
+    entry.pending_attaches.clear();
+    for (auto& fd : entry.stop_signals) {
+        uint64_t one = 1;
+        (void)!::write(fd.get(), &one, sizeof one);
+    }
+    entry.stop_signals.clear();
+}
+
+void Engine::put_back_moved(const std::string& id, const MovedAside& moved) {
+    auto rename_back = [](const std::string& from, const std::string& to) {
+        if (!from.empty()) (void)::rename(from.c_str(), to.c_str());
+    };
+    rename_back(moved.monitor_dir, monitor_dir(id));
+    rename_back(moved.container_dir, container_dir(id));
+    if (!moved.snapshot.empty()) (void)images_.snapshotter().unretire_active(id, moved.snapshot);
 }
 
 Result<void> Engine::rename(std::string_view ref, std::string_view new_name) {

@@ -211,6 +211,14 @@ class Engine {
     void on_exec_exit(const std::string& exec_id, monitor::ExitRecord record);
     void schedule_restart(const std::shared_ptr<Entry>& entry, std::chrono::milliseconds delay);
     Result<void> remove_locked(const std::shared_ptr<Entry>& entry);
+    // Where a removal renamed a container's files to ("" = not moved), to undo it when the
+    // record cannot be deleted (a full disk): a failed removal leaves the container as it was.
+    struct MovedAside {
+        std::string snapshot, container_dir, monitor_dir;
+    };
+    void put_back_moved(const std::string& id, const MovedAside& moved);
+    // The record is gone: forget the entry and wake whoever waits on it (under mutex_).
+    void mark_removed(Entry& entry);
     // Saves a container's record. persist flushes it to disk (the container's config, names,
     // manually stopped...); persist_run_state does not, for what a power cut or kernel crash
     // makes moot anyway: every container has stopped then, whatever the store says, and the

@@ -182,6 +182,15 @@ Result<std::string> OverlaySnapshotter::retire_active(const std::string& key) co
     return doomed;
 }
 
+Result<void> OverlaySnapshotter::unretire_active(const std::string& key,
+                                                 const std::string& retired) const {
+    if (!valid_key(key) || retired != join_path(root_, "tmp/removing-" + key))
+        return fail(ErrorKind::InvalidArgument, "invalid retired snapshot \"" + retired + "\"");
+    if (::rename(retired.c_str(), join_path(root_, "active/" + key).c_str()) != 0)
+        return fail_errno("restore snapshot " + key);
+    return {};
+}
+
 Result<std::vector<std::string>> OverlaySnapshotter::list_active() const {
     return list_dir(join_path(root_, "active"));
 }

@@ -46,6 +46,8 @@ class OverlaySnapshotter {
     // (empty when there was none), for the caller to delete when it suits; tmp/ holds nothing
     // that outlives a restart.
     Result<std::string> retire_active(const std::string& key) const;
+    // Puts back what retire_active moved to `retired` (a removal that could not complete).
+    Result<void> unretire_active(const std::string& key, const std::string& retired) const;
     Result<std::vector<std::string>> list_active() const;
 
     // Mounts the layers (bottom first, as in an image config) at `target`: read-only when no

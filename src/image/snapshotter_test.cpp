@@ -82,6 +82,19 @@ TEST_F(SnapshotterTest, WritableSnapshotKeepsChangesInUpper) {
     ASSERT_TRUE(snapshotter_->remove_active("c1"));
 }
 
+TEST_F(SnapshotterTest, RetiredSnapshotCanBePutBack) {
+    ASSERT_TRUE(snapshotter_->prepare_active("c1"));
+    ASSERT_TRUE(write_file(snapshotter_->upper_dir("c1") + "/kept", "yes"));
+    auto retired = snapshotter_->retire_active("c1");
+    ASSERT_TRUE(retired && !retired->empty());
+    EXPECT_FALSE(path_exists(snapshotter_->upper_dir("c1")));
+    EXPECT_FALSE(snapshotter_->unretire_active("c1", dir_ + "/elsewhere"))
+        << "only what retire_active moved goes back";
+    ASSERT_TRUE(snapshotter_->unretire_active("c1", *retired));
+    EXPECT_EQ(*read_file(snapshotter_->upper_dir("c1") + "/kept"), "yes");
+    ASSERT_TRUE(snapshotter_->remove_active("c1"));
+}
+
 TEST_F(SnapshotterTest, ManyLayersBeyondThePageSizedOptionString) {
     std::vector<Digest> chain;
     for (int i = 0; i < 120; ++i)
