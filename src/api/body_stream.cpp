@@ -56,7 +56,10 @@ Result<void> pipe_request_body(Exchange& exchange,
             break;
         }
         if (*got == 0) break;
-        if (!write_all(write_end.get(), buffer.data(), *got)) break;  // the consumer stopped
+        // Once the consumer has stopped (a full disk, a bad archive), the rest of the body is
+        // read and dropped: a client cut off while it still sends sees "broken pipe", never the
+        // error that the response carries.
+        if (write_end && !write_all(write_end.get(), buffer.data(), *got)) write_end.reset();
     }
     write_end.reset();
     worker.join();
