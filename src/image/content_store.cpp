@@ -31,7 +31,7 @@ Result<void> BlobWriter::write(const void* data, size_t size) {
         ssize_t n = ::write(fd_.get(), bytes + done, size - done);
         if (n < 0) {
             if (errno == EINTR) continue;
-            return fail_errno("write blob");
+            return fail_errno("write blob in " + root_);
         }
         done += static_cast<size_t>(n);
     }
