@@ -302,7 +302,12 @@ Result<void> JsonLogWriter::emit(LogStream stream, std::string_view line, bool c
     auto written = write_all(fd_.get(), entry_);
     size_t length = entry_.size();
     if (entry_.capacity() > kEntryKeepCapacity) std::string().swap(entry_);
-    if (!written) return fail(std::move(written).error().context("write log entry to " + path_));
+    if (!written) {
+        // A full disk takes part of an entry: cut it off, so that the next entry (once there is
+        // room again) starts a line of its own instead of being lost with this torn one.
+        (void)::ftruncate(fd_.get(), size_);
+        return fail(std::move(written).error().context("write log entry to " + path_));
+    }
     size_ += static_cast<int64_t>(length);
     return {};
 }

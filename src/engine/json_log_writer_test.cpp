@@ -1,7 +1,10 @@
 #include "engine/json_log_writer.h"
 
 #include <gtest/gtest.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
+
+#include <csignal>
 
 #include <cstdlib>
 #include <string>
@@ -285,6 +288,30 @@ TEST_F(JsonLogWriterTest, ContinuesAnExistingFileAndEndsATornLine) {
     EXPECT_EQ(lines[0], "{\"log\":\"torn");
     EXPECT_EQ(lines[1], R"({"log":"after\n","stream":"stdout","time":"2026-11-28T07:42:00Z"})");
     EXPECT_EQ(lines[2], R"({"log":"again\n","stream":"stdout","time":"2026-11-28T07:42:01Z"})");
+}
+
+// A write the file system takes only in part (a full disk; here the file size limit, which
+// behaves alike: a short write, then an error) leaves no torn entry behind.
+TEST_F(JsonLogWriterTest, APartlyWrittenEntryIsCutOff) {
+    auto writer = open();
+    ASSERT_TRUE(writer.write(LogStream::Stdout, "before\n", at(0)));
+    size_t size = contents(path_).size();
+    auto old_handler = std::signal(SIGXFSZ, SIG_IGN);
+    rlimit old_limit{};
+    ASSERT_EQ(::getrlimit(RLIMIT_FSIZE, &old_limit), 0);
+    rlimit limit = old_limit;
+    limit.rlim_cur = size + 20;
+    ASSERT_EQ(::setrlimit(RLIMIT_FSIZE, &limit), 0);
+    auto failed = writer.write(LogStream::Stdout, "this entry does not fit\n", at(1));
+    ASSERT_EQ(::setrlimit(RLIMIT_FSIZE, &old_limit), 0);
+    std::signal(SIGXFSZ, old_handler);
+    ASSERT_FALSE(failed);
+    EXPECT_NE(failed.error().message().find("write log entry to " + path_), std::string::npos);
+    ASSERT_TRUE(writer.write(LogStream::Stdout, "after\n", at(2)));
+    auto lines = lines_of(contents(path_));
+    ASSERT_EQ(lines.size(), 2u);
+    EXPECT_EQ(lines[0], R"({"log":"before\n","stream":"stdout","time":"2026-11-28T07:42:00Z"})");
+    EXPECT_EQ(lines[1], R"({"log":"after\n","stream":"stdout","time":"2026-11-28T07:42:02Z"})");
 }
 
 TEST_F(JsonLogWriterTest, RotationKeepsMaxFileFilesWithTheNewestLines) {
