@@ -18,6 +18,10 @@ namespace berth::engine {
 namespace {
 
 constexpr size_t kReadChunk = 64 * 1024;
+// No entry a json-file writer makes comes near this (a 16 KiB piece, every byte escaped in six,
+// is under 100 KiB): a longer line is damage (a block of zeros after a crash, garbage) and is
+// skipped without being held, so a damaged file cannot make a reader hold all of it.
+constexpr size_t kMaxEntryBytes = 1 << 20;
 // Without inotify (out of instances, say) the follower looks for new entries this often; with it,
 // this is only a safety net.
 constexpr int kPollIntervalMs = 250;
@@ -65,6 +69,7 @@ struct Source {
     UniqueFd fd;
     FileId id;
     std::string carry;
+    bool overlong = false;  // inside a line longer than kMaxEntryBytes: dropped up to its end
     // Read no further than this offset (-1: to the end). A plain read stops where the current
     // file ended when it began, as docker's does, so a busy writer cannot keep it going.
     off_t limit = -1;
@@ -124,8 +129,17 @@ Result<bool> drain(Source& source, Forwarder& forward) {
         while (!data.empty()) {
             size_t newline = data.find('\n');
             if (newline == std::string_view::npos) {
-                source.carry.append(data);
+                if (!source.overlong) source.carry.append(data);
+                if (source.carry.size() > kMaxEntryBytes) {
+                    std::string().swap(source.carry);
+                    source.overlong = true;
+                }
                 break;
+            }
+            if (source.overlong) {
+                source.overlong = false;
+                data.remove_prefix(newline + 1);
+                continue;
             }
             bool go_on;
             if (source.carry.empty()) {

@@ -182,6 +182,17 @@ TEST_F(JsonLogReaderTest, CorruptLinesAreSkipped) {
     EXPECT_EQ(read({.tail = 1}), strings({"o:2"}));
 }
 
+// A block of zeros (a crash on some file systems) or garbage without newlines is no entry: it is
+// skipped up to its end, and the entries after it are read.
+TEST_F(JsonLogReaderTest, AnOverlongDamagedLineIsSkipped) {
+    std::string good1 = R"({"log":"1\n","stream":"stdout","time":"2026-11-28T07:42:01Z"})";
+    std::string good2 = R"({"log":"2\n","stream":"stdout","time":"2026-11-28T07:42:02Z"})";
+    ASSERT_TRUE(write_file(path_, good1 + "\n" + std::string(3 << 20, '\0') + "\n" + good2 + "\n" +
+                                      std::string(2 << 20, '\0')));
+    EXPECT_EQ(read({}), strings({"o:1", "o:2"}));
+    EXPECT_EQ(read({.tail = 1}), strings({"o:2"}));
+}
+
 TEST_F(JsonLogReaderTest, ReadStopsWhereTheFileEndedWhenItBegan) {
     auto writer = open();
     ASSERT_TRUE(writer.write(LogStream::Stdout, "a\nb\n", at(0)));
