@@ -58,7 +58,7 @@ class Log {
 };
 
 // The engine's settings; its helper binaries sit next to berthd (installed or in the build).
-engine::EngineOptions engine_options(const api::DaemonConfig& options) {
+engine::EngineOptions engine_options(const api::DaemonConfig& options, const Log& log) {
     engine::EngineOptions out;
     out.root = options.root;
     out.exec_root = options.exec_root;
@@ -72,6 +72,7 @@ engine::EngineOptions engine_options(const api::DaemonConfig& options) {
     for (const auto& [name, runtime] : options.runtimes)
         out.runtimes[name] = engine::RuntimeBinary{runtime.path, runtime.args};
     out.default_runtime = options.default_runtime;
+    out.warn = [log](std::string_view message) { log("warning", message); };
     return out;
 }
 
@@ -95,8 +96,8 @@ Result<void> serve(const api::DaemonConfig& options, const Log& log, const sigse
 
     auto images = TRY_CTX(image::ImageService::open(options.root), "open the image store");
     engine::EventBus events;
-    auto engine =
-        TRY_CTX(engine::Engine::open(engine_options(options), *images, events), "start the engine");
+    auto engine = TRY_CTX(engine::Engine::open(engine_options(options, log), *images, events),
+                          "start the engine");
     api::Daemon daemon{.root = options.root,
                        .engine_id = TRY(api::load_engine_id(options.root)),
                        .debug = options.debug,

@@ -62,12 +62,18 @@ Result<void> ContainerStore::remove(const std::string& id, Durability durability
         durability);
 }
 
-Result<std::vector<Container>> ContainerStore::load_all() {
-    auto query = TRY(db_.prepare("SELECT doc FROM containers"));
+Result<std::vector<Container>> ContainerStore::load_all(const DamagedRecord& damaged) {
+    auto query = TRY(db_.prepare("SELECT id, doc FROM containers"));
     std::vector<Container> containers;
     while (TRY(query.step())) {
-        auto doc = TRY(parse_json(query.text(0), "container record"));
-        containers.push_back(TRY(container_from_document(doc)));
+        auto container = [&]() -> Result<Container> {
+            auto doc = TRY(parse_json(query.text(1), "container record"));
+            return container_from_document(doc);
+        }();
+        if (container)
+            containers.push_back(std::move(*container));
+        else if (damaged)
+            damaged(query.text(0), container.error());
     }
     return containers;
 }

@@ -5,6 +5,7 @@
 // Not thread-safe: the engine serialises calls.
 #pragma once
 
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -24,7 +25,10 @@ class ContainerStore {
     Result<void> insert(const Container& container, Durability durability);
     Result<void> update(const Container& container, Durability durability);
     Result<void> remove(const std::string& id, Durability durability);
-    Result<std::vector<Container>> load_all();
+    // Every container whose record reads back; a damaged record (hand-edited, garbage) is
+    // skipped and told to `damaged` with its id, so that one bad row costs one container.
+    using DamagedRecord = std::function<void(const std::string& id, const Error& error)>;
+    Result<std::vector<Container>> load_all(const DamagedRecord& damaged = {});
 
   private:
     explicit ContainerStore(store::Database db) : db_(std::move(db)) {}

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 
 #include "base/fs.h"
+#include "store/database.h"
 
 namespace berth::engine {
 namespace {
@@ -42,6 +43,27 @@ TEST_F(ContainerStoreTest, InsertUpdateRemoveSurviveReopen) {
     ASSERT_EQ(all->size(), 1u);
     EXPECT_EQ((*all)[0].name, "renamed");
     EXPECT_EQ((*all)[0].state.status, RunState::Running);
+}
+
+TEST_F(ContainerStoreTest, ADamagedRecordIsSkippedAndNamed) {
+    {
+        auto store = ContainerStore::open(dir_);
+        ASSERT_TRUE(store->insert(make("a1", "good"), Durability::Flushed));
+        ASSERT_TRUE(store->insert(make("b2", "bad"), Durability::Flushed));
+        auto db = store::Database::open(dir_ + "/metadata.db");
+        ASSERT_TRUE(db);
+        ASSERT_TRUE(db->exec("UPDATE containers SET doc = '{\"Id\": [' WHERE id = 'b2'"));
+    }
+    auto store = ContainerStore::open(dir_);
+    std::vector<std::string> damaged;
+    auto all = store->load_all([&](const std::string& id, const Error& error) {
+        damaged.push_back(id + ": " + error.message());
+    });
+    ASSERT_TRUE(all) << all.error().message();
+    ASSERT_EQ(all->size(), 1u);
+    EXPECT_EQ((*all)[0].name, "good");
+    ASSERT_EQ(damaged.size(), 1u);
+    EXPECT_EQ(damaged[0].rfind("b2: container record", 0), 0u) << damaged[0];
 }
 
 TEST_F(ContainerStoreTest, TakenNameIsAConflictAndChangesNothing) {

@@ -781,7 +781,10 @@ Result<UniqueFd> Engine::stopped_signal(std::string_view id) {
 }
 
 Result<void> Engine::recover() {
-    auto containers = TRY(store_.load_all());
+    auto containers = TRY(store_.load_all([this](const std::string& id, const Error& error) {
+        warn("container " + id + ": its record in metadata.db is damaged (" + error.message() +
+             "): skipped");
+    }));
     std::vector<std::shared_ptr<Entry>> to_restart;
     {
         std::lock_guard lock(mutex_);

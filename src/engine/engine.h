@@ -49,6 +49,8 @@ struct EngineOptions {
     // a container gets when it names none (`default-runtime`).
     std::map<std::string, RuntimeBinary> runtimes;
     std::string default_runtime = std::string(kBuiltinRuntimeName);
+    // berthd's log, for what a person should know (a damaged state file); unset: stderr.
+    std::function<void(std::string_view message)> warn;
 };
 
 enum class WaitCondition { NotRunning, NextExit, Removed };
@@ -246,6 +248,7 @@ class Engine {
     EngineOptions options_;
     RuntimeRegistry runtimes_;
     Logger log_;  // the runtime library's warnings (stderr)
+    void warn(const std::string& message) const;
     image::ImageService& images_;
     EventBus& events_;
     std::mutex mutex_;  // guards entries_, store_, execs_ and every Entry's container/state

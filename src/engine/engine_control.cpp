@@ -11,6 +11,9 @@ namespace berth::engine {
 namespace {
 
 constexpr int kDefaultStopTimeout = 10;
+// How long an exit may take after SIGKILL, and after a SIGKILL the runtime could not send.
+constexpr auto kKillTimeout = std::chrono::seconds(30);
+constexpr auto kRefusedKillTimeout = std::chrono::seconds(2);
 
 bool is_running(RunState s) {
     return s == RunState::Running || s == RunState::Paused;
@@ -90,11 +93,17 @@ Result<void> Engine::stop_locked(const std::shared_ptr<Entry>& entry, const Stop
         lock.unlock();
     }
     publish(before, "kill", {{"signal", std::to_string(SIGKILL)}});
-    (void)runtime->kill(SIGKILL);
+    auto killed = runtime->kill(SIGKILL);
     lock.lock();
-    if (!changed_.wait_for(lock, std::chrono::seconds(30), exited))
+    // A kill the runtime refused (its state file damaged, say) brings no exit: say why after a
+    // moment (an exit that raced the kill still counts) instead of after the long wait.
+    if (!changed_.wait_for(lock, killed ? kKillTimeout : kRefusedKillTimeout, exited)) {
+        if (!killed)
+            return fail(ErrorKind::Internal,
+                        "cannot kill container " + short_id(id) + ": " + killed.error().message());
         return fail(ErrorKind::Internal,
                     "container " + short_id(id) + " did not exit after SIGKILL");
+    }
     lock.unlock();
     return stopped();
 }

@@ -17,12 +17,26 @@ constexpr int kLostExitCode = 255;        // dockerd's, for a task that is not t
 
 }  // namespace
 
+void Engine::warn(const std::string& message) const {
+    if (options_.warn)
+        options_.warn(message);
+    else
+        log_.warn(message);
+}
+
 monitor::OciRuntimeConfig Engine::runtime_of_monitor(const std::string& dir) const {
-    auto doc = read_json_file(join_path(dir, "monitor.json"));
+    std::string path = join_path(dir, "monitor.json");
+    auto doc = read_json_file(path);
     auto config = doc ? monitor::container_config_from_json(*doc)
                       : Result<monitor::ContainerMonitorConfig>(std::unexpected(doc.error()));
-    // A monitor of a berthd from before runtimes could be chosen ran the built-in one.
-    if (!config) return runtimes_.resolve(kBuiltinRuntimeName).value();
+    if (!config) {
+        // A monitor of a berthd from before runtimes could be chosen ran the built-in one; so
+        // do the others, and a person may know better.
+        if (path_exists(path))
+            warn("container " + dir.substr(dir.find_last_of('/') + 1) + ": damaged state file " +
+                 config.error().message() + ": its runtime is taken to be the built-in one");
+        return runtimes_.resolve(kBuiltinRuntimeName).value();
+    }
     return {config->runtime_root, config->runtime_path, config->runtime_args};
 }
 
@@ -32,14 +46,15 @@ bool Engine::remove_runtime_leftovers(const monitor::OciRuntimeConfig& runtime,
     // tells whether there is anything to delete, without running a runtime binary.
     if (runtime.root.empty() || !path_exists(join_path(runtime.root, id))) return false;
     auto removed = monitor::open_oci_runtime(runtime, id, container_dir(id), log_)->remove();
-    if (!removed)
-        log_.warn("delete what is left of container " + id + ": " + removed.error().message());
+    if (!removed) warn("delete what is left of container " + id + ": " + removed.error().message());
     return true;
 }
 
 monitor::ExitRecord Engine::reap_lost_container(const std::string& id, const std::string& dir) {
     // A monitor that wrote exit.json and died before reporting it: its container has exited.
     auto recorded = recorded_exit(dir);
+    if (std::string path = join_path(dir, "exit.json"); !recorded && path_exists(path))
+        warn("container " + id + ": damaged state file " + path + ": its exit is recorded as lost");
     bool killed = remove_runtime_leftovers(runtime_of_monitor(dir), id);
     if (recorded) return *recorded;
     monitor::ExitRecord lost;
