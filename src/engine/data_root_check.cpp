@@ -8,16 +8,20 @@
 namespace berth::engine {
 namespace {
 
-size_t count_entries(const std::string& dir) {
+std::vector<std::string> entries_of(const std::string& dir) {
+    std::vector<std::string> names;
     DIR* listing = ::opendir(dir.c_str());
-    if (!listing) return 0;
-    size_t count = 0;
+    if (!listing) return names;
     while (const dirent* entry = ::readdir(listing)) {
         std::string_view name = entry->d_name;
-        if (name != "." && name != "..") ++count;
+        if (name != "." && name != "..") names.emplace_back(name);
     }
     ::closedir(listing);
-    return count;
+    return names;
+}
+
+size_t count_entries(const std::string& dir) {
+    return entries_of(dir).size();
 }
 
 // What the root holds that only the database describes; empty when nothing.
@@ -66,6 +70,15 @@ Result<void> check_data_root(const std::string& root) {
     message += ": berthd does not start over it; restore it from a backup, or move " + root +
                " aside to start anew";
     return fail(Error(checked.error().kind(), std::move(message)));
+}
+
+std::vector<std::string> unrecorded_container_dirs(
+    const std::string& root, const std::function<bool(const std::string& id)>& recorded) {
+    std::string containers = join_path(root, "containers");
+    std::vector<std::string> unrecorded;
+    for (const auto& name : entries_of(containers))
+        if (!recorded(name)) unrecorded.push_back(join_path(containers, name));
+    return unrecorded;
 }
 
 }  // namespace berth::engine

@@ -6,12 +6,19 @@
 // so the error is one line naming the file and both ways out.
 #pragma once
 
+#include <functional>
 #include <string>
+#include <vector>
 
 #include "base/error.h"
 
 namespace berth::engine {
 
 Result<void> check_data_root(const std::string& root);
+
+// The directories under <root>/containers whose id `recorded` does not know: a create cut short
+// by a crash, or records lost with the database's -wal. Named in a warning, left in place.
+std::vector<std::string> unrecorded_container_dirs(
+    const std::string& root, const std::function<bool(const std::string& id)>& recorded);
 
 }  // namespace berth::engine

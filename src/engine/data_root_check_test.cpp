@@ -96,5 +96,13 @@ TEST_F(DataRootCheck, TruncatedDatabaseIsRefused) {
         << checked.error().message();
 }
 
+TEST_F(DataRootCheck, ContainerDirectoriesWithoutRecordAreListed) {
+    ASSERT_TRUE(mkdir_all(root_ + "/containers/known", 0700));
+    ASSERT_TRUE(mkdir_all(root_ + "/containers/lost", 0700));
+    auto unrecorded =
+        unrecorded_container_dirs(root_, [](const std::string& id) { return id == "known"; });
+    EXPECT_EQ(unrecorded, std::vector<std::string>{root_ + "/containers/lost"});
+}
+
 }  // namespace
 }  // namespace berth::engine

@@ -7,11 +7,13 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <set>
 
 #include "base/clock.h"
 #include "base/fs.h"
 #include "base/mountinfo.h"
 #include "engine/container_spec.h"
+#include "engine/data_root_check.h"
 #include "engine/engine_entry.h"
 #include "engine/image_defaults.h"
 #include "engine/json_log_writer.h"
@@ -781,9 +783,11 @@ Result<UniqueFd> Engine::stopped_signal(std::string_view id) {
 }
 
 Result<void> Engine::recover() {
-    auto containers = TRY(store_.load_all([this](const std::string& id, const Error& error) {
+    std::set<std::string> damaged;
+    auto containers = TRY(store_.load_all([&](const std::string& id, const Error& error) {
         warn("container " + id + ": its record in metadata.db is damaged (" + error.message() +
              "): skipped");
+        damaged.insert(id);
     }));
     std::vector<std::shared_ptr<Entry>> to_restart;
     {
@@ -799,6 +803,13 @@ Result<void> Engine::recover() {
         std::lock_guard lock(mutex_);
         for (auto& [id, entry] : entries_)
             all.push_back(entry);
+        auto recorded = [&](const std::string& id) {
+            return entries_.contains(id) || damaged.contains(id);
+        };
+        for (const auto& dir : unrecorded_container_dirs(options_.root, recorded))
+            warn("container directory " + dir +
+                 " has no record in metadata.db (a create cut short, or records lost with the "
+                 "database): left as it is");
     }
     // Exits recorded here may remove containers (AutoRemove) from entries_ as we go.
     for (auto& entry : all) {
