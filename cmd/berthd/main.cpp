@@ -19,6 +19,7 @@
 #include "api/router.h"
 #include "api/routes.h"
 #include "base/fs.h"
+#include "base/utf8.h"
 #include "engine/data_root_check.h"
 #include "engine/engine.h"
 #include "engine/events.h"
@@ -43,11 +44,33 @@ class Log {
         char stamp[32];
         std::strftime(stamp, sizeof stamp, "%Y-%m-%dT%H:%M:%SZ", &tm);
         std::string line = "time=\"" + std::string(stamp) + "\" level=" + std::string(level) +
-                           " msg=\"" + std::string(message) + "\"\n";
+                           " msg=\"" + quoted(message) + "\"\n";
         (void)write_all(STDERR_FILENO, line);
     }
 
   private:
+    // Messages quote what they were given (a damaged file's bytes in a parse error): escaped,
+    // so that one message stays one line of text and the quotes hold.
+    static std::string quoted(std::string_view message) {
+        static constexpr char kHex[] = "0123456789abcdef";
+        std::string out;
+        for (size_t i = 0; i < message.size();) {
+            auto c = static_cast<unsigned char>(message[i]);
+            auto [rune, size] = decode_utf8(message, i);
+            if (c == '"' || c == '\\') {
+                out += '\\';
+                out += static_cast<char>(c);
+            } else if (c < 0x20 || c == 0x7f || rune < 0) {
+                out += "\\x";
+                out += kHex[c >> 4];
+                out += kHex[c & 0xf];
+            } else {
+                out.append(message.substr(i, size));
+            }
+            i += size;
+        }
+        return out;
+    }
     static int rank(std::string_view level) {
         constexpr std::string_view levels[] = {"debug", "info", "warning", "error", "fatal"};
         for (int i = 0; i < 5; ++i)
@@ -98,12 +121,14 @@ Result<void> serve(const api::DaemonConfig& options, const Log& log, const sigse
     engine::EventBus events;
     auto engine = TRY_CTX(engine::Engine::open(engine_options(options, log), *images, events),
                           "start the engine");
-    api::Daemon daemon{.root = options.root,
-                       .engine_id = TRY(api::load_engine_id(options.root)),
-                       .debug = options.debug,
-                       .images = images.get(),
-                       .engine = engine.get(),
-                       .events = &events};
+    api::Daemon daemon{
+        .root = options.root,
+        .engine_id = TRY(api::load_engine_id(
+            options.root, [&](std::string_view message) { log("warning", message); })),
+        .debug = options.debug,
+        .images = images.get(),
+        .engine = engine.get(),
+        .events = &events};
     api::add_system_routes(router, daemon);
     api::add_image_routes(router, daemon);
     api::add_container_routes(router, daemon);
