@@ -1,6 +1,7 @@
 // The Docker Engine API route tables berthd serves, and what their handlers share.
 #pragma once
 
+#include <functional>
 #include <map>
 #include <string>
 #include <vector>
@@ -36,8 +37,10 @@ void add_container_data_routes(Router& router, const Daemon& daemon);
 // GET /events, GET /system/df.
 void add_event_routes(Router& router, const Daemon& daemon);
 
-// The daemon's ID, kept in <root>/engine-id (made on first start).
-Result<std::string> load_engine_id(const std::string& root);
+// The daemon's ID, kept in <root>/engine-id (made on first start). A file that holds anything
+// but an ID (damaged: garbage, NULs, megabytes) gets a new one, and `warn` says so.
+Result<std::string> load_engine_id(const std::string& root,
+                                   const std::function<void(std::string_view)>& warn = {});
 
 using Filters = std::map<std::string, std::vector<std::string>>;
 // The `filters` parameter: {"key":["v1","v2"]}, or the older {"key":{"v1":true}}.

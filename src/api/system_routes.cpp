@@ -1,9 +1,12 @@
 // GET/HEAD /_ping, GET /version and GET /info: what the docker CLI asks before anything else
 // (ping negotiates the API version) and prints for `docker version` / `docker info`.
+#include <sys/stat.h>
 #include <sys/statfs.h>
 #include <sys/utsname.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <cctype>
 #include <chrono>
 #include <ctime>
 #include <filesystem>
@@ -259,13 +262,28 @@ Result<void> respond_json(Exchange& exchange, int status, const Json& body) {
                             body.dump(-1, ' ', false, Json::error_handler_t::replace) + "\n");
 }
 
-Result<std::string> load_engine_id(const std::string& root) {
+namespace {
+
+// A UUID (berth's, dockerd's) or an older dockerd's key ID ("ABCD:EFGH:…"): short, and only
+// letters, digits, '-' and ':'.
+bool is_engine_id(std::string_view id) {
+    return !id.empty() && id.size() <= 128 && std::all_of(id.begin(), id.end(), [](char c) {
+        return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == ':';
+    });
+}
+
+}  // namespace
+
+Result<std::string> load_engine_id(const std::string& root,
+                                   const std::function<void(std::string_view)>& warn) {
     std::string path = root + "/engine-id";
-    if (auto existing = read_file(path); existing && !existing->empty()) {
-        std::string id = *existing;
+    struct stat st {};
+    if (::stat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0) {
+        std::string id = st.st_size <= 4096 ? read_file(path).value_or("") : "";
         while (!id.empty() && (id.back() == '\n' || id.back() == ' '))
             id.pop_back();
-        return id;
+        if (is_engine_id(id)) return id;
+        if (warn) warn("damaged " + path + " (not an ID): a new engine ID is made");
     }
     std::string id = TRY_CTX(read_file("/proc/sys/kernel/random/uuid"), "make an engine ID");
     while (!id.empty() && id.back() == '\n')
