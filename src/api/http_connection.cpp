@@ -122,6 +122,7 @@ class BeastExchange final : public Exchange {
     bool streaming() const { return streaming_; }
     bool hijacked() const { return hijacked_; }
     bool body_done() const { return parser_.is_done(); }
+    int hangup_fd() const override { return transport_.fd(); }
     // The request cannot be read on (its header was malformed): nothing to drain.
     void abandon_body() { body_failed_ = true; }
 
