@@ -2,6 +2,7 @@
 // attach and exec (hijacked connections), wait, list, inspect, prune.
 #include <algorithm>
 
+#include "api/create_body.h"
 #include "api/routes.h"
 
 namespace berth::api {
@@ -74,7 +75,7 @@ Result<engine::ClientStream> take_connection(Exchange& e, const std::string& con
 }
 
 Result<void> create_container(const Daemon& d, Exchange& e) {
-    Json body = TRY(read_json_body(e, false));
+    Json body = TRY(known_create_fields(TRY(read_json_body(e, false))));
     std::string name = e.request().query_value("name").value_or("");
     auto created = TRY(d.engine->create(name, body));
     return respond_json(e, 201, {{"Id", created.id}, {"Warnings", created.warnings}});
