@@ -3,6 +3,7 @@
 // and the listeners live in src/api: daemon_config.h, listeners.h.
 #include <signal.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cstdio>
@@ -74,8 +75,12 @@ engine::EngineOptions engine_options(const api::DaemonConfig& options) {
 }
 
 Result<void> serve(const api::DaemonConfig& options, const Log& log, const sigset_t& stop_signals) {
-    TRY(mkdir_all(options.root, 0711));
-    TRY(mkdir_all(options.exec_root, 0711));
+    // Traversable, not listable, as dockerd sets its root (the API socket may be in the exec
+    // root); what holds secrets below is 0700/0600 (docs/daemon.md, "Files and secrets").
+    for (const auto& dir : {options.root, options.exec_root}) {
+        TRY(mkdir_all(dir, 0711));
+        if (::chmod(dir.c_str(), 0711) != 0) return fail_errno("chmod " + dir);
+    }
     auto pidfile = TRY(api::PidFile::create(options.pidfile));
     auto listeners = TRY(
         api::open_listeners(options, [&](std::string_view message) { log("warning", message); }));
