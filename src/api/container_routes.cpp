@@ -221,7 +221,7 @@ void add_container_routes(Router& router, const Daemon& daemon) {
                [d](Exchange& e) { return resize(*d, e, false); });
     router.add("DELETE", "/containers/{id}", [d](Exchange& e) { return remove_container(*d, e); });
     router.add("POST", "/containers/{id}/exec", [d](Exchange& e) -> Result<void> {
-        Json body = TRY(read_json_body(e, false));
+        Json body = TRY(known_exec_fields(TRY(read_json_body(e, false))));
         auto id = TRY(d->engine->exec_create(id_param(e), body));
         return respond_json(e, 201, {{"Id", id}});
     });

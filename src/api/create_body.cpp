@@ -319,7 +319,19 @@ Result<Json> shape(const Json& value, const Field& field, const std::string& pat
     return value;
 }
 
+constexpr Field kExecConfig[] = {
+    {"User", Scalar},         {"Privileged", Scalar},  {"Tty", Scalar},
+    {"ConsoleSize", Strings}, {"AttachStdin", Scalar}, {"AttachStderr", Scalar},
+    {"AttachStdout", Scalar}, {"Detach", Scalar},      {"DetachKeys", Scalar},
+    {"Env", Strings},         {"WorkingDir", Scalar},  {"Cmd", Strings},
+};
+
 }  // namespace
+
+Result<Json> known_exec_fields(const Json& body) {
+    if (!body.is_object()) return body;  // the engine says what is wrong with it
+    return shape_object(body, kExecConfig, "ExecConfig");
+}
 
 Result<Json> known_create_fields(const Json& body) {
     if (!body.is_object()) return body;  // the engine says what is wrong with it

@@ -1,7 +1,8 @@
-// The body of POST /containers/create as dockerd decodes it: into Go structs, so fields it does
-// not know are ignored and never stored, and keys match case-insensitively ("cmd" is Cmd).
-// berthd keeps its container records as JSON; without this, whatever a client sent (any key,
-// nested up to the parser's limit) would be kept in metadata.db and shown by inspect.
+// The bodies of POST /containers/create and /containers/{id}/exec as dockerd decodes them: into Go
+// structs, so fields it does not know are ignored and never stored, and keys match
+// case-insensitively ("cmd" is Cmd). berthd keeps its container records as JSON; without this,
+// whatever a client sent (any key, nested up to the parser's limit) would be kept in metadata.db
+// and shown by inspect.
 #pragma once
 
 #include "base/error.h"
@@ -15,5 +16,7 @@ namespace berth::api {
 // field holding an object of objects, or a map of strings holding an object, is a 400 as it is
 // for dockerd ("Config.Labels.a: must be a string, not object").
 Result<Json> known_create_fields(const Json& body);
+// The same for POST /containers/{id}/exec (ExecOptions).
+Result<Json> known_exec_fields(const Json& body);
 
 }  // namespace berth::api

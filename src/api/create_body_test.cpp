@@ -77,5 +77,13 @@ TEST(KnownCreateFields, ShallowTypeMistakesAreLeftToTheEngine) {
     EXPECT_EQ(*known, parse(R"({"Tty": "yes", "Env": "A=1", "Cmd": [1]})"));
 }
 
+TEST(KnownExecFields, UnknownKeysAreDropped) {
+    auto known = known_exec_fields(
+        parse(R"({"cmd": ["true"], "Tty": false, "Extra": {"x": [[[]]]}, "Env": ["A=1"]})"));
+    ASSERT_TRUE(known) << known.error().message();
+    EXPECT_EQ(*known, parse(R"({"Cmd": ["true"], "Tty": false, "Env": ["A=1"]})"));
+    EXPECT_FALSE(known_exec_fields(parse(R"({"Cmd": [["true"]]})")));
+}
+
 }  // namespace
 }  // namespace berth::api
