@@ -431,14 +431,15 @@ HttpConnection::Next HttpConnection::advance(const ConnectionHooks& hooks) {
     if (!s.parser) s.new_parser();
     for (;;) {
         if (s.header_ready()) return Next::Serve;
-        auto space = s.buffer.prepare(kReadChunk);
+        // Read onto the stack: a connection that waits holds no buffer it has nothing in.
+        char chunk[kReadChunk];
         IoWait wait = IoWait::None;
         beast::error_code ec;
-        size_t n = s.transport->try_read(static_cast<char*>(space.data()), space.size(), wait, ec);
+        size_t n = s.transport->try_read(chunk, sizeof chunk, wait, ec);
         if (wait != IoWait::None) return next_for(wait);
         // A client gone before or within a header gets nothing, as a malformed one would not.
         if (ec) return Next::Close;
-        s.buffer.commit(n);
+        s.buffer.commit(asio::buffer_copy(s.buffer.prepare(n), asio::buffer(chunk, n)));
     }
 }
 

@@ -13,6 +13,7 @@ FLOOD_PY=$TESTS_DIR/daemon/client_flood.py
 start_berthd
 
 threads_of() { awk '/^Threads:/ {print $2}' "/proc/$1/status"; }
+rss_kb() { awk '/^VmRSS:/ {print $2}' "/proc/$1/status"; }
 # User and system CPU time of a process, in clock ticks.
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 # flood_start MODE [N] — client_flood.py holding its connections in the background.
@@ -32,11 +33,14 @@ flood_stop() {
 on_exit 'kill -KILL $FLOOD_PID'
 
 # ---- thousands of idle connections -------------------------------------------------------------
+rss_before=$(rss_kb "$BERTHD_PID")
 flood_start idle 3000
 check_eq "3000 connections open (silent, half a header, kept alive)" "ready 3000" "$FLOOD_READY"
 check "docker version answers next to them" docker version
 threads=$(threads_of "$BERTHD_PID")
 check "berthd holds no thread per connection ($threads threads)" test "$threads" -lt 64
+grown=$(($(rss_kb "$BERTHD_PID") - rss_before))
+check "... nor a buffer: under 10 MB for all of them (grew ${grown} KB)" test "$grown" -lt 10240
 flood_stop
 check "berthd is alive after they left" kill -0 "$BERTHD_PID"
 
