@@ -10,6 +10,9 @@ namespace {
 // The offset of the bracket that opens level kMaxJsonDepth + 1, if any. Exact for valid JSON;
 // for invalid JSON either answer is fine, since the parser refuses it anyway.
 std::optional<size_t> too_deep_at(std::string_view text) {
+    // Each level takes a byte: a document this short cannot be too deep (config.json, most
+    // request bodies), and is not scanned.
+    if (text.size() <= kMaxJsonDepth) return std::nullopt;
     size_t depth = 0;
     bool in_string = false;
     for (size_t i = 0; i < text.size(); ++i) {
