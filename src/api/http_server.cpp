@@ -237,7 +237,13 @@ void HttpServer::dispatch(Parked& parked) {
         std::lock_guard lock(mutex_);
         active_.erase(active);
     }
-    warn("refusing a request: no thread can be started for it (pid or memory limit)");
+    // Once a second at most: a flood must not flood the log too.
+    ++refused_;
+    if (Clock::now() - last_refusal_warning_ >= std::chrono::seconds(1)) {
+        last_refusal_warning_ = Clock::now();
+        warn("refused " + std::to_string(std::exchange(refused_, 0)) +
+             " request(s): no thread can be started for them (pid or memory limit)");
+    }
     (*connection)->refuse("berthd cannot start a thread for this request now; try again");
 }
 

@@ -124,6 +124,8 @@ class HttpServer {
     bool accepting_ = true;
     Clock::time_point resume_accepting_at_;
     Clock::duration accept_backoff_{};
+    size_t refused_ = 0;  // requests refused since the last warning about it
+    Clock::time_point last_refusal_warning_{};
 
     std::mutex mutex_;       // guards what follows
     std::list<int> active_;  // fds of connections being served; -1 once let go of

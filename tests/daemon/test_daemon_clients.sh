@@ -65,6 +65,8 @@ if [ -w /sys/fs/cgroup/pids/cgroup.procs ] && mkdir "$PIDS_CGROUP" 2>/dev/null; 
 		test "${refused:-0}" -ge 1 -a $((started + refused)) -eq 40
 	check "berthd is alive" kill -0 "$BERTHD_PID"
 	check_contains "berthd says why it refused" "no thread can be started" "$(cat "$TMP/berthd.log")"
+	check "... in few lines, not one per request" \
+		test "$(grep -c "no thread can be started" "$TMP/berthd.log")" -lt 10
 	flood_stop
 	# The streams end as their clients hang up, and give their threads back.
 	check "once the flood has gone, docker version answers" wait_until 30 docker version
