@@ -74,7 +74,7 @@ std::vector<uint64_t> probe_values(const Json& profile) {
                     uint64_t x = arg[key].is_number_unsigned()
                                      ? arg[key].get<uint64_t>()
                                      : static_cast<uint64_t>(arg[key].get<int64_t>());
-                    for (uint64_t y : {x, x - 1, x + 1, x | uint64_t{1} << 32, x & 0xffffffffull})
+                    for (uint64_t y : {x, x - 1, x + 1, x | uint64_t{1} << 32, x & uint64_t{0xffffffff}})
                         v.insert(y);
                 }
             }

@@ -95,6 +95,10 @@ for f in /etc/apt/sources.list /etc/apt/sources.list.d /etc/apt/apt.conf.d /etc/
 done
 cat >"$RUN/in/check.sh" <<EOF
 set -euo pipefail
+# The host's sources replace the image's (debootstrap's sources.list names the same archive).
+if [ -e /in/apt/sources.list ] || [ -n "\$(ls /in/apt/sources.list.d 2>/dev/null)" ]; then
+    rm -f /etc/apt/sources.list /etc/apt/sources.list.d/*
+fi
 cp -a /in/apt/. /etc/apt/
 mkdir /berth && tar -xf /in/berth.tar -C /berth && cd /berth
 echo "== scripts/install-deps.sh"; t=\$SECONDS
