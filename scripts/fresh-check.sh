@@ -8,8 +8,11 @@
 #
 # The container uses the host's network (--network host) and the host's apt sources and apt
 # configuration (/etc/apt/sources.list*, apt.conf.d: mirror, proxy, snapshot settings), so it
-# reaches the archive the host reaches. It runs --privileged: the unit tests that need root's
-# powers (namespaces, mounts, cgroups) get them as on a machine of one's own.
+# reaches the archive the host reaches. It runs --privileged with the host's /sys/fs/cgroup: the
+# unit tests that need root's powers (namespaces, mounts, overlayfs, cgroups) get them as on a
+# machine of one's own. The tree is built in a host directory mounted at /work, and /tmp is one
+# too: overlayfs, which the tests mount, cannot have its upper directory on the container's own
+# overlayfs root.
 #
 # usage: scripts/fresh-check.sh [BUILD_DIR (default build)]
 # Environment:
@@ -100,7 +103,7 @@ if [ -e /in/apt/sources.list ] || [ -n "\$(ls /in/apt/sources.list.d 2>/dev/null
     rm -f /etc/apt/sources.list /etc/apt/sources.list.d/*
 fi
 cp -a /in/apt/. /etc/apt/
-mkdir /berth && tar -xf /in/berth.tar -C /berth && cd /berth
+mkdir -p /work/berth && tar -xf /in/berth.tar -C /work/berth && cd /work/berth
 echo "== scripts/install-deps.sh"; t=\$SECONDS
 bash scripts/install-deps.sh
 echo "== installed in \$((SECONDS - t))s; cmake"; t=\$SECONDS
@@ -111,11 +114,14 @@ cd build && ctest -L unit -j $JOBS --output-on-failure >/out/ctest.log 2>&1 || {
 grep -E 'tests passed|tests failed' /out/ctest.log
 echo "== unit tests ran in \$((SECONDS - t))s"
 EOF
-mkdir -p "$RUN/out"
+mkdir -p "$RUN/out" "$RUN/work" "$RUN/tmp"
+chmod 1777 "$RUN/tmp"
 
 echo "fresh-check: building $(git -C "$SRC" rev-parse --short HEAD) in a fresh $IMAGE container"
-berth run --name "$CONTAINER" --rm --privileged --network host \
-    -v "$RUN/in:/in:ro" -v "$RUN/out:/out" "$IMAGE" bash /in/check.sh
+# In the background: a signal's trap runs at once (cleanup removes the container).
+berth run --name "$CONTAINER" --rm --privileged --network host -v /sys/fs/cgroup:/sys/fs/cgroup \
+    -v "$RUN/in:/in:ro" -v "$RUN/out:/out" -v "$RUN/work:/work" -v "$RUN/tmp:/tmp" "$IMAGE" bash /in/check.sh </dev/null &
+wait $!
 rc=$?
 if [ $rc = 0 ]; then
     echo "fresh-check: passed in $((SECONDS - start))s"
