@@ -35,10 +35,14 @@ inline std::string classic_bpf_malformation(const std::vector<sock_filter>& prog
 inline bool classic_bpf_jump_taken(uint16_t op, uint32_t a, uint32_t operand, bool& known) {
     known = true;
     switch (op) {
-        case BPF_JEQ: return a == operand;
-        case BPF_JGT: return a > operand;
-        case BPF_JGE: return a >= operand;
-        case BPF_JSET: return (a & operand) != 0;
+        case BPF_JEQ:
+            return a == operand;
+        case BPF_JGT:
+            return a > operand;
+        case BPF_JGE:
+            return a >= operand;
+        case BPF_JSET:
+            return (a & operand) != 0;
     }
     known = false;
     return false;
@@ -46,15 +50,33 @@ inline bool classic_bpf_jump_taken(uint16_t op, uint32_t a, uint32_t operand, bo
 
 inline bool classic_bpf_alu(uint16_t op, uint32_t& a, uint32_t operand) {
     switch (op) {
-        case BPF_ADD: a += operand; return true;
-        case BPF_SUB: a -= operand; return true;
-        case BPF_MUL: a *= operand; return true;
-        case BPF_AND: a &= operand; return true;
-        case BPF_OR: a |= operand; return true;
-        case BPF_XOR: a ^= operand; return true;
-        case BPF_LSH: a = operand < 32 ? a << operand : 0; return true;
-        case BPF_RSH: a = operand < 32 ? a >> operand : 0; return true;
-        case BPF_NEG: a = -a; return true;
+        case BPF_ADD:
+            a += operand;
+            return true;
+        case BPF_SUB:
+            a -= operand;
+            return true;
+        case BPF_MUL:
+            a *= operand;
+            return true;
+        case BPF_AND:
+            a &= operand;
+            return true;
+        case BPF_OR:
+            a |= operand;
+            return true;
+        case BPF_XOR:
+            a ^= operand;
+            return true;
+        case BPF_LSH:
+            a = operand < 32 ? a << operand : 0;
+            return true;
+        case BPF_RSH:
+            a = operand < 32 ? a >> operand : 0;
+            return true;
+        case BPF_NEG:
+            a = -a;
+            return true;
     }
     return false;
 }
@@ -90,8 +112,12 @@ inline BpfVerdict run_classic_bpf(const std::vector<sock_filter>& prog, const se
                     return refuse("load outside seccomp_data at " + std::to_string(pc));
                 std::memcpy(&a, bytes + f.k, 4);
                 break;
-            case BPF_LD | BPF_IMM: a = f.k; break;
-            case BPF_LDX | BPF_IMM: x = f.k; break;
+            case BPF_LD | BPF_IMM:
+                a = f.k;
+                break;
+            case BPF_LDX | BPF_IMM:
+                x = f.k;
+                break;
             case BPF_LD | BPF_MEM:
             case BPF_LDX | BPF_MEM:
             case BPF_ST:
@@ -102,11 +128,18 @@ inline BpfVerdict run_classic_bpf(const std::vector<sock_filter>& prog, const se
                 if (f.code == BPF_ST) mem[f.k] = a;
                 if (f.code == BPF_STX) mem[f.k] = x;
                 break;
-            case BPF_MISC | BPF_TAX: x = a; break;
-            case BPF_MISC | BPF_TXA: a = x; break;
-            case BPF_RET | BPF_K: return {true, f.k, {}};
-            case BPF_RET | BPF_A: return {true, a, {}};
-            default: return refuse("unknown opcode " + std::to_string(f.code));
+            case BPF_MISC | BPF_TAX:
+                x = a;
+                break;
+            case BPF_MISC | BPF_TXA:
+                a = x;
+                break;
+            case BPF_RET | BPF_K:
+                return {true, f.k, {}};
+            case BPF_RET | BPF_A:
+                return {true, a, {}};
+            default:
+                return refuse("unknown opcode " + std::to_string(f.code));
         }
     }
     return refuse("ran off the end");

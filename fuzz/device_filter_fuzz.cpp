@@ -33,14 +33,22 @@ struct EbpfVerdict {
 uint64_t alu(uint8_t op, uint64_t dst, uint64_t src, bool& known) {
     known = true;
     switch (op) {
-        case BPF_ADD: return dst + src;
-        case BPF_SUB: return dst - src;
-        case BPF_AND: return dst & src;
-        case BPF_OR: return dst | src;
-        case BPF_XOR: return dst ^ src;
-        case BPF_LSH: return dst << (src & 63);
-        case BPF_RSH: return dst >> (src & 63);
-        case BPF_MOV: return src;
+        case BPF_ADD:
+            return dst + src;
+        case BPF_SUB:
+            return dst - src;
+        case BPF_AND:
+            return dst & src;
+        case BPF_OR:
+            return dst | src;
+        case BPF_XOR:
+            return dst ^ src;
+        case BPF_LSH:
+            return dst << (src & 63);
+        case BPF_RSH:
+            return dst >> (src & 63);
+        case BPF_MOV:
+            return src;
     }
     known = false;
     return 0;
@@ -49,13 +57,20 @@ uint64_t alu(uint8_t op, uint64_t dst, uint64_t src, bool& known) {
 bool jump_taken(uint8_t op, uint64_t dst, uint64_t src, bool& known) {
     known = true;
     switch (op) {
-        case BPF_JEQ: return dst == src;
-        case BPF_JNE: return dst != src;
-        case BPF_JGT: return dst > src;
-        case BPF_JGE: return dst >= src;
-        case BPF_JLT: return dst < src;
-        case BPF_JLE: return dst <= src;
-        case BPF_JSET: return (dst & src) != 0;
+        case BPF_JEQ:
+            return dst == src;
+        case BPF_JNE:
+            return dst != src;
+        case BPF_JGT:
+            return dst > src;
+        case BPF_JGE:
+            return dst >= src;
+        case BPF_JLT:
+            return dst < src;
+        case BPF_JLE:
+            return dst <= src;
+        case BPF_JSET:
+            return (dst & src) != 0;
     }
     known = false;
     return false;
@@ -71,8 +86,8 @@ EbpfVerdict run_device_program(const cg::BpfProgram& prog, const bpf_cgroup_dev_
         const bpf_insn& in = prog[pc];
         uint8_t cls = BPF_CLASS(in.code), op = BPF_OP(in.code);
         if (in.dst_reg > 10 || in.src_reg > 10) return refuse("bad register");
-        uint64_t src = BPF_SRC(in.code) == BPF_X ? reg[in.src_reg]
-                                                  : static_cast<uint64_t>(int64_t{in.imm});
+        uint64_t src =
+            BPF_SRC(in.code) == BPF_X ? reg[in.src_reg] : static_cast<uint64_t>(int64_t{in.imm});
         bool known = false;
         if (cls == BPF_ALU || cls == BPF_ALU64) {
             uint64_t v = alu(op, reg[in.dst_reg], cls == BPF_ALU ? src & 0xffffffff : src, known);

@@ -57,8 +57,8 @@ void check_route(const std::string& method, const std::string& path) {
     FUZZ_CHECK(match->handler != nullptr, "a match without a handler");
     FUZZ_CHECK(match->version >= api::kMinApiVersion && match->version <= api::kMaxApiVersion,
                "%s matched with version %s", path.c_str(), match->version.str().c_str());
-    FUZZ_CHECK(path.ends_with(match->path) || match->path == "/",
-               "%s matched as %s", path.c_str(), match->path.c_str());
+    FUZZ_CHECK(path.ends_with(match->path) || match->path == "/", "%s matched as %s", path.c_str(),
+               match->path.c_str());
     // A {name*} parameter joins its segments with single slashes: look for each on its own.
     for (const auto& [name, value] : match->params) {
         FUZZ_CHECK(!value.empty(), "%s: parameter %s is empty", path.c_str(), name.c_str());
@@ -142,7 +142,6 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
                static_cast<unsigned long long>(body), sent);
     if (length && complete && !parser.chunked())
         FUZZ_CHECK(body == *length, "Content-Length %llu, body %llu",
-                   static_cast<unsigned long long>(*length),
-                   static_cast<unsigned long long>(body));
+                   static_cast<unsigned long long>(*length), static_cast<unsigned long long>(body));
     return 0;
 }

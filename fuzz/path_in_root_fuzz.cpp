@@ -28,18 +28,30 @@ const std::string kBase = "/tmp/path-in-root-fuzz";
 // Names the fuzzer picks from, so that its paths hit the tree it built.
 const char* const kComponents[] = {"a", "b", "c", "..", ".", "", "d/e", "outside", "etc"};
 // Symlink targets: relative and absolute, up and out, the host's own paths.
-const char* const kTargets[] = {"..", "../..", "/", "/..", "a", "../outside", "/tmp", kBase.c_str(),
-                                "/proc/self/root", "/proc/self/cwd", "b/../../..", "c", "/a/b",
-                                "/etc", "."};
+const char* const kTargets[] = {"..",
+                                "../..",
+                                "/",
+                                "/..",
+                                "a",
+                                "../outside",
+                                "/tmp",
+                                kBase.c_str(),
+                                "/proc/self/root",
+                                "/proc/self/cwd",
+                                "b/../../..",
+                                "c",
+                                "/a/b",
+                                "/etc",
+                                "."};
 
 std::string pick_path(FuzzedDataProvider& in) {
     std::string path = in.ConsumeBool() ? "/" : "";
     int parts = in.ConsumeIntegralInRange(0, 5);
     for (int i = 0; i < parts; ++i) {
         if (i > 0) path += '/';
-        path += in.ConsumeBool() ? kComponents[in.ConsumeIntegralInRange<size_t>(
-                                       0, std::size(kComponents) - 1)]
-                                 : in.ConsumeRandomLengthString(12);
+        path += in.ConsumeBool()
+                    ? kComponents[in.ConsumeIntegralInRange<size_t>(0, std::size(kComponents) - 1)]
+                    : in.ConsumeRandomLengthString(12);
     }
     if (in.ConsumeBool()) path += '/';
     return path;
@@ -61,7 +73,9 @@ void build_tree(FuzzedDataProvider& in, const std::string& root) {
         std::error_code ec;
         fs::create_directories(fs::path(where).parent_path(), ec);
         switch (in.ConsumeIntegralInRange(0, 2)) {
-            case 0: ::mkdir(where.c_str(), 0755); break;
+            case 0:
+                ::mkdir(where.c_str(), 0755);
+                break;
             case 1: {
                 int fd = ::open(where.c_str(), O_CREAT | O_WRONLY | O_CLOEXEC | O_NOFOLLOW, 0644);
                 if (fd >= 0) ::close(fd);
@@ -69,9 +83,9 @@ void build_tree(FuzzedDataProvider& in, const std::string& root) {
             }
             default: {
                 std::string target =
-                    in.ConsumeBool() ? kTargets[in.ConsumeIntegralInRange<size_t>(
-                                           0, std::size(kTargets) - 1)]
-                                     : in.ConsumeRandomLengthString(40);
+                    in.ConsumeBool()
+                        ? kTargets[in.ConsumeIntegralInRange<size_t>(0, std::size(kTargets) - 1)]
+                        : in.ConsumeRandomLengthString(40);
                 (void)::symlink(target.c_str(), where.c_str());
             }
         }
@@ -161,9 +175,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     FUZZ_CHECK(listing(outside) == outside_before, "'%s' changed a directory outside the root",
                path.c_str());
     if (walked.ok && opened.ok)
-        FUZZ_CHECK(walked.relative == opened.relative,
-                   "'%s': the walk opens %s, openat2 opens %s", path.c_str(),
-                   walked.relative.c_str(), opened.relative.c_str());
+        FUZZ_CHECK(walked.relative == opened.relative, "'%s': the walk opens %s, openat2 opens %s",
+                   path.c_str(), walked.relative.c_str(), opened.relative.c_str());
     if (ensure && walked.ok && opened.ok)
         FUZZ_CHECK(listing(walk_root) == listing(openat2_root),
                    "ensure('%s') made different trees the two ways", path.c_str());

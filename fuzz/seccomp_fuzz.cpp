@@ -46,7 +46,8 @@ std::vector<std::string> syscall_names(const Json& profile) {
 // Syscall numbers worth asking about: those the profile names on every architecture, their
 // neighbours, the x32 and socketcall/ipc ranges, and the edges of the number space.
 std::set<uint32_t> probe_numbers(const Json& profile) {
-    std::set<uint32_t> nrs{0, 1, 59, 102, 117, 231, 435, 0x40000000u, 0x40000001u, 0x7fffffffu,
+    std::set<uint32_t> nrs{0,           1,           59,          102,         117,
+                           231,         435,         0x40000000u, 0x40000001u, 0x7fffffffu,
                            0x80000000u, 0xfffffffeu, 0xffffffffu, 0xf0005u};
     for (uint32_t direct = 337; direct <= 402; direct += 13)
         nrs.insert(direct);
@@ -74,7 +75,8 @@ std::vector<uint64_t> probe_values(const Json& profile) {
                     uint64_t x = arg[key].is_number_unsigned()
                                      ? arg[key].get<uint64_t>()
                                      : static_cast<uint64_t>(arg[key].get<int64_t>());
-                    for (uint64_t y : {x, x - 1, x + 1, x | uint64_t{1} << 32, x & uint64_t{0xffffffff}})
+                    for (uint64_t y :
+                         {x, x - 1, x + 1, x | uint64_t{1} << 32, x & uint64_t{0xffffffff}})
                         v.insert(y);
                 }
             }
@@ -86,8 +88,8 @@ std::vector<uint64_t> probe_values(const Json& profile) {
 void check_well_formed(const SeccompFilter& filter, const char* compiler, const Json& profile) {
     if (filter.empty()) return;
     std::string why = classic_bpf_malformation(filter.program());
-    FUZZ_CHECK(why.empty(), "%s program the kernel would refuse (%s) for %s", compiler,
-               why.c_str(), profile.dump().c_str());
+    FUZZ_CHECK(why.empty(), "%s program the kernel would refuse (%s) for %s", compiler, why.c_str(),
+               profile.dump().c_str());
 }
 
 // Both programs decide every probe the same way; each probe's inputs vary one argument at a time
@@ -138,7 +140,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     if (!profile) return 0;
     std::vector<std::string> warnings;
     auto fast = berth::runtime::compile_seccomp(*profile, warnings);
-    auto reference = berth::runtime::compile_seccomp(*profile, warnings, {.force_libseccomp = true});
+    auto reference =
+        berth::runtime::compile_seccomp(*profile, warnings, {.force_libseccomp = true});
     FUZZ_CHECK(fast.has_value() == reference.has_value(),
                "one compiler accepts what the other refuses (%s) in %s",
                fast ? reference.error().message().c_str() : fast.error().message().c_str(),
