@@ -59,7 +59,7 @@ check_match "ps: Status Up" "^Up " "$(docker ps --format '{{.Status}}')"
 check_eq "ps --filter label" "ticker" "$(docker ps --filter label=app=demo --format '{{.Names}}')"
 check_eq "ps --filter name (no match)" "" "$(docker ps --filter name=nomatch --format '{{.Names}}')"
 check_eq "ps -q: short id" "${id:0:12}" "$(docker ps -q)"
-out=$(timeout 5 docker logs -f ticker 2>&1 | head -3)
+out=$(timeout 30 docker logs -f ticker 2>&1 | head -3)
 check_eq "logs -f: the first lines, in order" "tick 0
 tick 1
 tick 2" "$out"
