@@ -19,6 +19,8 @@ long sys_openat2(int dirfd, const char* path, open_how* how) {
     return ::syscall(SYS_openat2, dirfd, path, how, sizeof(*how));
 }
 
+// The components of `path`. A trailing slash ends it with ".", as the kernel reads "a/": "a"
+// must be a directory, and a symlink there is followed even with O_NOFOLLOW.
 void split_into(std::deque<std::string>& out, std::string_view path, bool at_front) {
     std::vector<std::string> parts;
     size_t pos = 0;
@@ -28,6 +30,7 @@ void split_into(std::deque<std::string>& out, std::string_view path, bool at_fro
         if (next > pos) parts.emplace_back(path.substr(pos, next - pos));
         pos = next + 1;
     }
+    if (!parts.empty() && path.ends_with('/')) parts.emplace_back(".");
     if (at_front) {
         out.insert(out.begin(), parts.begin(), parts.end());
     } else {
