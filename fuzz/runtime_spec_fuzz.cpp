@@ -1,7 +1,7 @@
 // config.json as berth-runtime reads it from a bundle (and `exec --process` files): parse_spec,
 // validate and the parsers of its parts the runtime uses before it creates anything (resources,
 // mount options, the process) must never crash on any JSON, and every refusal has a message.
-// A spec that passes is parsed again from its own process and resources with the same result.
+// A document that parses once parses again the same way (create, start and exec each read it).
 #include <cstddef>
 #include <cstdint>
 #include <string>
