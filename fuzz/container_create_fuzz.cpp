@@ -3,7 +3,7 @@
 // image's config, complete_host_config, merge_default_ulimits, write_network_files and
 // build_runtime_spec. Invariants: nothing crashes or throws, every refusal says why, and a body
 // that passes validation gives a spec the runtime takes (oci::parse_spec and oci::validate), or a
-// refusal; what it gives serialises.
+// refusal; its default seccomp profile compiles; what it gives serialises.
 //
 // Input: the body, optionally followed by a NUL byte and the image's config ("config" object).
 // Bind sources are moved under a private /tmp first: the spec builder creates missing ones.
@@ -13,6 +13,7 @@
 #include <filesystem>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "base/json.h"
 #include "engine/container_spec.h"
@@ -21,6 +22,7 @@
 #include "fuzz_util.h"
 #include "oci/runtime_spec.h"
 #include "private_tmp.h"
+#include "runtime/seccomp.h"
 
 namespace {
 
@@ -70,6 +72,14 @@ void confine_bind_sources(Json& host_config) {
                 mount["Source"] = kBindRoot + mount["Source"].get<std::string>();
 }
 
+bool has_own_seccomp_profile(const Json& host_config) {
+    auto it = host_config.find("SecurityOpt");
+    if (it == host_config.end() || !it->is_array()) return false;
+    for (const auto& option : *it)
+        if (option.is_string() && option.get<std::string>().starts_with("seccomp")) return true;
+    return false;
+}
+
 bool serialises(const Json& doc, std::string& why) {
     try {
         (void)doc.dump();
@@ -113,6 +123,14 @@ void check_start(const Json& config, const Json& host_config, const std::string&
     auto valid = berth::oci::validate(*parsed);
     FUZZ_CHECK(valid.has_value(), "the runtime refuses the spec (%s) for %s",
                valid.error().message().c_str(), body.c_str());
+    // The default seccomp profile, resolved for whatever capabilities the body asks for, must
+    // compile (a user's own profile may fail at start, as with docker).
+    if (!parsed->linux.seccomp.is_null() && !has_own_seccomp_profile(host_config)) {
+        std::vector<std::string> warnings;
+        auto filter = berth::runtime::compile_seccomp(parsed->linux.seccomp, warnings);
+        FUZZ_CHECK(filter.has_value(), "the default seccomp profile does not compile (%s) for %s",
+                   filter.error().message().c_str(), body.c_str());
+    }
 }
 
 }  // namespace
