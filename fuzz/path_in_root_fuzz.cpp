@@ -57,37 +57,44 @@ std::string pick_path(FuzzedDataProvider& in) {
     return path;
 }
 
-// Only plain names: the tree is built with host paths, which must stay under the root.
-std::string pick_tree_path(FuzzedDataProvider& in) {
-    std::string path;
-    int parts = in.ConsumeIntegralInRange(1, 3);
-    for (int i = 0; i < parts; ++i)
-        path += std::string(i ? "/" : "") + "abc"[in.ConsumeIntegralInRange(0, 2)];
-    return path;
+// The directory that will hold a tree entry: its parents (plain names, "a" to "c"), made as
+// directories where missing and opened without following anything, so that a symlink the tree
+// already has (to "/", "/etc", "..") never takes the building out of the root. Invalid when a
+// parent is a symlink or a file.
+berth::UniqueFd parent_of_entry(FuzzedDataProvider& in, int root_fd, std::string& name) {
+    berth::UniqueFd dir(::fcntl(root_fd, F_DUPFD_CLOEXEC, 0));
+    int depth = in.ConsumeIntegralInRange(0, 2);
+    for (int i = 0; i < depth && dir.valid(); ++i) {
+        std::string part(1, "abc"[in.ConsumeIntegralInRange(0, 2)]);
+        (void)::mkdirat(dir.get(), part.c_str(), 0755);
+        dir.reset(::openat(dir.get(), part.c_str(), O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+    }
+    name = std::string(1, "abc"[in.ConsumeIntegralInRange(0, 2)]);
+    return dir;
 }
 
 void build_tree(FuzzedDataProvider& in, const std::string& root) {
+    berth::UniqueFd root_fd(::open(root.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
+    FUZZ_CHECK(root_fd.valid(), "open %s", root.c_str());
     int entries = in.ConsumeIntegralInRange(0, 8);
     for (int i = 0; i < entries; ++i) {
-        std::string where = root + "/" + pick_tree_path(in);
-        std::error_code ec;
-        fs::create_directories(fs::path(where).parent_path(), ec);
-        switch (in.ConsumeIntegralInRange(0, 2)) {
-            case 0:
-                ::mkdir(where.c_str(), 0755);
-                break;
-            case 1: {
-                int fd = ::open(where.c_str(), O_CREAT | O_WRONLY | O_CLOEXEC | O_NOFOLLOW, 0644);
-                if (fd >= 0) ::close(fd);
-                break;
-            }
-            default: {
-                std::string target =
-                    in.ConsumeBool()
-                        ? kTargets[in.ConsumeIntegralInRange<size_t>(0, std::size(kTargets) - 1)]
-                        : in.ConsumeRandomLengthString(40);
-                (void)::symlink(target.c_str(), where.c_str());
-            }
+        std::string name;
+        berth::UniqueFd dir = parent_of_entry(in, root_fd.get(), name);
+        int kind = in.ConsumeIntegralInRange(0, 2);
+        std::string target =
+            kind != 2 ? std::string()
+            : in.ConsumeBool()
+                ? kTargets[in.ConsumeIntegralInRange<size_t>(0, std::size(kTargets) - 1)]
+                : in.ConsumeRandomLengthString(40);
+        if (!dir.valid()) continue;
+        if (kind == 0) {
+            (void)::mkdirat(dir.get(), name.c_str(), 0755);
+        } else if (kind == 1) {
+            int fd = ::openat(dir.get(), name.c_str(),
+                              O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC | O_NOFOLLOW, 0644);
+            if (fd >= 0) ::close(fd);
+        } else {
+            (void)::symlinkat(target.c_str(), dir.get(), name.c_str());
         }
     }
 }
@@ -98,7 +105,7 @@ std::vector<std::string> listing(const std::string& dir) {
     std::error_code ec;
     for (auto it = fs::recursive_directory_iterator(dir, ec); !ec && it != fs::end(it);
          it.increment(ec)) {
-        std::string entry = fs::relative(it->path(), dir, ec).string();
+        std::string entry = it->path().string().substr(dir.size() + 1);
         if (it->is_symlink(ec))
             entry += " -> " + fs::read_symlink(it->path(), ec).string();
         else if (it->is_directory(ec))
@@ -168,6 +175,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     if (in.ConsumeBool()) flags |= O_DIRECTORY;
     if (in.ConsumeBool()) flags = (flags & ~O_PATH) | O_RDONLY | O_NONBLOCK;
     auto outside_before = listing(outside);
+    std::string tree_listing;
+    for (const auto& entry : listing(walk_root))
+        tree_listing += "  " + entry + "\n";
 
     Outcome walked = resolve(walk_root, false, ensure, mode, flags, path);
     bool have_openat2 = berth::RootResolver::openat2_available();
@@ -175,8 +185,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     FUZZ_CHECK(listing(outside) == outside_before, "'%s' changed a directory outside the root",
                path.c_str());
     if (walked.ok && opened.ok)
-        FUZZ_CHECK(walked.relative == opened.relative, "'%s': the walk opens %s, openat2 opens %s",
-                   path.c_str(), walked.relative.c_str(), opened.relative.c_str());
+        FUZZ_CHECK(walked.relative == opened.relative,
+                   "%s('%s', flags %#x): the walk opens %s, openat2 opens %s; the tree was:\n%s",
+                   ensure ? "ensure" : "open", path.c_str(), flags, walked.relative.c_str(),
+                   opened.relative.c_str(), tree_listing.c_str());
     if (ensure && walked.ok && opened.ok)
         FUZZ_CHECK(listing(walk_root) == listing(openat2_root),
                    "ensure('%s') made different trees the two ways", path.c_str());

@@ -362,6 +362,21 @@ TEST_P(RootResolverTest, TrailingSlashFollowsTheFinalSymlinkToADirectory) {
     EXPECT_FALSE(r.open("file/", O_PATH).has_value());
 }
 
+// A NUL ends the path for openat2 but not for the walk: such a path (JSON can spell one) is
+// refused either way (found by fuzz/path_in_root_fuzz.cpp: the two opened different files).
+TEST_P(RootResolverTest, PathsWithANulAreRefused) {
+    make_dirs(in_root("d"));
+    auto r = resolver();
+    using namespace std::string_view_literals;
+    for (auto path : {"d\0/../etc"sv, "\0"sv, "d/\0"sv}) {
+        auto opened = r.open(path, O_PATH);
+        ASSERT_FALSE(opened.has_value());
+        EXPECT_EQ(opened.error().kind(), ErrorKind::InvalidArgument);
+        EXPECT_FALSE(r.ensure(path, CreateMode::Directory).has_value());
+    }
+    EXPECT_FALSE(exists_nofollow(in_root("etc")));
+}
+
 INSTANTIATE_TEST_SUITE_P(Modes, RootResolverTest, ::testing::Values(true, false),
                          [](const ::testing::TestParamInfo<bool>& info) {
                              return info.param ? std::string("Openat2") : std::string("Walk");
