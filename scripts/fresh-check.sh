@@ -10,9 +10,9 @@
 # configuration (/etc/apt/sources.list*, apt.conf.d: mirror, proxy, snapshot settings), so it
 # reaches the archive the host reaches. It runs --privileged with the host's /sys/fs/cgroup: the
 # unit tests that need root's powers (namespaces, mounts, overlayfs, cgroups) get them as on a
-# machine of one's own. The tree is built in a host directory mounted at /work, and /tmp is one
-# too: overlayfs, which the tests mount, cannot have its upper directory on the container's own
-# overlayfs root.
+# machine of one's own. The tree is built in a host directory mounted at /work, and /tmp and
+# /var/tmp are ones too: the tests make overlayfs mounts and whiteouts (0:0 character devices),
+# which the container's own overlayfs root refuses.
 #
 # usage: scripts/fresh-check.sh [BUILD_DIR (default build)]
 # Environment:
@@ -114,13 +114,14 @@ cd build && ctest -L unit -j $JOBS --output-on-failure >/out/ctest.log 2>&1 || {
 grep -E 'tests passed|tests failed' /out/ctest.log
 echo "== unit tests ran in \$((SECONDS - t))s"
 EOF
-mkdir -p "$RUN/out" "$RUN/work" "$RUN/tmp"
-chmod 1777 "$RUN/tmp"
+mkdir -p "$RUN/out" "$RUN/work" "$RUN/tmp" "$RUN/var-tmp"
+chmod 1777 "$RUN/tmp" "$RUN/var-tmp"
 
 echo "fresh-check: building $(git -C "$SRC" rev-parse --short HEAD) in a fresh $IMAGE container"
 # In the background: a signal's trap runs at once (cleanup removes the container).
 berth run --name "$CONTAINER" --rm --privileged --network host -v /sys/fs/cgroup:/sys/fs/cgroup \
-    -v "$RUN/in:/in:ro" -v "$RUN/out:/out" -v "$RUN/work:/work" -v "$RUN/tmp:/tmp" "$IMAGE" bash /in/check.sh </dev/null &
+    -v "$RUN/in:/in:ro" -v "$RUN/out:/out" -v "$RUN/work:/work" -v "$RUN/tmp:/tmp" \
+    -v "$RUN/var-tmp:/var/tmp" "$IMAGE" bash /in/check.sh </dev/null &
 wait $!
 rc=$?
 if [ $rc = 0 ]; then
