@@ -85,8 +85,9 @@ export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 RUNS=$BUILD/fuzz-run
 # The targets that unpack run with a private tmpfs on /tmp, which would hide a run dir under /tmp
 # (a clone or build dir there): those runs go to /var/tmp instead.
-case $(realpath -m "$RUNS") in
-/tmp/*) RUNS=/var/tmp/berth-fuzz-run${RUNS//\//-} ;;
+# (The path as given counts too: a symlink under /tmp is hidden with the rest.)
+case "$(realpath -m "$RUNS") $RUNS" in
+/tmp/* | *" /tmp/"*) RUNS=/var/tmp/berth-fuzz-run${RUNS//\//-} ;;
 esac
 mkdir -p "$RUNS"
 python3 "$SRC/fuzz/make_seeds.py" "$RUNS/seeds" || exit 2
