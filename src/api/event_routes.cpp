@@ -67,6 +67,8 @@ bool matches(const engine::Event& event, const Filters& filters) {
 Result<void> stream_events(const Daemon& d, Exchange& e) {
     const Request& r = e.request();
     int64_t since = TRY(parse_event_time("since", r.query_value("since").value_or("")));
+    // since=0 is the epoch, so all the history (the bus reads 0 as no since at all).
+    if (!r.query_value("since").value_or("").empty()) since = std::max<int64_t>(since, 1);
     int64_t until = TRY(parse_event_time("until", r.query_value("until").value_or("")));
     Filters filters = TRY(parse_filters(r));
     for (const auto& [key, values] : filters)

@@ -257,6 +257,16 @@ Result<void> ExternalRuntime::resume() {
     return {};
 }
 
+Result<void> ExternalRuntime::update(const Json& resources) {
+    // Passed as a file next to the bundle's config.json: runc and crun both read --resources.
+    std::string file = join_path(bundle_, "update-resources.json");
+    TRY(write_file(file, resources.dump(), 0600));
+    auto updated = call({"update", "--resources", file, id_});
+    (void)::unlink(file.c_str());
+    TRY(updated);
+    return {};
+}
+
 Result<std::vector<pid_t>> ExternalRuntime::pids() {
     return parse_ps_json(TRY(call({"ps", "--format", "json", id_})));
 }
