@@ -1,9 +1,10 @@
 // The body of POST /containers/create, through what berthd does with it at create and at start
-// (Engine::create, Engine::write_bundle): validate_container_config, merge_image_config with an
-// image's config, complete_host_config, merge_default_ulimits, write_network_files and
-// build_runtime_spec. Invariants: nothing crashes or throws, every refusal says why, and a body
-// that passes validation gives a spec the runtime takes (oci::parse_spec and oci::validate), or a
-// refusal; its default seccomp profile compiles; what it gives serialises.
+// (Engine::create, Engine::start_locked, Engine::write_bundle): validate_container_config,
+// merge_image_config with an image's config, complete_host_config, discard_unsupported_resources,
+// ensure_working_dir (in a root file system of its own), merge_default_ulimits,
+// write_network_files and build_runtime_spec. Invariants: nothing crashes or throws, every refusal
+// says why, and a body that passes validation gives a spec the runtime takes (oci::parse_spec and
+// oci::validate), or a refusal; its default seccomp profile compiles; what it gives serialises.
 //
 // Input: the body, optionally followed by a NUL byte and the image's config ("config" object).
 // Bind sources are moved under a private /tmp first: the spec builder creates missing ones.
@@ -19,6 +20,8 @@
 #include "engine/container_spec.h"
 #include "engine/image_defaults.h"
 #include "engine/network_files.h"
+#include "engine/spec_parts.h"
+#include "engine/working_dir.h"
 #include "fuzz_util.h"
 #include "oci/runtime_spec.h"
 #include "private_tmp.h"
@@ -100,7 +103,12 @@ void check_start(const Json& config, const Json& host_config, const std::string&
     std::error_code ec;
     fs::remove_all(kContainerDir, ec);
     fs::remove_all(kBindRoot, ec);
+    fs::remove_all(kRootfs, ec);
     fs::create_directories(kContainerDir);
+    make_rootfs();
+    auto workdir = engine::ensure_working_dir(kRootfs, config.value("WorkingDir", ""));
+    check_refusal(workdir, "ensure_working_dir");
+    if (!workdir) return;
     auto files = engine::write_network_files(kContainerDir, config, host_config, kId);
     check_refusal(files, "write_network_files");
     if (!files) return;
@@ -137,7 +145,6 @@ void check_start(const Json& config, const Json& host_config, const std::string&
 
 extern "C" int LLVMFuzzerInitialize(int*, char***) {
     use_private_tmp("container_create_fuzz");
-    make_rootfs();
     return 0;
 }
 
@@ -171,6 +178,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     FUZZ_CHECK(serialises(*merged, why), "the merged config does not serialise (%s): %s",
                why.c_str(), text.c_str());
     Json completed = engine::complete_host_config(host_config);
+    (void)engine::spec::discard_unsupported_resources(completed, "/sys/fs/cgroup");
     FUZZ_CHECK(serialises(completed, why), "the host config does not serialise (%s): %s",
                why.c_str(), text.c_str());
 
