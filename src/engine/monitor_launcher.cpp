@@ -205,6 +205,11 @@ Result<void> MonitorWatcher::start() {
     ev.data.fd = wake_.get();
     if (::epoll_ctl(epoll_.get(), EPOLL_CTL_ADD, wake_.get(), &ev) < 0)
         return fail_errno("epoll_ctl");
+    kick_.reset(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK));
+    if (!kick_.valid()) return fail_errno("eventfd");
+    ev.data.fd = kick_.get();
+    if (::epoll_ctl(epoll_.get(), EPOLL_CTL_ADD, kick_.get(), &ev) < 0)
+        return fail_errno("epoll_ctl");
     thread_ = std::thread([this] { run(); });
     return {};
 }
@@ -219,6 +224,9 @@ void MonitorWatcher::stop() {
 Result<void> MonitorWatcher::watch(const std::string& id, UniqueFd fd, std::string pending,
                                    const std::string& dir) {
     int raw = fd.get();
+    // A process that ends at once has its exit read with the first status line; the pipe then
+    // holds nothing more but its end, so the buffered exit must be reported by itself.
+    bool exit_buffered = pending.find('\n') != std::string::npos;
     {
         std::lock_guard lock(mutex_);
         watched_[raw] = Watched{id, std::move(fd), std::move(pending), dir};
@@ -233,6 +241,10 @@ Result<void> MonitorWatcher::watch(const std::string& id, UniqueFd fd, std::stri
     }
     // The monitor may have finished before we started watching: its pipe then holds the exit
     // already, which epoll reports as readable right away.
+    if (exit_buffered) {
+        uint64_t one = 1;
+        (void)!::write(kick_.get(), &one, sizeof one);
+    }
     return {};
 }
 
@@ -246,6 +258,10 @@ void MonitorWatcher::run() {
         }
         for (int i = 0; i < n; ++i) {
             if (events[i].data.fd == wake_.get()) return;
+            if (events[i].data.fd == kick_.get()) {
+                report_pending_exits();
+                continue;
+            }
             service(events[i].data.fd);
         }
     }
@@ -266,15 +282,11 @@ void MonitorWatcher::service(int fd) {
     if (n > 0) {
         if (watched->exit_reported) return;  // nothing follows the exit but the end
         watched->buffer.append(chunk, static_cast<size_t>(n));
-        std::optional<monitor::ExitRecord> record;
-        while (auto line = take_line(watched->buffer))
-            if ((record = exit_from_line(*line))) break;
-        if (!record) return;
-        watched->exit_reported = true;
-        on_exit_(watched->id, std::move(*record));
+        report_buffered_exit(*watched);
         return;
     }
-    // The end: the monitor's process is gone.
+    // The end: the monitor's process is gone. An exit still buffered was reported first.
+    if (!watched->exit_reported) report_buffered_exit(*watched);
     ::epoll_ctl(epoll_.get(), EPOLL_CTL_DEL, fd, nullptr);
     Watched done;
     {
@@ -284,6 +296,32 @@ void MonitorWatcher::service(int fd) {
     }
     if (!done.exit_reported) on_lost_(done.id, done.dir);
     on_gone_(done.id);
+}
+
+bool MonitorWatcher::report_buffered_exit(Watched& watched) {
+    std::optional<monitor::ExitRecord> record;
+    while (auto line = take_line(watched.buffer))
+        if ((record = exit_from_line(*line))) break;
+    if (!record) return false;
+    watched.exit_reported = true;
+    on_exit_(watched.id, std::move(*record));
+    return true;
+}
+
+void MonitorWatcher::report_pending_exits() {
+    uint64_t count = 0;
+    (void)!::read(kick_.get(), &count, sizeof count);
+    // Nodes of watched_ stay put while others are added, and only this thread removes them;
+    // the callbacks run without the lock (they may watch() again).
+    std::vector<Watched*> ready;
+    {
+        std::lock_guard lock(mutex_);
+        for (auto& [fd, watched] : watched_)
+            if (!watched.exit_reported && watched.buffer.find('\n') != std::string::npos)
+                ready.push_back(&watched);
+    }
+    for (Watched* watched : ready)
+        report_buffered_exit(*watched);
 }
 
 }  // namespace berth::engine

@@ -75,12 +75,17 @@ class MonitorWatcher {
     };
     void run();
     void service(int fd);
+    // Reports the exit when `watched` buffers its line; true when it was reported.
+    bool report_buffered_exit(Watched& watched);
+    // Reports the exits that arrived with the first status line, before watch() was called.
+    void report_pending_exits();
 
     ExitCallback on_exit_;
     LostCallback on_lost_;
     GoneCallback on_gone_;
     UniqueFd epoll_;
     UniqueFd wake_;  // eventfd: stop
+    UniqueFd kick_;  // eventfd: watch() was given an exit already read
     std::mutex mutex_;
     std::map<int, Watched> watched_;
     std::thread thread_;
