@@ -203,6 +203,9 @@ class Engine {
     // The exit of a container whose monitor (in `dir`) is gone without reporting one: what the
     // monitor left running is killed and deleted through the runtime first (lost_monitor.cpp).
     monitor::ExitRecord reap_lost_container(const std::string& id, const std::string& dir);
+    // The exit of an exec whose monitor is gone without reporting one: its process, which would
+    // run on unwatched until its container stops, is killed first (lost_monitor.cpp).
+    monitor::ExitRecord reap_lost_exec(const std::string& exec_id);
     // Deletes what the runtime still holds of container `id` (processes, state, cgroups), as
     // `delete --force` does; false when it held nothing.
     bool remove_runtime_leftovers(const monitor::OciRuntimeConfig& runtime, const std::string& id);

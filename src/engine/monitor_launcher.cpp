@@ -51,14 +51,6 @@ std::optional<monitor::ExitRecord> recorded_exit(const std::string& dir) {
 
 namespace {
 
-monitor::ExitRecord exit_from_file(const std::string& dir) {
-    if (auto record = recorded_exit(dir)) return *record;
-    monitor::ExitRecord lost;
-    lost.exit_code = 255;
-    lost.error = "the container's monitor exited without recording the exit";
-    return lost;
-}
-
 // Starts the monitor's process; returns the pid berthd waits for, 0 when there is none (the
 // zygote forked it).
 Result<pid_t> start_monitor_process(const std::string& binary, const std::string& mode,
@@ -154,7 +146,7 @@ Result<RunningMonitor> spawn_monitor(const std::string& binary, const std::strin
     return running;
 }
 
-monitor::ExitRecord finish_monitor(RunningMonitor& running, const std::string& dir) {
+std::optional<monitor::ExitRecord> finish_monitor(RunningMonitor& running) {
     std::string& buffer = running.pending;
     char chunk[16384];
     for (;;) {
@@ -173,7 +165,7 @@ monitor::ExitRecord finish_monitor(RunningMonitor& running, const std::string& d
     if (running.monitor_pid > 0)
         while (::waitpid(running.monitor_pid, nullptr, 0) < 0 && errno == EINTR) {
         }
-    return exit_from_file(dir);
+    return std::nullopt;
 }
 
 Result<UniqueFd> connect_monitor(const std::string& dir) {

@@ -35,9 +35,9 @@ Result<RunningMonitor> spawn_monitor(const std::string& binary, const std::strin
                                      const std::string& dir, const std::vector<int>& inherited,
                                      MonitorZygote* zygote = nullptr);
 
-// Reads the rest of the status pipe to its end; the exit record, or the one in exit.json when
-// the pipe ended without it (the monitor was gone before we read, or we were restarted).
-monitor::ExitRecord finish_monitor(RunningMonitor& monitor, const std::string& dir);
+// Reads the rest of an exec monitor's status pipe to its end and reaps the monitor; the exit
+// record, or nullopt when the pipe ended without one (the monitor was killed).
+std::optional<monitor::ExitRecord> finish_monitor(RunningMonitor& monitor);
 
 // The exit the monitor recorded in <dir>/exit.json; nullopt when there is none (the monitor died
 // before its container, or its directory is gone).
