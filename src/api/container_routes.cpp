@@ -170,9 +170,11 @@ Result<void> update_container(const Daemon& d, Exchange& e) {
 Result<void> commit_container(const Daemon& d, Exchange& e) {
     const Request& r = e.request();
     engine::CommitOptions options;
-    options.config = TRY(read_json_body(e, true));
-    if (!options.config.is_null() && !options.config.is_object())
+    Json body = TRY(read_json_body(e, true));
+    if (!body.is_null() && !body.is_object())
         return fail(ErrorKind::InvalidArgument, "the commit's Config must be a JSON object");
+    // What docker's container config has, and only that, goes into the image config.
+    options.config = TRY(known_config_fields(body));
     std::string repo = r.query_value("repo").value_or("");
     std::string tag = r.query_value("tag").value_or("");
     if (repo.find('@') != std::string::npos)

@@ -352,4 +352,12 @@ Result<Json> known_create_fields(const Json& body) {
     return out;
 }
 
+Result<Json> known_config_fields(const Json& body) {
+    if (!body.is_object()) return body;
+    Json fields = TRY(known_create_fields(body));
+    fields.erase("HostConfig");
+    fields.erase("NetworkingConfig");
+    return fields;
+}
+
 }  // namespace berth::api

@@ -16,6 +16,9 @@ namespace berth::api {
 // field holding an object of objects, or a map of strings holding an object, is a 400 as it is
 // for dockerd ("Config.Labels.a: must be a string, not object").
 Result<Json> known_create_fields(const Json& body);
+// The same for the Config of POST /commit (container.Config: what the body has of the create
+// wrapper's Config; HostConfig and NetworkingConfig are dropped, as dockerd drops them).
+Result<Json> known_config_fields(const Json& body);
 // The same for POST /containers/{id}/exec (ExecOptions).
 Result<Json> known_exec_fields(const Json& body);
 

@@ -77,6 +77,18 @@ TEST(KnownCreateFields, ShallowTypeMistakesAreLeftToTheEngine) {
     EXPECT_EQ(*known, parse(R"({"Tty": "yes", "Env": "A=1", "Cmd": [1]})"));
 }
 
+TEST(KnownConfigFields, ACommitsConfigKeepsOnlyTheContainerConfigsFields) {
+    auto known = known_config_fields(parse(R"({"cmd": ["sh"], "Labels": {"a": "b"},
+        "Secret": {"x": [[[]]]}, "HostConfig": {"Privileged": true},
+        "NetworkingConfig": {"EndpointsConfig": {}}, "Healthcheck": {"Test": ["NONE"], "Y": 1}})"));
+    ASSERT_TRUE(known) << known.error().message();
+    EXPECT_EQ(*known, parse(R"({"Cmd": ["sh"], "Labels": {"a": "b"},
+                                "Healthcheck": {"Test": ["NONE"]}})"));
+    auto nested = known_config_fields(parse(R"({"Labels": {"a": {"b": 1}}})"));
+    ASSERT_FALSE(nested);
+    EXPECT_EQ(nested.error().message(), "Config.Labels.a: must be a string, not object");
+}
+
 TEST(KnownExecFields, UnknownKeysAreDropped) {
     auto known = known_exec_fields(
         parse(R"({"cmd": ["true"], "Tty": false, "Extra": {"x": [[[]]]}, "Env": ["A=1"]})"));

@@ -13,6 +13,7 @@
 #include <set>
 
 #include "base/unique_fd.h"
+#include "engine/mount_placeholders.h"
 #include "image/whiteout.h"
 
 namespace berth::engine {
@@ -315,15 +316,6 @@ class ChangeCollector {
             if (below == changes_.end() || !below->first.starts_with(std::string(dir) + "/"))
                 changes_.erase(it);
         }
-    }
-
-    static bool is_mount_placeholder(const std::string& path) {
-        // docker's init layer (moby's initlayer.Setup); /dev, /proc and /sys are whole mounts.
-        static const std::set<std::string, std::less<>> kFiles = {
-            "etc/hostname", "etc/hosts", "etc/resolv.conf", "etc/mtab", ".dockerenv"};
-        for (std::string_view mount : {"dev", "proc", "sys"})
-            if (path == mount || path.starts_with(std::string(mount) + "/")) return true;
-        return kFiles.contains(path);
     }
 
     const LowerView& lower_;

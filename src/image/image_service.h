@@ -64,6 +64,8 @@ struct ImportOptions {
     std::string created_by;  // history entry's created_by
     // commit: the image's "config" (a container's settings) in place of the parent image's.
     std::optional<Json> config;
+    // commit: what of the upper dir is not the container's (the runtime's mount targets).
+    LeftOutPaths left_out;
 };
 
 struct GcReport {
@@ -161,7 +163,8 @@ class ImageService {
     // Stores `dir` as an uncompressed layer tar (blob digest == diffID) and unpacks it into the
     // snapshotter as the layer on top of `parent_chain` unless that layer is there already.
     Result<DiffResult> store_tree_layer(const std::string& dir,
-                                        const std::optional<Digest>& parent_chain);
+                                        const std::optional<Digest>& parent_chain,
+                                        const LeftOutPaths& left_out = {});
     // The compression of a stored blob, from its first bytes.
     Result<Compression> blob_compression(const Digest& blob);
     Result<Digest> write_image(const Json& config, const std::vector<Descriptor>& layers,
