@@ -84,7 +84,10 @@ Engine::Engine(EngineOptions options, image::ImageService& images, EventBus& eve
       watcher_([this](const std::string& id,
                       monitor::ExitRecord record) { on_exit(id, std::move(record)); },
                [this](const std::string& id, const std::string& dir) { on_monitor_lost(id, dir); },
-               [this](const std::string& id) { on_monitor_gone(id); }) {}
+               [this](const std::string& id) { on_monitor_gone(id); },
+               [this](const std::string& id, const std::string& action) {
+                   on_monitor_event(id, action);
+               }) {}
 
 namespace {
 
@@ -468,6 +471,12 @@ Result<void> Engine::start_locked(const std::shared_ptr<Entry>& entry) {
     return {};
 }
 
+void Engine::on_monitor_event(const std::string& id, const std::string& action) {
+    // Only what docker publishes for a container: a client that detached with the detach keys.
+    if (action != "detach" || id.starts_with("exec:")) return;
+    if (auto c = find(id)) publish(*c, action);
+}
+
 void Engine::on_exit(const std::string& id, monitor::ExitRecord record) {
     if (id.starts_with("exec:")) {
         on_exec_exit(id.substr(5), std::move(record));
@@ -606,8 +615,10 @@ Result<void> Engine::remove(std::string_view ref, bool force, bool /*volumes*/) 
                             "force remove");
     }
     if (force) {
+        // As dockerd's rm -f: SIGKILL alone.
         StopOptions kill_now;
         kill_now.timeout = 0;
+        kill_now.signal = "SIGKILL";
         if (auto stopped = stop_locked(entry, kill_now, false);
             !stopped && stopped.error().kind() != ErrorKind::AlreadyExists)
             return stopped;

@@ -167,6 +167,11 @@ class Engine {
     Result<std::vector<pid_t>> pids(std::string_view ref);
     Result<Json> runtime_stats(std::string_view ref);
     Result<Container> find(std::string_view ref);
+    // Publishes what the API did with a container's files, as docker names it ("export",
+    // "archive-path", "extract-to-dir"), with the container's attributes.
+    void publish_file_event(const Container& container, std::string action) {
+        publish(container, std::move(action));
+    }
 
     // --- exec ---
     Result<std::string> exec_create(std::string_view ref, const Json& body);
@@ -200,6 +205,8 @@ class Engine {
     void on_exit(const std::string& id, monitor::ExitRecord record);
     void on_monitor_lost(const std::string& id, const std::string& dir);
     void on_monitor_gone(const std::string& id);
+    // What a monitor reported besides the exit ("detach"): published as docker does.
+    void on_monitor_event(const std::string& id, const std::string& action);
     // The exit of a container whose monitor (in `dir`) is gone without reporting one: what the
     // monitor left running is killed and deleted through the runtime first (lost_monitor.cpp).
     monitor::ExitRecord reap_lost_container(const std::string& id, const std::string& dir);

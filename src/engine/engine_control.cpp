@@ -75,10 +75,11 @@ Result<void> Engine::stop_locked(const std::shared_ptr<Entry>& entry, const Stop
         if (publish_stop) publish(before, "stop");
         return {};
     };
-    if (timeout != 0) {
-        publish(before, "kill", {{"signal", std::to_string(sig)}});
-        (void)runtime->kill(sig);
-        lock.lock();
+    // The stop signal goes first even with no time to act on it (stop -t 0), as dockerd sends it.
+    publish(before, "kill", {{"signal", std::to_string(sig)}});
+    (void)runtime->kill(sig);
+    lock.lock();
+    if (sig != SIGKILL) {
         if (timeout < 0)
             changed_.wait(lock, exited);
         else
@@ -88,10 +89,10 @@ Result<void> Engine::stop_locked(const std::shared_ptr<Entry>& entry, const Stop
             return stopped();
         }
         lock.unlock();
+        publish(before, "kill", {{"signal", std::to_string(SIGKILL)}});
+        (void)runtime->kill(SIGKILL);
+        lock.lock();
     }
-    publish(before, "kill", {{"signal", std::to_string(SIGKILL)}});
-    (void)runtime->kill(SIGKILL);
-    lock.lock();
     if (!changed_.wait_for(lock, std::chrono::seconds(30), exited))
         return fail(ErrorKind::Internal,
                     "container " + short_id(id) + " did not exit after SIGKILL");

@@ -39,6 +39,13 @@ std::optional<monitor::ExitRecord> exit_from_line(const std::string& line) {
     return *record;
 }
 
+// {"event": "detach"}: something the monitor saw that berthd publishes.
+std::optional<std::string> event_from_line(const std::string& line) {
+    auto doc = parse_json(line, "monitor status");
+    if (!doc || !doc->is_object() || !(*doc)["event"].is_string()) return std::nullopt;
+    return (*doc)["event"].get<std::string>();
+}
+
 }  // namespace
 
 std::optional<monitor::ExitRecord> recorded_exit(const std::string& dir) {
@@ -180,8 +187,12 @@ Result<UniqueFd> connect_monitor(const std::string& dir) {
     return sock;
 }
 
-MonitorWatcher::MonitorWatcher(ExitCallback on_exit, LostCallback on_lost, GoneCallback on_gone)
-    : on_exit_(std::move(on_exit)), on_lost_(std::move(on_lost)), on_gone_(std::move(on_gone)) {}
+MonitorWatcher::MonitorWatcher(ExitCallback on_exit, LostCallback on_lost, GoneCallback on_gone,
+                               EventCallback on_event)
+    : on_exit_(std::move(on_exit)),
+      on_lost_(std::move(on_lost)),
+      on_gone_(std::move(on_gone)),
+      on_event_(std::move(on_event)) {}
 
 MonitorWatcher::~MonitorWatcher() {
     stop();
@@ -274,11 +285,11 @@ void MonitorWatcher::service(int fd) {
     if (n > 0) {
         if (watched->exit_reported) return;  // nothing follows the exit but the end
         watched->buffer.append(chunk, static_cast<size_t>(n));
-        report_buffered_exit(*watched);
+        report_buffered_lines(*watched);
         return;
     }
     // The end: the monitor's process is gone. An exit still buffered was reported first.
-    if (!watched->exit_reported) report_buffered_exit(*watched);
+    if (!watched->exit_reported) report_buffered_lines(*watched);
     ::epoll_ctl(epoll_.get(), EPOLL_CTL_DEL, fd, nullptr);
     Watched done;
     {
@@ -290,14 +301,16 @@ void MonitorWatcher::service(int fd) {
     on_gone_(done.id);
 }
 
-bool MonitorWatcher::report_buffered_exit(Watched& watched) {
-    std::optional<monitor::ExitRecord> record;
-    while (auto line = take_line(watched.buffer))
-        if ((record = exit_from_line(*line))) break;
-    if (!record) return false;
-    watched.exit_reported = true;
-    on_exit_(watched.id, std::move(*record));
-    return true;
+void MonitorWatcher::report_buffered_lines(Watched& watched) {
+    while (auto line = take_line(watched.buffer)) {
+        if (auto record = exit_from_line(*line)) {
+            watched.exit_reported = true;
+            on_exit_(watched.id, std::move(*record));
+            return;
+        }
+        if (auto action = event_from_line(*line); action && on_event_)
+            on_event_(watched.id, *action);
+    }
 }
 
 void MonitorWatcher::report_pending_exits() {
@@ -313,7 +326,7 @@ void MonitorWatcher::report_pending_exits() {
                 ready.push_back(&watched);
     }
     for (Watched* watched : ready)
-        report_buffered_exit(*watched);
+        report_buffered_lines(*watched);
 }
 
 }  // namespace berth::engine

@@ -47,13 +47,16 @@ std::optional<monitor::ExitRecord> recorded_exit(const std::string& dir);
 // when the monitor's process has gone: a monitor reports the exit before it removes the
 // container's runtime state and cgroups. A monitor that ends without reporting an exit is
 // "lost" (killed, or OOM): on_lost gets its directory and must record the exit itself; on_gone
-// follows. Thread-safe. The callbacks run on the watcher's thread.
+// follows. What the monitor reports before the exit ({"event": "detach"}) goes to on_event.
+// Thread-safe. The callbacks run on the watcher's thread.
 class MonitorWatcher {
   public:
     using ExitCallback = std::function<void(const std::string& id, monitor::ExitRecord)>;
     using LostCallback = std::function<void(const std::string& id, const std::string& dir)>;
     using GoneCallback = std::function<void(const std::string& id)>;
-    MonitorWatcher(ExitCallback on_exit, LostCallback on_lost, GoneCallback on_gone);
+    using EventCallback = std::function<void(const std::string& id, const std::string& action)>;
+    MonitorWatcher(ExitCallback on_exit, LostCallback on_lost, GoneCallback on_gone,
+                   EventCallback on_event = {});
     ~MonitorWatcher();
     MonitorWatcher(const MonitorWatcher&) = delete;
     MonitorWatcher& operator=(const MonitorWatcher&) = delete;
@@ -75,14 +78,15 @@ class MonitorWatcher {
     };
     void run();
     void service(int fd);
-    // Reports the exit when `watched` buffers its line; true when it was reported.
-    bool report_buffered_exit(Watched& watched);
+    // Reports the events and the exit whose lines `watched` has buffered.
+    void report_buffered_lines(Watched& watched);
     // Reports the exits that arrived with the first status line, before watch() was called.
     void report_pending_exits();
 
     ExitCallback on_exit_;
     LostCallback on_lost_;
     GoneCallback on_gone_;
+    EventCallback on_event_;
     UniqueFd epoll_;
     UniqueFd wake_;  // eventfd: stop
     UniqueFd kick_;  // eventfd: watch() was given an exit already read

@@ -108,6 +108,37 @@ TEST(MonitorWatcher, AnExitArrivingLaterIsReportedOnce) {
     EXPECT_EQ(seen.lost, 0);
 }
 
+TEST(MonitorWatcher, EventsBeforeTheExitAreReported) {
+    Seen seen;
+    std::vector<std::string> events;
+    MonitorWatcher watcher(
+        [&](const std::string&, monitor::ExitRecord record) {
+            std::lock_guard lock(seen.mutex);
+            seen.exit_codes.push_back(record.exit_code);
+        },
+        [&](const std::string&, const std::string&) {},
+        [&](const std::string&) {
+            std::lock_guard lock(seen.mutex);
+            ++seen.gone;
+            seen.changed.notify_all();
+        },
+        [&](const std::string& id, const std::string& action) {
+            std::lock_guard lock(seen.mutex);
+            events.push_back(id + " " + action);
+        });
+    ASSERT_TRUE(watcher.start());
+    Pipe pipe;
+    ASSERT_TRUE(watcher.watch("c", std::move(pipe.read), "", "/nonexistent"));
+    std::string lines = "{\"event\":\"detach\"}\n{\"event\":\"detach\"}\n" + exit_line(0);
+    ASSERT_EQ(::write(pipe.write.get(), lines.data(), lines.size()),
+              static_cast<ssize_t>(lines.size()));
+    pipe.write.reset();
+    ASSERT_TRUE(seen.wait_gone());
+    std::lock_guard lock(seen.mutex);
+    EXPECT_EQ(events, (std::vector<std::string>{"c detach", "c detach"}));
+    EXPECT_EQ(seen.exit_codes, std::vector<int>{0});
+}
+
 TEST(MonitorWatcher, AMonitorEndingWithoutAnExitIsLost) {
     Seen seen;
     auto watcher = make_watcher(seen);
