@@ -9,6 +9,7 @@
 #include "api/routes.h"
 #include "base/fs.h"
 #include "base/stdcopy.h"
+#include "engine/image_events.h"
 
 namespace berth::api {
 namespace {
@@ -191,6 +192,7 @@ Result<void> commit_container(const Daemon& d, Exchange& e) {
 
 Result<void> prune_containers(const Daemon& d, Exchange& e) {
     auto report = TRY(d.engine->prune(TRY(parse_filters(e.request()))));
+    engine::publish_prune_event(*d.events, "container", report.space_reclaimed);
     return respond_json(
         e, 200,
         {{"ContainersDeleted", report.deleted.empty() ? Json(nullptr) : Json(report.deleted)},

@@ -8,6 +8,7 @@
 #include "engine/container_spec.h"
 #include "engine/engine.h"
 #include "engine/engine_entry.h"
+#include "engine/image_events.h"
 #include "engine/mount_placeholders.h"
 #include "engine/spec_parts.h"
 #include "image/config_changes.h"
@@ -124,6 +125,10 @@ Result<std::string> Engine::commit(std::string_view ref, const CommitOptions& op
     // docker keeps the runtime's mount targets in an init layer that commits leave out.
     import.left_out = mount_placeholders_in(upper_dir, lower_dirs);
     auto committed = images_.commit(upper_dir, parent, import);
+    if (committed && import.reference)
+        publish_image_event(events_, "tag", committed->str(),
+                            image::familiar_tag(*import.reference),
+                            image_labels(images_, committed->str()));
     if (committed)
         publish(find(c.id).value_or(c), "commit",
                 {{"comment", options.comment},

@@ -34,7 +34,8 @@ namespace berth::image {
 // What happened to one image during rmi/prune, as docker reports it.
 struct RemovalEvent {
     enum class Kind { Untagged, Deleted } kind;
-    std::string what;  // "busybox:latest" or "sha256:..."
+    std::string what;      // "busybox:latest" or "sha256:..."
+    std::string image_id;  // the image untagged or deleted; empty for a layer
 };
 
 struct PruneReport {
