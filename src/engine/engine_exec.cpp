@@ -161,7 +161,7 @@ Result<void> Engine::exec_start(std::string_view exec_id, ClientStream connectio
     TRY(write_file(join_path(exec->dir, "exec.json"), to_json(config).dump(), 0600));
     std::vector<int> inherited;
     if (connection.fd.valid()) inherited.push_back(connection.fd.get());
-    auto spawned = spawn_monitor(options_.monitor_binary, "exec", exec->dir, inherited);
+    auto spawned = spawn_monitor(monitor_binary_, "exec", exec->dir, inherited);
     if (!spawned) {
         std::lock_guard lock(mutex_);
         exec->running = false;
