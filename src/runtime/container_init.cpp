@@ -68,31 +68,20 @@ Result<void> join_cgroup_ourselves(const std::vector<int>& tasks_fds) {
     return {};
 }
 
-void send_warnings(const SyncSocket& sync, std::vector<std::string>& warnings) {
-    for (const auto& w : warnings)
-        (void)sync.send(SyncType::Warning, w);
-    warnings.clear();
-}
-
-Result<void> init_steps(const InitConfig& config, std::vector<std::string>& warnings,
-                        std::string& executable, std::vector<std::string>& env,
-                        Json& state_for_hooks) {
+// The init's first steps, while our credentials are still the runtime's: /proc/self of a
+// non-dumpable process belongs to the host's root, which the root of a user namespace of ours is
+// not, so what we write there (oom_score_adj, timens_offsets) comes before we become that root.
+Result<void> enter_namespaces(const InitConfig& config) {
     const oci::Spec& spec = *config.spec;
-    const oci::Process& process = *spec.process;
-    const SyncSocket& sync = *config.sync;
-
     TRY(join_cgroup_ourselves(config.cgroup_self_join_fds));
-    // While our credentials are still the runtime's: /proc/self of a non-dumpable process
-    // belongs to the host's root, which the root of a user namespace of ours is not.
-    if (process.oom_score_adj) TRY(set_oom_score_adj(*process.oom_score_adj));
-    if (config.wait_for_parent) TRY(sync.expect(SyncType::Mapped));
+    if (spec.process->oom_score_adj) TRY(set_oom_score_adj(*spec.process->oom_score_adj));
+    if (config.wait_for_parent) TRY(config.sync->expect(SyncType::Mapped));
     TRY(join_namespaces(config.plan));
     if (config.network_namespace >= 0) {
         if (::setns(config.network_namespace, CLONE_NEWNET) < 0)
             return fail_errno("join the new network namespace");
         ::close(config.network_namespace);
     }
-    // Also before we become root of a user namespace of ours: timens_offsets is in /proc/self.
     if (config.plan.new_time) TRY(enter_new_time_namespace(spec.linux.time_offsets));
     if (config.plan.new_user) {
         // Become root of the new user namespace where root is mapped; the capabilities we hold
@@ -100,6 +89,44 @@ Result<void> init_steps(const InitConfig& config, std::vector<std::string>& warn
         (void)::syscall(SYS_setresgid, 0, 0, 0);
         (void)::syscall(SYS_setresuid, 0, 0, 0);
     }
+    return {};
+}
+
+struct Program {
+    std::string executable;
+    std::vector<std::string> env;
+};
+
+// The last steps before execve, the same for an init and an exec'd process. From here on paths
+// of the image and the configuration are resolved (the executable, HOME, the cwd), so nothing
+// but what the program inherits and `keep` (our sync channels) may be open (inherited_fds.h).
+Result<Program> prepare_program(const oci::Process& process, int preserve_fds,
+                                std::initializer_list<int> keep, const SeccompFilter* seccomp,
+                                const SyncSocket& sync, std::vector<std::string>& warnings) {
+    close_fds_except(preserve_fds, keep);
+    Program program{TRY(find_executable(process)), process_environment(process)};
+    bool cwd_entered = TRY(try_enter_cwd(process));
+    if (filter_before_user_switch(process)) TRY(install_filter(seccomp, sync));
+    TRY(switch_user(process, warnings));
+    if (!cwd_entered) TRY(enter_cwd(process));  // a cwd only the container's user may enter
+    close_fds_on_exec(3 + preserve_fds);
+    if (!filter_before_user_switch(process)) TRY(install_filter(seccomp, sync));
+    return program;
+}
+
+void send_warnings(const SyncSocket& sync, std::vector<std::string>& warnings) {
+    for (const auto& w : warnings)
+        (void)sync.send(SyncType::Warning, w);
+    warnings.clear();
+}
+
+Result<void> init_steps(const InitConfig& config, std::vector<std::string>& warnings,
+                        Program& program, Json& state_for_hooks) {
+    const oci::Spec& spec = *config.spec;
+    const oci::Process& process = *spec.process;
+    const SyncSocket& sync = *config.sync;
+
+    TRY(enter_namespaces(config));
     int unshare_flags = config.plan.unshare_flags;
     // A cgroup namespace is rooted where we are when we make it: wait for the cgroup join.
     bool new_cgroup_ns = (unshare_flags & CLONE_NEWCGROUP) != 0;
@@ -168,17 +195,8 @@ Result<void> init_steps(const InitConfig& config, std::vector<std::string>& warn
         // A fresh session keyring, so the container cannot see the host's keys.
         (void)::syscall(SYS_keyctl, KEYCTL_JOIN_SESSION_KEYRING, nullptr);
     }
-    // From here on, paths of the image and the configuration are resolved (executable, HOME,
-    // cwd): nothing but what the program will inherit and our sync channels may be open.
-    close_fds_except(config.preserve_fds, {sync.fd(), config.exec_fifo});
-    executable = TRY(find_executable(process));
-    env = process_environment(process);
-    bool cwd_entered = TRY(try_enter_cwd(process));
-    if (filter_before_user_switch(process)) TRY(install_filter(config.seccomp, sync));
-    TRY(switch_user(process, warnings));
-    if (!cwd_entered) TRY(enter_cwd(process));  // a cwd only the container's user may enter
-    close_fds_on_exec(3 + config.preserve_fds);
-    if (!filter_before_user_switch(process)) TRY(install_filter(config.seccomp, sync));
+    program = TRY(prepare_program(process, config.preserve_fds, {sync.fd(), config.exec_fifo},
+                                  config.seccomp, sync, warnings));
     return {};
 }
 
@@ -218,10 +236,9 @@ void run_container_init(const InitConfig& config) {
     ::prctl(PR_SET_PDEATHSIG, SIGKILL);
 
     std::vector<std::string> warnings;
-    std::string executable;
-    std::vector<std::string> env;
+    Program program;
     Json state;
-    if (auto r = init_steps(config, warnings, executable, env, state); !r) die(sync, r.error());
+    if (auto r = init_steps(config, warnings, program, state); !r) die(sync, r.error());
     send_warnings(sync, warnings);
 
     ::prctl(PR_SET_PDEATHSIG, 0);
@@ -246,7 +263,7 @@ void run_container_init(const InitConfig& config) {
             ::_exit(1);
         }
     }
-    Error error = exec_program(executable, *config.spec->process, env);
+    Error error = exec_program(program.executable, *config.spec->process, program.env);
     (void)sync.send(SyncType::Error, error.message());
     std::string line = "berth-runtime: " + error.message() + "\n";
     (void)!::write(2, line.data(), line.size());
@@ -267,8 +284,8 @@ void run_exec_child(const ExecChildConfig& config) {
     reset_signals();
     ::prctl(PR_SET_PDEATHSIG, SIGKILL);
 
-    auto steps = [&]() -> Result<std::pair<std::string, std::vector<std::string>>> {
-        std::vector<std::string> warnings;
+    std::vector<std::string> warnings;
+    auto steps = [&]() -> Result<Program> {
         TRY(join_cgroup_ourselves(config.cgroup_self_join_fds));
         if (config.wait_for_parent) TRY(sync.expect(SyncType::Mapped));
         if (config.namespace_flags && ::setns(config.container_pidfd, config.namespace_flags) < 0)
@@ -284,25 +301,16 @@ void run_exec_child(const ExecChildConfig& config) {
         }
         TRY(apply_rlimits(process.rlimits));
         if (process.oom_score_adj) TRY(set_oom_score_adj(*process.oom_score_adj));
-        // Paths of the container are resolved from here on (see inherited_fds.h).
-        close_fds_except(config.preserve_fds, {sync.fd()});
-        auto executable = TRY(find_executable(process));
-        auto env = process_environment(process);
-        bool cwd_entered = TRY(try_enter_cwd(process));
-        if (filter_before_user_switch(process)) TRY(install_filter(config.seccomp, sync));
-        TRY(switch_user(process, warnings));
-        if (!cwd_entered) TRY(enter_cwd(process));
-        send_warnings(sync, warnings);
-        close_fds_on_exec(3 + config.preserve_fds);
-        if (!filter_before_user_switch(process)) TRY(install_filter(config.seccomp, sync));
-        return std::pair{executable, env};
+        return prepare_program(process, config.preserve_fds, {sync.fd()}, config.seccomp, sync,
+                               warnings);
     };
     auto prepared = steps();
     if (!prepared) die(sync, prepared.error());
+    send_warnings(sync, warnings);
     // The sync socket is close-on-exec: the parent sees it close when execve succeeds. A
     // detached exec must outlive the runtime, so the death signal goes now.
     ::prctl(PR_SET_PDEATHSIG, 0);
-    Error error = exec_program(prepared->first, process, prepared->second);
+    Error error = exec_program(prepared->executable, process, prepared->env);
     die(sync, error);
 }
 
