@@ -82,6 +82,7 @@ Result<void> container_logs(const Daemon& d, Exchange& e) {
         auto stopped = TRY(d.engine->stopped_signal(source.id));
         engine::FollowSignals signals;
         signals.stopped_fd = stopped.get();
+        signals.cancel_fd = e.hangup_fd();
         TRY(engine::follow_logs(source.path, source.max_file, options, sink, signals));
     } else {
         TRY(engine::read_logs(source.path, source.max_file, options, sink));

@@ -1,8 +1,14 @@
 // The /containers and /exec routes of the Docker Engine API over engine::Engine: lifecycle,
 // attach and exec (hijacked connections), wait, list, inspect, prune.
+#include <fcntl.h>
+#include <sys/socket.h>
+
 #include <algorithm>
 
+#include "api/create_body.h"
 #include "api/routes.h"
+#include "base/fs.h"
+#include "base/stdcopy.h"
 
 namespace berth::api {
 namespace {
@@ -74,7 +80,7 @@ Result<engine::ClientStream> take_connection(Exchange& e, const std::string& con
 }
 
 Result<void> create_container(const Daemon& d, Exchange& e) {
-    Json body = TRY(read_json_body(e, false));
+    Json body = TRY(known_create_fields(TRY(read_json_body(e, false))));
     std::string name = e.request().query_value("name").value_or("");
     auto created = TRY(d.engine->create(name, body));
     return respond_json(e, 201, {{"Id", created.id}, {"Warnings", created.warnings}});
@@ -153,6 +159,34 @@ Result<engine::StopOptions> stop_options(const Request& r) {
     return options;
 }
 
+Result<void> update_container(const Daemon& d, Exchange& e) {
+    Json body = TRY(read_json_body(e, false));
+    auto warnings = TRY(d.engine->update(id_param(e), body));
+    return respond_json(e, 200, {{"Warnings", warnings.empty() ? Json(nullptr) : Json(warnings)}});
+}
+
+// POST /commit?container=…&repo=…&tag=…&comment=…&author=…&pause=…&changes=…, with an optional
+// Config as the body.
+Result<void> commit_container(const Daemon& d, Exchange& e) {
+    const Request& r = e.request();
+    engine::CommitOptions options;
+    options.config = TRY(read_json_body(e, true));
+    if (!options.config.is_null() && !options.config.is_object())
+        return fail(ErrorKind::InvalidArgument, "the commit's Config must be a JSON object");
+    std::string repo = r.query_value("repo").value_or("");
+    std::string tag = r.query_value("tag").value_or("");
+    if (repo.find('@') != std::string::npos)
+        return fail(ErrorKind::InvalidArgument, "cannot import digest reference");
+    if (!repo.empty()) options.reference = tag.empty() ? repo : repo + ":" + tag;
+    options.author = r.query_value("author").value_or("");
+    options.comment = r.query_value("comment").value_or("");
+    options.changes = r.query_values("changes");
+    // As dockerd: pausing is the default; only a pause parameter that reads false turns it off.
+    options.pause = !r.query_value("pause") || r.query_bool("pause");
+    auto id = TRY(d.engine->commit(r.query_value("container").value_or(""), options));
+    return respond_json(e, 201, {{"Id", id}});
+}
+
 Result<void> prune_containers(const Daemon& d, Exchange& e) {
     auto report = TRY(d.engine->prune(TRY(parse_filters(e.request()))));
     return respond_json(
@@ -172,7 +206,15 @@ Result<void> exec_start(const Daemon& d, Exchange& e) {
     }
     bool tty = inspect["ProcessConfig"].value("tty", false);
     auto connection = TRY(take_connection(e, stream_content_type(e.request(), tty)));
-    return d.engine->exec_start(id, std::move(connection), false);
+    // After the 101 an error is no HTTP response: dockerd writes it on the stream, as the
+    // process's stdout, and the client takes the exit code from the exec's inspect.
+    UniqueFd error_stream(::fcntl(connection.fd.get(), F_DUPFD_CLOEXEC, 3));
+    auto ran = d.engine->exec_start(id, std::move(connection), false);
+    if (ran || !error_stream.valid()) return ran;
+    std::string line = ran.error().message() + "\r\n";
+    (void)write_all(error_stream.get(), tty ? line : frame(StreamType::Stdout, line));
+    ::shutdown(error_stream.get(), SHUT_RDWR);
+    return {};
 }
 
 }  // namespace
@@ -209,6 +251,9 @@ void add_container_routes(Router& router, const Daemon& daemon) {
         TRY(d->engine->unpause(id_param(e)));
         return no_content(e);
     });
+    router.add("POST", "/containers/{id}/update",
+               [d](Exchange& e) { return update_container(*d, e); });
+    router.add("POST", "/commit", [d](Exchange& e) { return commit_container(*d, e); });
     router.add("POST", "/containers/{id}/rename", [d](Exchange& e) -> Result<void> {
         TRY(d->engine->rename(id_param(e), e.request().query_value("name").value_or("")));
         return no_content(e);
@@ -220,7 +265,7 @@ void add_container_routes(Router& router, const Daemon& daemon) {
                [d](Exchange& e) { return resize(*d, e, false); });
     router.add("DELETE", "/containers/{id}", [d](Exchange& e) { return remove_container(*d, e); });
     router.add("POST", "/containers/{id}/exec", [d](Exchange& e) -> Result<void> {
-        Json body = TRY(read_json_body(e, false));
+        Json body = TRY(known_exec_fields(TRY(read_json_body(e, false))));
         auto id = TRY(d->engine->exec_create(id_param(e), body));
         return respond_json(e, 201, {{"Id", id}});
     });

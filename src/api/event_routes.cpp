@@ -1,4 +1,6 @@
 // GET /events (docker's event stream with since/until/filters) and GET /system/df.
+#include <poll.h>
+
 #include <algorithm>
 #include <charconv>
 
@@ -64,9 +66,19 @@ bool matches(const engine::Event& event, const Filters& filters) {
     return keep;
 }
 
+constexpr int64_t kHangupCheckNano = 1'000'000'000;
+
+bool client_hung_up(int fd) {
+    if (fd < 0) return false;
+    pollfd p{fd, POLLIN | POLLRDHUP, 0};
+    return ::poll(&p, 1, 0) > 0;
+}
+
 Result<void> stream_events(const Daemon& d, Exchange& e) {
     const Request& r = e.request();
     int64_t since = TRY(parse_event_time("since", r.query_value("since").value_or("")));
+    // since=0 is the epoch, so all the history (the bus reads 0 as no since at all).
+    if (!r.query_value("since").value_or("").empty()) since = std::max<int64_t>(since, 1);
     int64_t until = TRY(parse_event_time("until", r.query_value("until").value_or("")));
     Filters filters = TRY(parse_filters(r));
     for (const auto& [key, values] : filters)
@@ -89,7 +101,18 @@ Result<void> stream_events(const Daemon& d, Exchange& e) {
         TRY(send(event));
     // With until in the past, only history is wanted.
     if (until > 0 && until <= engine::now_nano()) return e.end_stream();
-    while (auto event = subscription->next(until)) {
+    for (;;) {
+        // Woken now and then to notice a client that left, which would hold this thread until
+        // the next event.
+        int64_t tick = engine::now_nano() + kHangupCheckNano;
+        int64_t deadline = until > 0 ? std::min(until, tick) : tick;
+        auto event = subscription->next(deadline);
+        if (!event) {
+            int64_t now = engine::now_nano();
+            if ((until > 0 && now >= until) || now < deadline) break;  // until, or shutdown
+            if (client_hung_up(e.hangup_fd())) return {};
+            continue;
+        }
         if (until > 0 && event->time_nano > until) break;
         TRY(send(*event));
     }

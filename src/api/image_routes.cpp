@@ -138,11 +138,27 @@ Result<void> prune_images(const Daemon& daemon, Exchange& exchange) {
                         {{"ImagesDeleted", deleted}, {"SpaceReclaimed", report.reclaimed_bytes}});
 }
 
+// A pull (fromImage), until berth has a registry client: a missing image is docker's "No such
+// image" with how to get one; an image stored here is not refreshed, and says so.
+Result<void> pull_image(const Daemon& daemon, const Request& request) {
+    std::string name = *request.query_value("fromImage");
+    std::string tag = request.query_value("tag").value_or("");
+    if (!tag.empty()) name += (tag.starts_with("sha256:") ? "@" : ":") + tag;
+    auto full = image::normalise_tag(name);
+    std::string shown = full ? image::familiar_tag(*full) : name;
+    if (daemon.images->resolve(name))
+        return fail(ErrorKind::Unsupported, "berth cannot pull from a registry yet: " + shown +
+                                                " is stored locally and is used as it is");
+    return fail(ErrorKind::NotFound,
+                "No such image: " + shown +
+                    " (berth cannot pull from a registry yet: load the image with `docker load` "
+                    "from a `docker save` tar, or make one with `docker import`)");
+}
+
 Result<void> create_image(const Daemon& daemon, Exchange& exchange) {
     const Request& request = exchange.request();
     if (auto from = request.query_value("fromImage"); from && !from->empty())
-        return fail(ErrorKind::Unsupported, "pulling images is not supported yet (" + *from +
-                                                "): load them with docker load instead");
+        return pull_image(daemon, request);
     auto source = request.query_value("fromSrc");
     if (!source || source->empty())
         return fail(ErrorKind::InvalidArgument, "either fromImage or fromSrc is needed");

@@ -17,6 +17,7 @@ void add_exec_commands(const CommandGroups& groups, CliContext& context);
 void add_inspect_commands(const CommandGroups& groups, CliContext& context);  // inspect, top
 void add_data_commands(const CommandGroups& groups, CliContext& context);     // cp, export, diff
 void add_stats_commands(const CommandGroups& groups, CliContext& context);
+void add_update_commit_commands(const CommandGroups& groups, CliContext& context);
 void add_system_commands(const CommandGroups& groups, CliContext& context);  // info, version...
 
 inline void add_container_commands(const CommandGroups& groups, CliContext& context) {
@@ -27,6 +28,7 @@ inline void add_container_commands(const CommandGroups& groups, CliContext& cont
     add_inspect_commands(groups, context);
     add_data_commands(groups, context);
     add_stats_commands(groups, context);
+    add_update_commit_commands(groups, context);
     add_system_commands(groups, context);
 }
 

@@ -191,6 +191,24 @@ Result<int64_t> size_flag(const std::string& text, const std::string& flag) {
 
 }  // namespace
 
+Result<Json> restart_policy_flag(const std::string& spec) {
+    return parse_restart(spec);
+}
+
+Result<int64_t> size_flag_value(const std::string& text, const std::string& flag) {
+    return size_flag(text, flag);
+}
+
+Result<int64_t> cpus_flag(const std::string& text) {
+    if (text.empty()) return 0;
+    char* end = nullptr;
+    double cpus = std::strtod(text.c_str(), &end);
+    if (*end || cpus < 0)
+        return invalid("invalid argument \"" + text + "\" for \"--cpus\" flag: failed to parse " +
+                       text + " as a rational number");
+    return static_cast<int64_t>(std::llround(cpus * 1e9));
+}
+
 Environment Environment::process() {
     return {
         .read_file = [](const std::string& path) -> Result<std::string> {
@@ -337,17 +355,7 @@ Result<CreateRequest> build_create_request(const ContainerOptions& o, const Envi
     host["Sysctls"] = sysctls;
     host["CpuShares"] = o.cpu_shares;
     host["Memory"] = TRY(size_flag(o.memory, "-m, --memory"));
-    if (!o.cpus.empty()) {
-        char* end = nullptr;
-        double cpus = std::strtod(o.cpus.c_str(), &end);
-        if (*end || cpus < 0)
-            return invalid("invalid argument \"" + o.cpus +
-                           "\" for \"--cpus\" flag: failed to parse " + o.cpus +
-                           " as a rational number");
-        host["NanoCpus"] = static_cast<int64_t>(std::llround(cpus * 1e9));
-    } else {
-        host["NanoCpus"] = 0;
-    }
+    host["NanoCpus"] = TRY(cpus_flag(o.cpus));
     host["CpuPeriod"] = o.cpu_period;
     host["CpuQuota"] = o.cpu_quota;
     host["CpusetCpus"] = o.cpuset_cpus;

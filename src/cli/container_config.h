@@ -73,6 +73,12 @@ struct CreateRequest {
 
 Result<CreateRequest> build_create_request(const ContainerOptions& options, const Environment& env);
 
+// Flag values as run, create and update take them: --restart ("on-failure:3"), sizes
+// (--memory 512m; --memory-swap -1), --cpus (1.5, in NanoCpus).
+Result<Json> restart_policy_flag(const std::string& spec);
+Result<int64_t> size_flag_value(const std::string& text, const std::string& flag);
+Result<int64_t> cpus_flag(const std::string& text);
+
 // Declares docker's run/create flags on `command`, writing into `options`.
 void add_container_flags(CLI::App* command, ContainerOptions& options, bool is_run);
 

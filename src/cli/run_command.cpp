@@ -171,12 +171,14 @@ Result<std::string> create_container(DockerClient& client, const ContainerOption
     auto response =
         TRY(client.request("POST", "/containers/create" + query.str(), request.body.dump()));
     if (response.status == 404 && response.body.find("No such image") != std::string::npos) {
+        // As docker: a pull, then the create again; the daemon says why it cannot pull.
         std::string image = with_default_tag(options.image);
         std::fprintf(stderr, "Unable to find image '%s' locally\n", image.c_str());
-        return fail(ErrorKind::NotFound,
-                    "pulling images is not supported yet: load, import or "
-                    "build '" +
-                        image + "' first");
+        auto pulled =
+            TRY(client.request("POST", "/images/create" + Query().add("fromImage", image).str()));
+        if (!pulled.ok()) return std::unexpected(client::daemon_error(pulled.status, pulled.body));
+        response =
+            TRY(client.request("POST", "/containers/create" + query.str(), request.body.dump()));
     }
     if (!response.ok())
         return std::unexpected(client::daemon_error(response.status, response.body));

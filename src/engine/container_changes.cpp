@@ -281,6 +281,7 @@ class ChangeCollector {
     }
 
     Json result() {
+        hide_mount_placeholders();
         // Every directory above a change is itself reported modified (docker shows them as C).
         std::vector<std::string> paths;
         for (const auto& [path, kind] : changes_)
@@ -300,6 +301,30 @@ class ChangeCollector {
 
   private:
     void record(const std::string& path, ChangeKind kind) { changes_[path] = kind; }
+
+    // What the runtime makes in the root file system to mount over: docker keeps those in an
+    // init layer below the container's and its diff never shows them. A directory added only
+    // to hold them goes too.
+    void hide_mount_placeholders() {
+        for (auto it = changes_.begin(); it != changes_.end();)
+            it = is_mount_placeholder(it->first) ? changes_.erase(it) : std::next(it);
+        for (const char* dir : {"etc", "dev"}) {
+            auto it = changes_.find(dir);
+            if (it == changes_.end() || it->second != ChangeKind::Add) continue;
+            auto below = changes_.lower_bound(std::string(dir) + "/");
+            if (below == changes_.end() || !below->first.starts_with(std::string(dir) + "/"))
+                changes_.erase(it);
+        }
+    }
+
+    static bool is_mount_placeholder(const std::string& path) {
+        // docker's init layer (moby's initlayer.Setup); /dev, /proc and /sys are whole mounts.
+        static const std::set<std::string, std::less<>> kFiles = {
+            "etc/hostname", "etc/hosts", "etc/resolv.conf", "etc/mtab", ".dockerenv"};
+        for (std::string_view mount : {"dev", "proc", "sys"})
+            if (path == mount || path.starts_with(std::string(mount) + "/")) return true;
+        return kFiles.contains(path);
+    }
 
     const LowerView& lower_;
     std::map<std::string, ChangeKind> changes_;

@@ -15,6 +15,9 @@
 // (trusted.overlay.opaque=y) deletes what the lower layers had below it and the upper does not.
 // Output is sorted by path (dockerd's own order follows Go map iteration, i.e. none).
 //
+// What the runtime creates to mount over (/etc/hostname, /etc/hosts, /etc/resolv.conf, /dev,
+// /proc, /sys), which docker keeps in an init layer of its own, is not reported.
+//
 // Not handled: overlayfs redirect_dir / metacopy upper entries (berth mounts without them).
 #pragma once
 

@@ -80,6 +80,31 @@ TEST(ContainerChanges, NothingChangedIsNull) {
     EXPECT_TRUE(t.diff().is_null());
 }
 
+TEST(ContainerChanges, MountTargetsAreNotShown) {
+    // What the runtime made to mount over: docker keeps those in its init layer.
+    Trees t;
+    make_file(t.bottom / "etc/passwd", "p");
+    make_dir(t.upper / "etc");
+    for (const char* name : {"etc/hostname", "etc/hosts", "etc/resolv.conf"})
+        make_file(t.upper / name, "");
+    for (const char* dir : {"dev", "proc", "sys"})
+        make_dir(t.upper / dir);
+    EXPECT_TRUE(t.diff().is_null());
+    // A real change in /etc still shows, with its parent.
+    make_file(t.upper / "etc/motd", "hi");
+    EXPECT_EQ(lines(t.diff()), (std::vector<std::string>{"C /etc", "A /etc/motd"}));
+}
+
+TEST(ContainerChanges, AnEtcMadeOnlyForMountTargetsIsNotShown) {
+    Trees t;
+    make_file(t.bottom / "bin/sh", "x");
+    make_dir(t.upper / "etc");
+    make_file(t.upper / "etc/hosts", "");
+    EXPECT_TRUE(t.diff().is_null());
+    make_file(t.upper / "etc/added", "a");
+    EXPECT_EQ(lines(t.diff()), (std::vector<std::string>{"A /etc", "A /etc/added"}));
+}
+
 TEST(ContainerChanges, OpaqueDirectoryDeletesWhatItHides) {
     Trees t;
     make_file(t.bottom / "opt/a", "a");

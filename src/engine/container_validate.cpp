@@ -8,6 +8,7 @@
 #include <set>
 
 #include "engine/container_spec.h"
+#include "engine/container_update.h"
 #include "engine/default_security.h"
 #include "engine/seccomp_profile.h"
 #include "engine/spec_parts.h"
@@ -238,6 +239,32 @@ Result<void> validate_network_options(const Json& hc) {
 }
 
 }  // namespace
+
+Result<void> validate_update(const Json& update) {
+    if (!update.is_object()) return invalid("the update must be a JSON object");
+    TRY(check_types(update, "UpdateConfig",
+                    {{"CpuShares", Type::Int},
+                     {"Memory", Type::Int},
+                     {"NanoCpus", Type::Int},
+                     {"BlkioWeight", Type::Int},
+                     {"CpuPeriod", Type::Int},
+                     {"CpuQuota", Type::Int},
+                     {"CpusetCpus", Type::String},
+                     {"CpusetMems", Type::String},
+                     {"MemoryReservation", Type::Int},
+                     {"MemorySwap", Type::Int},
+                     {"MemorySwappiness", Type::Int},
+                     {"OomKillDisable", Type::Bool},
+                     {"PidsLimit", Type::Int},
+                     {"RestartPolicy", Type::Object}}));
+    TRY(unsupported(update, "UpdateConfig",
+                    {"BlkioWeightDevice", "BlkioDeviceReadBps", "BlkioDeviceWriteBps",
+                     "BlkioDeviceReadIOps", "BlkioDeviceWriteIOps", "CpuRealtimePeriod",
+                     "CpuRealtimeRuntime", "KernelMemory", "KernelMemoryTCP", "DeviceRequests"}));
+    TRY(unsupported(update, "UpdateConfig", {"CpuCount", "CpuPercent"}, "Windows only"));
+    TRY(validate_resources(update, true));
+    return validate_restart(update);
+}
 
 Result<void> validate_container_config(const Json& config, const Json& host_config) {
     TRY(validate_config(config));

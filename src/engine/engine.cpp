@@ -7,7 +7,6 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <cctype>
 
 #include "base/clock.h"
 #include "base/fs.h"
@@ -18,6 +17,9 @@
 #include "engine/json_log_writer.h"
 #include "engine/names.h"
 #include "engine/network_files.h"
+#include "engine/spec_parts.h"
+#include "engine/start_error.h"
+#include "engine/working_dir.h"
 
 namespace berth::engine {
 namespace {
@@ -36,17 +38,6 @@ Error no_such_container(std::string_view ref) {
 
 bool is_running(RunState s) {
     return s == RunState::Running || s == RunState::Paused;
-}
-
-// The runtime a running monitor was started with (its monitor.json); the built-in one when that
-// cannot be read (a monitor of a berthd from before runtimes could be chosen).
-monitor::OciRuntimeConfig runtime_of_monitor(const std::string& dir,
-                                             const RuntimeRegistry& runtimes) {
-    auto doc = read_json_file(join_path(dir, "monitor.json"));
-    auto config = doc ? monitor::container_config_from_json(*doc)
-                      : Result<monitor::ContainerMonitorConfig>(std::unexpected(doc.error()));
-    if (!config) return runtimes.resolve(kBuiltinRuntimeName).value();
-    return {config->runtime_root, config->runtime_path, config->runtime_args};
 }
 
 // HostConfig.Runtime; empty when unset (the default runtime).
@@ -93,6 +84,7 @@ Engine::Engine(EngineOptions options, image::ImageService& images, EventBus& eve
       zygote_(monitor_binary_, options_.exec_root),
       watcher_([this](const std::string& id,
                       monitor::ExitRecord record) { on_exit(id, std::move(record)); },
+               [this](const std::string& id, const std::string& dir) { on_monitor_lost(id, dir); },
                [this](const std::string& id) { on_monitor_gone(id); }) {}
 
 namespace {
@@ -264,6 +256,8 @@ Result<Engine::Created> Engine::create(std::string_view requested_name, const Js
         host_config["RestartPolicy"] = {{"Name", "no"}, {"MaximumRetryCount", 0}};
     if (host_config.value("NetworkMode", "").empty()) host_config["NetworkMode"] = "default";
     c.host_config = complete_host_config(host_config);
+    std::vector<std::string> warnings =
+        spec::discard_unsupported_resources(c.host_config, "/sys/fs/cgroup");
     // The log options are checked now, so that a bad one fails the create, not the start.
     std::string log_type = c.host_config["LogConfig"].value("Type", "json-file");
     if (log_type != "json-file" && log_type != "none")
@@ -306,7 +300,7 @@ Result<Engine::Created> Engine::create(std::string_view requested_name, const Js
         entries_[c.id] = entry;
     }
     publish(c, "create");
-    return Created{c.id, {}};
+    return Created{c.id, std::move(warnings)};
 }
 
 Result<void> Engine::mount_rootfs(const Container& c) {
@@ -391,16 +385,7 @@ Result<void> Engine::start_locked(const std::shared_ptr<Entry>& entry) {
         entry->rootfs_mounted = false;
         auto& state = entry->container.state;
         state.error = error.message();
-        // docker's codes: 127 for a command that is not there, 126 for one that cannot run
-        // (in any runtime's words: crun says "Permission denied").
-        std::string m = state.error;
-        std::transform(m.begin(), m.end(), m.begin(),
-                       [](unsigned char ch) { return std::tolower(ch); });
-        state.exit_code =
-            m.find("no such file") != std::string::npos || m.find("not found") != std::string::npos
-                ? 127
-            : m.find("permission denied") != std::string::npos ? 126
-                                                               : 128;
+        state.exit_code = start_error_exit_code(state.error);
         if (entry->container.has_been_started) state.status = RunState::Exited;
         (void)persist_run_state(entry->container);
         return fail(
@@ -416,6 +401,8 @@ Result<void> Engine::start_locked(const std::shared_ptr<Entry>& entry) {
     TRY(mkdir_all(runtime->root, 0700));
     if (auto mounted = mount_rootfs(c); !mounted) return fail_start(std::move(mounted).error());
     entry->rootfs_mounted = true;
+    if (auto made = ensure_working_dir(rootfs_dir(c.id), c.config.value("WorkingDir", "")); !made)
+        return fail_start(std::move(made).error());
     if (auto written = write_bundle(c, *runtime); !written)
         return fail_start(std::move(written).error());
 
@@ -451,7 +438,11 @@ Result<void> Engine::start_locked(const std::shared_ptr<Entry>& entry) {
     auto spawned = spawn_monitor(monitor_binary_, "container", dir, inherited, &zygote_);
     scheduler_.schedule(kZygoteIdleTimeout, [this] { zygote_.stop_if_idle(kZygoteIdleTimeout); });
     attaches.clear();  // the monitor has its own copies now
-    if (!spawned) return fail_start(std::move(spawned).error());
+    if (!spawned) {
+        // A monitor that died half-way may leave what it had started.
+        (void)remove_runtime_leftovers(*runtime, c.id);
+        return fail_start(std::move(spawned).error());
+    }
 
     {
         std::lock_guard lock(mutex_);
@@ -470,9 +461,10 @@ Result<void> Engine::start_locked(const std::shared_ptr<Entry>& entry) {
         entry->run_generation++;
         (void)persist_run_state(entry->container);
         c = entry->container;
+        // Before the exit can be watched: a container that ends at once still starts first.
+        publish(c, "start");
     }
     TRY(watcher_.watch(c.id, std::move(spawned->status), std::move(spawned->pending), dir));
-    publish(c, "start");
     schedule_health_check(entry, true);
     return {};
 }
@@ -520,6 +512,10 @@ void Engine::on_exit(const std::string& id, monitor::ExitRecord record) {
         // recovery finds its exit in exit.json again.
         if (!auto_remove) (void)persist_run_state(entry->container);
         c = entry->container;
+        // Published with the exit, before anyone waiting for it (a stop) can publish what
+        // follows: dockerd's order is oom, die, stop.
+        if (record.oom_killed) publish(c, "oom");
+        publish(c, "die", {{"exitCode", std::to_string(record.exit_code)}});
     }
     // (An AutoRemove container's rootfs and monitor dir go with the rest of it, below.)
     if (!auto_remove) {
@@ -527,8 +523,6 @@ void Engine::on_exit(const std::string& id, monitor::ExitRecord record) {
         entry->rootfs_mounted = false;
     }
     if (!restart && !auto_remove) (void)remove_all(monitor_dir(id));
-    publish(c, "die", {{"exitCode", std::to_string(record.exit_code)}});
-    if (record.oom_killed) publish(c, "oom");
     changed_.notify_all();
     if (restart) {
         schedule_restart(entry, std::chrono::milliseconds(entry->restart_delay_ms));
@@ -536,13 +530,6 @@ void Engine::on_exit(const std::string& id, monitor::ExitRecord record) {
         std::lock_guard op(entry->op);
         (void)remove_locked(entry);
     }
-}
-
-void Engine::on_monitor_gone(const std::string& id) {
-    if (id.starts_with("exec:")) return;
-    std::lock_guard lock(mutex_);
-    if (auto it = entries_.find(id); it != entries_.end()) it->second->monitor_running = false;
-    changed_.notify_all();
 }
 
 void Engine::schedule_restart(const std::shared_ptr<Entry>& entry,
@@ -577,7 +564,10 @@ Result<WaitResult> Engine::wait(std::string_view ref, WaitCondition condition,
     std::unique_lock lock(mutex_);
     uint64_t generation = entry->exit_generation;
     auto result = [&] {
-        return WaitResult{entry->container.state.exit_code, entry->container.state.error};
+        // As dockerd: a removal clears the error, so `run --rm` of a container that failed to
+        // start reports that failure once (the start's), not again as a failed wait.
+        return WaitResult{entry->container.state.exit_code,
+                          entry->removed ? "" : entry->container.state.error};
     };
     if (condition == WaitCondition::NotRunning && !is_running(entry->container.state.status) &&
         entry->container.state.status != RunState::Restarting) {
@@ -619,7 +609,7 @@ Result<void> Engine::remove(std::string_view ref, bool force, bool /*volumes*/) 
     if (force) {
         StopOptions kill_now;
         kill_now.timeout = 0;
-        if (auto stopped = stop_locked(entry, kill_now);
+        if (auto stopped = stop_locked(entry, kill_now, false);
             !stopped && stopped.error().kind() != ErrorKind::AlreadyExists)
             return stopped;
     }
@@ -705,6 +695,7 @@ Result<void> Engine::attach(std::string_view ref, const monitor::AttachRequest& 
     std::string id;
     {
         std::lock_guard lock(mutex_);
+        publish(entry->container, "attach");
         if (!is_running(entry->container.state.status)) {
             entry->pending_attaches.emplace_back(std::move(connection.fd), std::move(attach));
             return {};
@@ -727,8 +718,11 @@ Result<void> Engine::resize(std::string_view ref, int height, int width) {
                         "Container " + entry->container.id + " is not running");
         id = entry->container.id;
     }
-    return monitor::request(join_path(monitor_dir(id), "monitor.sock"),
-                            {{"op", "resize"}, {"height", height}, {"width", width}});
+    TRY(monitor::request(join_path(monitor_dir(id), "monitor.sock"),
+                         {{"op", "resize"}, {"height", height}, {"width", width}}));
+    publish(TRY(find(id)), "resize",
+            {{"height", std::to_string(height)}, {"width", std::to_string(width)}});
+    return {};
 }
 
 Result<UniqueFd> Engine::stopped_signal(std::string_view id) {
@@ -772,7 +766,7 @@ Result<void> Engine::recover() {
             std::string dir = monitor_dir(id);
             if (auto sock = connect_monitor(dir)) {
                 // The run goes on with the runtime its monitor was started with.
-                entry->runtime = runtime_of_monitor(dir, runtimes_);
+                entry->runtime = runtime_of_monitor(dir);
                 entry->rootfs_mounted = true;
                 entry->monitor_running = true;
                 entry->started = std::chrono::steady_clock::now();
@@ -780,10 +774,9 @@ Result<void> Engine::recover() {
                 TRY(watcher_.watch(id, std::move(*sock), "", dir));
                 continue;
             }
-            // Exited while we were away: exit.json has its status (finish reads it).
-            RunningMonitor gone;
-            gone.status.reset(::open("/dev/null", O_RDONLY | O_CLOEXEC));
-            on_exit(id, finish_monitor(gone, dir));
+            // No monitor: it recorded the exit in exit.json while we were away, or it died and
+            // left the container running unwatched.
+            on_exit(id, reap_lost_container(id, dir));
         } else if (status == RunState::Restarting) {
             to_restart.push_back(entry);
         } else if (status == RunState::Removing || entry->container.auto_remove()) {

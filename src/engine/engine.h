@@ -74,6 +74,17 @@ struct ClientStream {
     std::string input;
 };
 
+// docker commit (POST /commit).
+struct CommitOptions {
+    std::string reference;  // the new image's name ("repo" or "repo:tag"); empty: untagged
+    std::string author;
+    std::string comment;
+    std::vector<std::string> changes;  // Dockerfile instructions: "ENV A=1", "CMD [\"sh\"]"…
+    bool pause = true;                 // freeze a running container while its files are read
+    Json config;                       // a Config to start from (the request body); null: the
+                                       // container's own
+};
+
 struct StopOptions {
     std::optional<int> timeout;  // seconds; nullopt: the container's StopTimeout or 10
     std::string signal;          // empty: the container's StopSignal or SIGTERM
@@ -106,6 +117,12 @@ class Engine {
                             const std::function<void()>& registered);
     Result<void> remove(std::string_view ref, bool force, bool volumes);
     Result<void> rename(std::string_view ref, std::string_view new_name);
+    // docker update: `body` is docker's UpdateConfig (container_update.h); returns dockerd's
+    // warnings for what this host cannot do.
+    Result<std::vector<std::string>> update(std::string_view ref, const Json& body);
+    // docker commit: the container's changes as a new image layer on its image; returns the new
+    // image's ID.
+    Result<std::string> commit(std::string_view ref, const CommitOptions& options);
     Result<Json> inspect(std::string_view ref, bool size);
     Result<std::vector<Json>> list(const ListOptions& options);
     struct PruneReport {
@@ -145,7 +162,8 @@ class Engine {
         std::shared_ptr<void> guard;
     };
     Result<RootfsView> rootfs_view(std::string_view ref);
-    // The running container's processes (top) and its runtime stats (stats).
+    // The running container's processes (top: publishes its event) and its runtime stats
+    // (stats).
     Result<std::vector<pid_t>> pids(std::string_view ref);
     Result<Json> runtime_stats(std::string_view ref);
     Result<Container> find(std::string_view ref);
@@ -174,9 +192,22 @@ class Engine {
     Result<std::shared_ptr<Entry>> resolve(std::string_view ref);
     Result<void> recover();
     Result<void> start_locked(const std::shared_ptr<Entry>& entry);
-    Result<void> stop_locked(const std::shared_ptr<Entry>& entry, const StopOptions& options);
+    // publish_stop: a "stop" event at the end (docker stop and restart; not rm -f).
+    Result<void> stop_locked(const std::shared_ptr<Entry>& entry, const StopOptions& options,
+                             bool publish_stop = true);
+    Result<void> pause_locked(const std::shared_ptr<Entry>& entry);
+    Result<void> unpause_locked(const std::shared_ptr<Entry>& entry);
     void on_exit(const std::string& id, monitor::ExitRecord record);
+    void on_monitor_lost(const std::string& id, const std::string& dir);
     void on_monitor_gone(const std::string& id);
+    // The exit of a container whose monitor (in `dir`) is gone without reporting one: what the
+    // monitor left running is killed and deleted through the runtime first (lost_monitor.cpp).
+    monitor::ExitRecord reap_lost_container(const std::string& id, const std::string& dir);
+    // Deletes what the runtime still holds of container `id` (processes, state, cgroups), as
+    // `delete --force` does; false when it held nothing.
+    bool remove_runtime_leftovers(const monitor::OciRuntimeConfig& runtime, const std::string& id);
+    // The runtime a monitor was started with (its monitor.json in `dir`).
+    monitor::OciRuntimeConfig runtime_of_monitor(const std::string& dir) const;
     void on_exec_exit(const std::string& exec_id, monitor::ExitRecord record);
     void schedule_restart(const std::shared_ptr<Entry>& entry, std::chrono::milliseconds delay);
     Result<void> remove_locked(const std::shared_ptr<Entry>& entry);

@@ -41,7 +41,8 @@ Result<void> Engine::stop(std::string_view ref, const StopOptions& options) {
     return stop_locked(entry, options);
 }
 
-Result<void> Engine::stop_locked(const std::shared_ptr<Entry>& entry, const StopOptions& options) {
+Result<void> Engine::stop_locked(const std::shared_ptr<Entry>& entry, const StopOptions& options,
+                                 bool publish_stop) {
     std::unique_lock lock(mutex_);
     auto& c = entry->container;
     c.manually_stopped = true;
@@ -63,28 +64,39 @@ Result<void> Engine::stop_locked(const std::shared_ptr<Entry>& entry, const Stop
     uint64_t generation = entry->exit_generation;
     std::string id = c.id;
     bool paused = c.state.status == RunState::Paused;
+    Container before = c;  // for the events: as dockerd, kill events name each signal sent
     lock.unlock();
 
     auto runtime = runtime_of(*entry);
     // A frozen process cannot act on a signal: thaw it first, as docker does.
     if (paused) (void)runtime->resume();
     auto exited = [&] { return entry->exit_generation != generation || entry->removed; };
+    auto stopped = [&]() -> Result<void> {
+        if (publish_stop) publish(before, "stop");
+        return {};
+    };
     if (timeout != 0) {
+        publish(before, "kill", {{"signal", std::to_string(sig)}});
         (void)runtime->kill(sig);
         lock.lock();
         if (timeout < 0)
             changed_.wait(lock, exited);
         else
             changed_.wait_for(lock, std::chrono::seconds(timeout), exited);
-        if (exited()) return {};
+        if (exited()) {
+            lock.unlock();
+            return stopped();
+        }
         lock.unlock();
     }
+    publish(before, "kill", {{"signal", std::to_string(SIGKILL)}});
     (void)runtime->kill(SIGKILL);
     lock.lock();
     if (!changed_.wait_for(lock, std::chrono::seconds(30), exited))
         return fail(ErrorKind::Internal,
                     "container " + short_id(id) + " did not exit after SIGKILL");
-    return {};
+    lock.unlock();
+    return stopped();
 }
 
 Result<void> Engine::restart(std::string_view ref, const StopOptions& options) {
@@ -127,6 +139,10 @@ Result<void> Engine::kill(std::string_view ref, std::string_view signal_text) {
 Result<void> Engine::pause(std::string_view ref) {
     auto entry = TRY(resolve(ref));
     std::lock_guard op(entry->op);
+    return pause_locked(entry);
+}
+
+Result<void> Engine::pause_locked(const std::shared_ptr<Entry>& entry) {
     std::unique_lock lock(mutex_);
     auto& c = entry->container;
     if (c.state.status == RunState::Paused)
@@ -145,6 +161,10 @@ Result<void> Engine::pause(std::string_view ref) {
 Result<void> Engine::unpause(std::string_view ref) {
     auto entry = TRY(resolve(ref));
     std::lock_guard op(entry->op);
+    return unpause_locked(entry);
+}
+
+Result<void> Engine::unpause_locked(const std::shared_ptr<Entry>& entry) {
     std::unique_lock lock(mutex_);
     auto& c = entry->container;
     if (c.state.status != RunState::Paused)

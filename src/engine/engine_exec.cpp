@@ -11,6 +11,7 @@
 #include "engine/engine.h"
 #include "engine/engine_entry.h"
 #include "engine/names.h"
+#include "engine/start_error.h"
 #include "engine/user_lookup.h"
 #include "runtime/capabilities.h"
 
@@ -50,6 +51,16 @@ int64_t health_nanos(const Json& health, const char* key, int64_t fallback) {
     return value > 0 ? value : fallback;
 }
 
+// How docker's exec events name the command: the program, a space, the arguments joined by
+// spaces (so "exec_start: true " for a program without arguments).
+std::string event_command(const std::vector<std::string>& cmd) {
+    std::string text = cmd.empty() ? "" : cmd.front();
+    text += ' ';
+    for (size_t i = 1; i < cmd.size(); ++i)
+        text += (i > 1 ? " " : "") + cmd[i];
+    return text;
+}
+
 // The probe's command: ["CMD", args…] or ["CMD-SHELL", "command"]; empty when there is none.
 std::vector<std::string> probe_command(const Json& health) {
     auto test = string_list(health.is_object() ? health.value("Test", Json()) : Json());
@@ -80,15 +91,7 @@ Result<std::string> Engine::exec_create(std::string_view ref, const Json& body) 
     exec->config = body;
     execs_[exec->id] = exec;
     entry->exec_ids.push_back(exec->id);
-    publish(c,
-            "exec_create: " +
-                [&] {
-                    std::string joined;
-                    for (const auto& a : cmd)
-                        joined += (joined.empty() ? "" : " ") + a;
-                    return joined;
-                }(),
-            {{"execID", exec->id}});
+    publish(c, "exec_create: " + event_command(cmd), {{"execID", exec->id}});
     return exec->id;
 }
 
@@ -161,20 +164,27 @@ Result<void> Engine::exec_start(std::string_view exec_id, ClientStream connectio
     TRY(write_file(join_path(exec->dir, "exec.json"), to_json(config).dump(), 0600));
     std::vector<int> inherited;
     if (connection.fd.valid()) inherited.push_back(connection.fd.get());
+    publish(c, "exec_start: " + event_command(config.args), {{"execID", exec->id}});
     auto spawned = spawn_monitor(monitor_binary_, "exec", exec->dir, inherited);
     if (!spawned) {
-        std::lock_guard lock(mutex_);
-        exec->running = false;
-        exec->exit_code = 126;
+        // The runtime's refusal, in dockerd's words and with its exit code (127: not there,
+        // 126: cannot run).
+        std::string message = spawned.error().message();
+        int code = start_error_exit_code(message);
+        {
+            std::lock_guard lock(mutex_);
+            exec->running = false;
+            exec->exit_code = code;
+        }
         (void)remove_all(exec->dir);
-        return fail(std::move(spawned).error());
+        return fail(code == kExitStartFailed ? ErrorKind::Internal : ErrorKind::InvalidArgument,
+                    "OCI runtime exec failed: " + message);
     }
     {
         std::lock_guard lock(mutex_);
         exec->pid = spawned->pid;
         exec->monitor_pid = spawned->monitor_pid;
     }
-    publish(c, "exec_start: " + config.args.front(), {{"execID", exec->id}});
     if (detach || !config.attach) {
         std::string dir = exec->dir;
         return watcher_.watch("exec:" + exec->id, std::move(spawned->status),
@@ -205,6 +215,9 @@ void Engine::on_exec_exit(const std::string& exec_id, monitor::ExitRecord record
         (void)finish_monitor(reap, exec->dir);
     }
     (void)remove_all(exec->dir);
+    if (auto c = find(exec->container_id))
+        publish(*c, "exec_die",
+                {{"execID", exec->id}, {"exitCode", std::to_string(record.exit_code)}});
     if (exec->timed_out) {
         int64_t timeout = 0;
         if (auto c = find(exec->container_id))

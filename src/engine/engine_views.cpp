@@ -4,13 +4,13 @@
 
 #include <algorithm>
 #include <filesystem>
-#include <regex>
 #include <set>
 
 #include "base/clock.h"
 #include "base/fs.h"
 #include "engine/engine.h"
 #include "engine/engine_entry.h"
+#include "engine/list_filter.h"
 
 namespace berth::engine {
 namespace {
@@ -37,11 +37,15 @@ uint64_t directory_size(const std::string& dir) {
     return total;
 }
 
+// ps's Command as dockerd makes it: the program, then the arguments, each one holding a space
+// in single quotes ("sh -c 'echo hi'"; the CLI quotes the whole again).
 std::string join_command(const Json& config) {
-    std::string text;
-    for (const auto& arg : command_of(config)) {
-        if (!text.empty()) text += ' ';
-        text += arg;
+    auto command = command_of(config);
+    std::string text = command.empty() ? "" : command.front();
+    for (size_t i = 1; i < command.size(); ++i) {
+        const std::string& arg = command[i];
+        text += ' ';
+        text += arg.find(' ') == std::string::npos ? arg : "'" + arg + "'";
     }
     return text;
 }
@@ -198,23 +202,7 @@ Result<Json> Engine::inspect(std::string_view ref, bool size) {
 }
 
 Result<std::vector<Json>> Engine::list(const ListOptions& options) {
-    static const std::set<std::string> kKnown = {"id",       "name",   "label",   "status",
-                                                 "ancestor", "exited", "health",  "before",
-                                                 "since",    "volume", "network", "is-task"};
-    for (const auto& [key, values] : options.filters)
-        if (!kKnown.contains(key))
-            return fail(ErrorKind::InvalidArgument, "invalid filter '" + key + "'");
-    auto filter = [&](const char* key) -> const std::vector<std::string>* {
-        auto it = options.filters.find(key);
-        return it == options.filters.end() || it->second.empty() ? nullptr : &it->second;
-    };
-    for (const auto* key : {"status"})
-        if (auto values = filter(key))
-            for (const auto& v : *values)
-                if (!run_state_from_string(v))
-                    return fail(
-                        ErrorKind::InvalidArgument,
-                        "invalid filter 'status=" + v + "': invalid value for status filter");
+    ListFilter filter = TRY(ListFilter::parse(options.filters));
     std::vector<Container> all;
     {
         std::lock_guard lock(mutex_);
@@ -223,20 +211,26 @@ Result<std::vector<Json>> Engine::list(const ListOptions& options) {
     }
     std::sort(all.begin(), all.end(),
               [](const Container& a, const Container& b) { return a.created > b.created; });
+    std::vector<std::string> ids;
+    for (const auto& c : all)
+        ids.push_back(c.id);
+    filter.select_ids(ids);
     // before/since: by creation order relative to a named container.
     auto created_of = [&](const std::string& ref) -> Result<std::string> {
         auto c = TRY(find(ref));
         return c.created;
     };
     std::string before, since;
-    if (auto v = filter("before")) before = TRY(created_of(v->front()));
-    if (auto v = filter("since")) since = TRY(created_of(v->front()));
-    std::set<std::string> ancestors;
-    if (auto values = filter("ancestor"))
-        for (const auto& name : *values)
+    if (filter.given("before")) before = TRY(created_of(filter.values("before").front()));
+    if (filter.given("since")) since = TRY(created_of(filter.values("since").front()));
+    if (filter.given("ancestor")) {
+        std::set<std::string> ancestors;
+        for (const auto& name : filter.values("ancestor"))
             if (auto image = images_.resolve(name)) ancestors.insert(image->id.str());
+        filter.set_ancestor_images(std::move(ancestors));
+    }
 
-    bool all_states = options.all || options.limit > 0 || filter("status") || filter("exited");
+    bool all_states = options.all || options.limit > 0 || filter.wants_stopped();
     int64_t now = std::chrono::duration_cast<std::chrono::seconds>(
                       std::chrono::system_clock::now().time_since_epoch())
                       .count();
@@ -244,41 +238,11 @@ Result<std::vector<Json>> Engine::list(const ListOptions& options) {
     for (const auto& c : all) {
         if (!all_states && !is_running(c.state.status) && c.state.status != RunState::Restarting)
             continue;
-        auto any = [&](const char* key, const std::function<bool(const std::string&)>& match) {
-            auto values = filter(key);
-            return !values || std::any_of(values->begin(), values->end(), match);
-        };
-        bool keep =
-            any("id", [&](const std::string& v) { return c.id.starts_with(v); }) &&
-            any("name",
-                [&](const std::string& v) {
-                    try {
-                        return std::regex_search("/" + c.name, std::regex(v));
-                    } catch (const std::regex_error&) {
-                        return false;
-                    }
-                }) &&
-            any("status", [&](const std::string& v) { return v == to_string(c.state.status); }) &&
-            any("exited",
-                [&](const std::string& v) {
-                    return c.state.status == RunState::Exited &&
-                           std::to_string(c.state.exit_code) == v;
-                }) &&
-            any("health",
-                [&](const std::string& v) {
-                    std::string h = c.state.health.is_object()
-                                        ? c.state.health.value("Status", "none")
-                                        : "none";
-                    return h == v;
-                }) &&
-            any("ancestor", [&](const std::string&) { return ancestors.contains(c.image_id); });
-        // Every label filter must match (docker ANDs them).
-        if (auto labels = filter("label"))
-            for (const auto& l : *labels)
-                keep = keep && label_matches(c.config.value("Labels", Json::object()), l);
-        if (!before.empty()) keep = keep && c.created < before;
-        if (!since.empty()) keep = keep && c.created > since;
-        if (!keep) continue;
+        if (!before.empty() && c.created >= before) continue;
+        if (!since.empty() && c.created <= since) continue;
+        Json mounts = mount_points(c);
+        Json networks = network_settings(c)["Networks"];
+        if (!filter.matches(c, mounts, networks)) continue;
         Json summary = {
             {"Id", c.id},
             {"Names", {"/" + c.name}},
@@ -291,8 +255,8 @@ Result<std::vector<Json>> Engine::list(const ListOptions& options) {
             {"State", to_string(c.state.status)},
             {"Status", status_text(c, now)},
             {"HostConfig", {{"NetworkMode", c.host_config.value("NetworkMode", "default")}}},
-            {"NetworkSettings", {{"Networks", network_settings(c)["Networks"]}}},
-            {"Mounts", mount_points(c)},
+            {"NetworkSettings", {{"Networks", networks}}},
+            {"Mounts", mounts},
         };
         if (summary["Labels"].is_null()) summary["Labels"] = Json::object();
         if (options.size) {
@@ -403,13 +367,17 @@ Result<Engine::RootfsView> Engine::rootfs_view(std::string_view ref) {
 
 Result<std::vector<pid_t>> Engine::pids(std::string_view ref) {
     auto entry = TRY(resolve(ref));
+    Container c;
     {
         std::lock_guard lock(mutex_);
         if (!is_running(entry->container.state.status))
             return fail(ErrorKind::Conflict,
                         "Container " + entry->container.id + " is not running");
+        c = entry->container;
     }
-    return runtime_of(*entry)->pids();
+    auto pids = TRY(runtime_of(*entry)->pids());
+    publish(c, "top");  // docker top's event: pids serves it alone
+    return pids;
 }
 
 Result<Json> Engine::runtime_stats(std::string_view ref) {

@@ -40,10 +40,20 @@ std::optional<monitor::ExitRecord> exit_from_line(const std::string& line) {
     return *record;
 }
 
-monitor::ExitRecord exit_from_file(const std::string& dir) {
+}  // namespace
+
+std::optional<monitor::ExitRecord> recorded_exit(const std::string& dir) {
     auto doc = read_json_file(join_path(dir, "exit.json"));
-    if (doc)
-        if (auto record = monitor::exit_from_json(*doc)) return *record;
+    if (!doc) return std::nullopt;
+    auto record = monitor::exit_from_json(*doc);
+    if (!record) return std::nullopt;
+    return *record;
+}
+
+namespace {
+
+monitor::ExitRecord exit_from_file(const std::string& dir) {
+    if (auto record = recorded_exit(dir)) return *record;
     monitor::ExitRecord lost;
     lost.exit_code = 255;
     lost.error = "the container's monitor exited without recording the exit";
@@ -180,8 +190,8 @@ Result<UniqueFd> connect_monitor(const std::string& dir) {
     return sock;
 }
 
-MonitorWatcher::MonitorWatcher(ExitCallback on_exit, GoneCallback on_gone)
-    : on_exit_(std::move(on_exit)), on_gone_(std::move(on_gone)) {}
+MonitorWatcher::MonitorWatcher(ExitCallback on_exit, LostCallback on_lost, GoneCallback on_gone)
+    : on_exit_(std::move(on_exit)), on_lost_(std::move(on_lost)), on_gone_(std::move(on_gone)) {}
 
 MonitorWatcher::~MonitorWatcher() {
     stop();
@@ -274,7 +284,7 @@ void MonitorWatcher::service(int fd) {
         auto node = watched_.extract(fd);
         done = std::move(node.mapped());
     }
-    if (!done.exit_reported) on_exit_(done.id, exit_from_file(done.dir));
+    if (!done.exit_reported) on_lost_(done.id, done.dir);
     on_gone_(done.id);
 }
 

@@ -40,14 +40,21 @@ Result<RunningMonitor> spawn_monitor(MonitorBinary& binary, const std::string& m
 // the pipe ended without it (the monitor was gone before we read, or we were restarted).
 monitor::ExitRecord finish_monitor(RunningMonitor& monitor, const std::string& dir);
 
+// The exit the monitor recorded in <dir>/exit.json; nullopt when there is none (the monitor died
+// before its container, or its directory is gone).
+std::optional<monitor::ExitRecord> recorded_exit(const std::string& dir);
+
 // One thread that waits on many monitors at once (epoll) and calls back on each exit, and again
 // when the monitor's process has gone: a monitor reports the exit before it removes the
-// container's runtime state and cgroups. Thread-safe. The callbacks run on the watcher's thread.
+// container's runtime state and cgroups. A monitor that ends without reporting an exit is
+// "lost" (killed, or OOM): on_lost gets its directory and must record the exit itself; on_gone
+// follows. Thread-safe. The callbacks run on the watcher's thread.
 class MonitorWatcher {
   public:
     using ExitCallback = std::function<void(const std::string& id, monitor::ExitRecord)>;
+    using LostCallback = std::function<void(const std::string& id, const std::string& dir)>;
     using GoneCallback = std::function<void(const std::string& id)>;
-    MonitorWatcher(ExitCallback on_exit, GoneCallback on_gone);
+    MonitorWatcher(ExitCallback on_exit, LostCallback on_lost, GoneCallback on_gone);
     ~MonitorWatcher();
     MonitorWatcher(const MonitorWatcher&) = delete;
     MonitorWatcher& operator=(const MonitorWatcher&) = delete;
@@ -71,6 +78,7 @@ class MonitorWatcher {
     void service(int fd);
 
     ExitCallback on_exit_;
+    LostCallback on_lost_;
     GoneCallback on_gone_;
     UniqueFd epoll_;
     UniqueFd wake_;  // eventfd: stop

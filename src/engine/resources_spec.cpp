@@ -7,6 +7,7 @@
 #include <map>
 #include <set>
 
+#include "base/fs.h"
 #include "engine/default_security.h"
 #include "engine/spec_parts.h"
 
@@ -95,14 +96,14 @@ Result<Json> parse_cgroup_rule(const std::string& rule) {
 
 }  // namespace
 
-Result<void> validate_resources(const Json& hc) {
+Result<void> validate_resources(const Json& hc, bool update) {
     int64_t memory = int_of(hc, "Memory");
     int64_t swap = int_of(hc, "MemorySwap");
     int64_t reservation = int_of(hc, "MemoryReservation");
     if (memory != 0 && memory < kMinMemory) return invalid("Minimum memory limit allowed is 6MB");
     if (memory > 0 && swap > 0 && swap < memory)
         return invalid("Minimum memoryswap limit should be larger than memory limit, see usage");
-    if (memory == 0 && swap > 0)
+    if (memory == 0 && swap > 0 && !update)
         return invalid(
             "You should always set the Memory limit when using Memoryswap limit, see usage");
     if (swap < -1)
@@ -160,6 +161,32 @@ Result<void> validate_resources(const Json& hc) {
                        ", range for oom score adj is [-1000, 1000]");
     }
     return {};
+}
+
+std::vector<std::string> discard_unsupported_resources(Json& hc, const std::string& cgroup_root) {
+    std::vector<std::string> warnings;
+    if (!hc.is_object()) return warnings;
+    if (int_of(hc, "BlkioWeight") > 0) {
+        // v1 has blkio.weight (CFQ) or blkio.bfq.weight (BFQ) at its root; v2 an io controller.
+        bool weight = path_exists(cgroup_root + "/blkio/blkio.weight") ||
+                      path_exists(cgroup_root + "/blkio/blkio.bfq.weight") ||
+                      read_file(cgroup_root + "/cgroup.controllers").value_or("").find("io") !=
+                          std::string::npos;
+        if (!weight) {
+            warnings.push_back(
+                "Your kernel does not support Block I/O weight or the cgroup is not mounted. "
+                "Weight discarded.");
+            hc.erase("BlkioWeight");
+        }
+    }
+    if (int_of(hc, "Memory") > 0 && int_of(hc, "MemorySwap") != -1 &&
+        !HostFacts::detect(cgroup_root).swap_limit) {
+        warnings.push_back(
+            "Your kernel does not support swap limit capabilities or the cgroup is not mounted. "
+            "Memory limited without swap.");
+        hc["MemorySwap"] = -1;
+    }
+    return warnings;
 }
 
 Result<void> validate_ulimits(const Json& hc) {

@@ -79,8 +79,14 @@ struct SecurityOptions {
 };
 Result<SecurityOptions> parse_security_options(const Json& host_config);
 
-// Checks of the resource fields (memory, CPU, blkio, pids, ulimits, devices, sysctls).
-Result<void> validate_resources(const Json& host_config);
+// Checks of the resource fields (memory, CPU, blkio, pids, ulimits, devices, sysctls). An
+// update may set MemorySwap alone.
+Result<void> validate_resources(const Json& host_config, bool update = false);
+// What this host's cgroups cannot do is dropped from `host_config`, with dockerd's warning for
+// each (moby's verifyPlatformContainerResources): a blkio weight without a weight file, a swap
+// limit without memory.memsw.
+std::vector<std::string> discard_unsupported_resources(Json& host_config,
+                                                       const std::string& cgroup_root);
 Result<void> validate_ulimits(const Json& host_config);
 Result<void> validate_devices(const Json& host_config);
 Result<void> validate_sysctls(const Json& host_config);

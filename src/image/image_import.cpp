@@ -198,6 +198,7 @@ Result<Digest> ImageService::commit(const std::string& upper_dir,
     std::string created = rfc3339_now();
     config["created"] = created;
     if (!options.author.empty()) config["author"] = options.author;
+    if (options.config) config["config"] = *options.config;
     if (!config.contains("config") || !config["config"].is_object())
         config["config"] = Json::object();
     for (auto& change : options.changes)

@@ -62,6 +62,8 @@ struct ImportOptions {
     std::string author;
     std::optional<Platform> platform;
     std::string created_by;  // history entry's created_by
+    // commit: the image's "config" (a container's settings) in place of the parent image's.
+    std::optional<Json> config;
 };
 
 struct GcReport {

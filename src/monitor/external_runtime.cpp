@@ -160,7 +160,7 @@ std::string last_logged_error(std::string_view log_text) {
         while (!line.empty() && (line.back() == '\r' || line.back() == ' ' || line.back() == '\n'))
             line.remove_suffix(1);
         if (line.empty()) continue;
-        auto doc = Json::parse(line, nullptr, false);
+        auto doc = parse_json(line, "runtime log").value_or(Json());
         if (doc.is_object()) {
             auto level = doc.find("level");
             auto msg = doc.find("msg");
@@ -254,6 +254,16 @@ Result<void> ExternalRuntime::pause() {
 
 Result<void> ExternalRuntime::resume() {
     TRY(call({"resume", id_}));
+    return {};
+}
+
+Result<void> ExternalRuntime::update(const Json& resources) {
+    // Passed as a file next to the bundle's config.json: runc and crun both read --resources.
+    std::string file = join_path(bundle_, "update-resources.json");
+    TRY(write_file(file, resources.dump(), 0600));
+    auto updated = call({"update", "--resources", file, id_});
+    (void)::unlink(file.c_str());
+    TRY(updated);
     return {};
 }
 

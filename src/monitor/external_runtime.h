@@ -37,6 +37,7 @@ class ExternalRuntime final : public OciRuntime {
     Result<void> kill(int signal) override;
     Result<void> pause() override;
     Result<void> resume() override;
+    Result<void> update(const Json& resources) override;
     Result<std::vector<pid_t>> pids() override;
     Result<Json> stats() override;
     Result<uint64_t> oom_kills() override;

@@ -83,6 +83,7 @@ class BuiltinRuntime final : public OciRuntime {
     Result<void> kill(int signal) override { return runtime_.kill(id_, signal, false); }
     Result<void> pause() override { return runtime_.pause(id_); }
     Result<void> resume() override { return runtime_.resume(id_); }
+    Result<void> update(const Json& resources) override { return runtime_.update(id_, resources); }
     Result<std::vector<pid_t>> pids() override { return runtime_.pids(id_); }
     Result<Json> stats() override { return runtime_.stats(id_); }
     Result<uint64_t> oom_kills() override { return runtime_.oom_kills(id_); }

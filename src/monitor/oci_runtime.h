@@ -78,6 +78,8 @@ class OciRuntime {
     virtual Result<void> kill(int signal) = 0;
     virtual Result<void> pause() = 0;
     virtual Result<void> resume() = 0;
+    // `update --resources`: applies OCI linux.resources (only what they hold) to the container.
+    virtual Result<void> update(const Json& resources) = 0;
     // The host pids of the container's processes.
     virtual Result<std::vector<pid_t>> pids() = 0;
     // runc's `events --stats` object: {"type":"stats","id":…,"data":{cpu, memory, pids, blkio…}}.

@@ -127,7 +127,7 @@ out=$(curl -sS -w '%{http_code}' -X POST --unix-socket "$SOCK" \
 check_match "the server refuses an invalid tag with a 400" '^\{"message":".+"\}400$' "$(tr -d '\n' <<<"$out")"
 out=$(docker pull busybox 2>&1)
 check_eq "docker pull fails" "1" "$?"
-check_contains "saying pulling is not supported yet" "not supported yet" "$out"
+check_contains "saying it cannot pull yet" "berth cannot pull from a registry yet" "$out"
 check_fails "docker save of an unknown image fails" docker save -o "$TMP/nosuch.tar" nosuch
 out=$(printf 'not a tar' | docker load 2>&1)
 check_eq "docker load of garbage fails" "1" "$?"
