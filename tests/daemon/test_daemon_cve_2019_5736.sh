@@ -18,7 +18,8 @@
 # an attacker would keep it), stops every container and berthd, waits until no process runs the
 # binary, and tries to write through the handle. berth-monitor's sha256 must be unchanged and no
 # write may succeed, with the default capabilities and with CAP_SYS_PTRACE. A positive control
-# first proves that a writable binary caught this way is overwritten.
+# first proves that a writable binary caught this way is overwritten. Last, berth-monitor started
+# from its file on disk by something else than berthd must move to a protected copy itself.
 source "$(dirname "$0")/../lib.sh"
 require_root
 source "$(dirname "$0")/berthd_lib.sh"
@@ -84,6 +85,21 @@ while :; do
 	usleep 10000
 done
 WATCHER
+
+# protection.py PID — how PID's executable is protected: read-only (on a read-only mount),
+# sealed (a sealed memfd) or writable.
+cat >"$TMP/protection.py" <<'EOF'
+import fcntl, os, sys
+fd = os.open("/proc/%s/exe" % sys.argv[1], os.O_RDONLY)
+try:
+    seals = fcntl.fcntl(fd, 1034)  # F_GET_SEALS
+except OSError:
+    seals = 0
+if os.fstatvfs(fd).f_flag & os.ST_RDONLY:
+    print("read-only")
+else:
+    print("sealed" if seals & 8 else "writable")  # F_SEAL_WRITE
+EOF
 
 # runs_binary FILE — true while some process executes FILE (its inode, through any mount).
 runs_binary() {
@@ -181,4 +197,18 @@ attempt init-ptrace "SYS_PTRACE" init
 
 start_berthd
 check_eq "containers still run" "ok" "$(docker run --rm busybox echo ok 2>&1)"
+
+# berth-monitor started from its file on disk by anything but berthd (an older berthd, a script)
+# moves to a protected copy of itself before it does anything else: here it then waits on a
+# FIFO as its exec.json, and its executable is a read-only or sealed file.
+mkdir -p "$TMP/direct"
+mkfifo "$TMP/direct/exec.json"
+"$MONITOR" exec "$TMP/direct" 3>/dev/null &
+direct_pid=$!
+exe_moved() { [ "$(readlink "/proc/$direct_pid/exe")" != "$MONITOR" ]; }
+wait_until 10 exe_moved
+check_match "berth-monitor run from its file on disk re-executes from a protected copy" \
+	"^(read-only|sealed)$" "$("$PYTHON" "$TMP/protection.py" "$direct_pid")"
+echo x >"$TMP/direct/exec.json"
+wait "$direct_pid" 2>/dev/null
 finish
