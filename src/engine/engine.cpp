@@ -80,7 +80,8 @@ Engine::Engine(EngineOptions options, image::ImageService& images, EventBus& eve
       images_(images),
       events_(events),
       store_(std::move(store)),
-      zygote_(options_.monitor_binary, options_.exec_root),
+      monitor_binary_(options_.monitor_binary),
+      zygote_(monitor_binary_, options_.exec_root),
       watcher_([this](const std::string& id,
                       monitor::ExitRecord record) { on_exit(id, std::move(record)); },
                [this](const std::string& id, const std::string& dir) { on_monitor_lost(id, dir); },
@@ -437,7 +438,7 @@ Result<void> Engine::start_locked(const std::shared_ptr<Entry>& entry) {
     if (auto written = write_file(join_path(dir, "monitor.json"), to_json(config).dump(), 0600);
         !written)
         return fail_start(std::move(written).error());
-    auto spawned = spawn_monitor(options_.monitor_binary, "container", dir, inherited, &zygote_);
+    auto spawned = spawn_monitor(monitor_binary_, "container", dir, inherited, &zygote_);
     scheduler_.schedule(kZygoteIdleTimeout, [this] { zygote_.stop_if_idle(kZygoteIdleTimeout); });
     attaches.clear();  // the monitor has its own copies now
     if (!spawned) {

@@ -256,8 +256,9 @@ class Engine {
     std::map<std::string, std::shared_ptr<Entry>> entries_;
     std::map<std::string, std::shared_ptr<ExecEntry>> execs_;
     bool shutting_down_ = false;
-    MonitorZygote zygote_;  // forks the container monitors
-    Janitor janitor_;       // unmounts and deletes what removals moved aside
+    MonitorBinary monitor_binary_;  // berth-monitor, run from a protected copy
+    MonitorZygote zygote_;          // forks the container monitors
+    Janitor janitor_;               // unmounts and deletes what removals moved aside
     DefaultSeccompProfiles default_seccomp_;
     MonitorWatcher watcher_;
     Scheduler scheduler_;  // restart back-offs and health checks

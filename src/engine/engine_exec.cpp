@@ -167,7 +167,7 @@ Result<void> Engine::exec_start(std::string_view exec_id, ClientStream connectio
     std::vector<int> inherited;
     if (connection.fd.valid()) inherited.push_back(connection.fd.get());
     publish(c, "exec_start: " + event_command(config.args), {{"execID", exec->id}});
-    auto spawned = spawn_monitor(options_.monitor_binary, "exec", exec->dir, inherited);
+    auto spawned = spawn_monitor(monitor_binary_, "exec", exec->dir, inherited);
     if (!spawned) {
         // The runtime's refusal, in dockerd's words and with its exit code (127: not there,
         // 126: cannot run).

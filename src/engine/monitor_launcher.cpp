@@ -12,6 +12,7 @@
 #include <cstring>
 
 #include "base/fs.h"
+#include "engine/monitor_binary.h"
 #include "engine/monitor_zygote.h"
 
 extern char** environ;
@@ -60,7 +61,7 @@ namespace {
 
 // Starts the monitor's process; returns the pid berthd waits for, 0 when there is none (the
 // zygote forked it).
-Result<pid_t> start_monitor_process(const std::string& binary, const std::string& mode,
+Result<pid_t> start_monitor_process(MonitorBinary& binary, const std::string& mode,
                                     const std::string& dir, const std::vector<int>& inherited,
                                     int status_write, MonitorZygote* zygote) {
     if (zygote && mode == "container")
@@ -97,17 +98,18 @@ Result<pid_t> start_monitor_process(const std::string& binary, const std::string
     posix_spawnattr_setsigmask(&attr, &none);
     posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK);
 
-    std::string mode_arg = mode, dir_arg = dir, binary_arg = binary;
+    auto executable = TRY(binary.executable());
+    std::string mode_arg = mode, dir_arg = dir, binary_arg = binary.path();
     char* argv[] = {binary_arg.data(), mode_arg.data(), dir_arg.data(), nullptr};
     pid_t child = 0;
-    int err = ::posix_spawn(&child, binary.c_str(), &actions, &attr, argv, environ);
-    if (err != 0) return fail_errno("start " + binary, err);
+    int err = ::posix_spawn(&child, executable.exec_path.c_str(), &actions, &attr, argv, environ);
+    if (err != 0) return fail_errno("start " + binary.path(), err);
     return child;
 }
 
 }  // namespace
 
-Result<RunningMonitor> spawn_monitor(const std::string& binary, const std::string& mode,
+Result<RunningMonitor> spawn_monitor(MonitorBinary& binary, const std::string& mode,
                                      const std::string& dir, const std::vector<int>& inherited,
                                      MonitorZygote* zygote) {
     int pipe_fds[2];

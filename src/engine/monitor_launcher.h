@@ -25,13 +25,14 @@ struct RunningMonitor {
     pid_t monitor_pid = 0;  // exec monitors only: our child, to be reaped
 };
 
+class MonitorBinary;
 class MonitorZygote;
 
-// Spawns `berth-monitor <mode> <dir>` with its status pipe at fd 3 and `inherited` at fds 4…,
-// and waits until the process runs (or the monitor reports why it could not start it).
-// mode "container" daemonizes (the monitor outlives us), forked by `zygote` when there is one;
-// "exec" stays our child.
-Result<RunningMonitor> spawn_monitor(const std::string& binary, const std::string& mode,
+// Spawns `berth-monitor <mode> <dir>` (from `binary`'s protected copy) with its status pipe at
+// fd 3 and `inherited` at fds 4…, and waits until the process runs (or the monitor reports why
+// it could not start it). mode "container" daemonizes (the monitor outlives us), forked by
+// `zygote` when there is one; "exec" stays our child.
+Result<RunningMonitor> spawn_monitor(MonitorBinary& binary, const std::string& mode,
                                      const std::string& dir, const std::vector<int>& inherited,
                                      MonitorZygote* zygote = nullptr);
 
