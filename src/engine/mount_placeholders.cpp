@@ -8,7 +8,6 @@
 #include <array>
 #include <memory>
 #include <optional>
-#include <span>
 
 #include "base/fs.h"
 #include "base/unique_fd.h"
@@ -21,8 +20,6 @@ namespace {
 constexpr std::array<std::string_view, 3> kFileTargets = {"etc/hostname", "etc/hosts",
                                                           "etc/resolv.conf"};
 constexpr std::array<std::string_view, 3> kTreeTargets = {"dev", "proc", "sys"};
-// What docker's init layer also has and berth never makes (its diff hides them all the same).
-constexpr std::array<std::string_view, 2> kDockerOnly = {"etc/mtab", ".dockerenv"};
 constexpr int kMaxPlaceholderDepth = 8;
 
 std::optional<struct stat> lstat_at(int dir_fd, const std::string& path) {
@@ -99,18 +96,6 @@ bool is_opaque(int upper_fd, const std::string& dir) {
 }
 
 }  // namespace
-
-bool is_mount_placeholder(std::string_view path) {
-    for (std::string_view tree : kTreeTargets)
-        if (path == tree ||
-            (path.starts_with(tree) && path.size() > tree.size() && path[tree.size()] == '/'))
-            return true;
-    for (auto list : {std::span<const std::string_view>(kFileTargets),
-                      std::span<const std::string_view>(kDockerOnly)})
-        for (std::string_view file : list)
-            if (path == file) return true;
-    return false;
-}
 
 image::LeftOutPaths mount_placeholders_in(const std::string& upper_dir,
                                           const std::vector<std::string>& lower_dirs) {

@@ -2,20 +2,16 @@
 // /etc/hostname, /etc/hosts and /etc/resolv.conf (for the container's own copies), and /dev,
 // /proc, /sys. docker makes these in an init layer below the container's own, so that neither
 // `docker diff` nor `docker commit` shows them; berth makes them in the container's writable
-// layer, and leaves them out where docker's init layer would hide them. (`docker export` shows
-// the merged tree, placeholders included, as docker's does.)
+// layer, and leaves them out of `docker diff` and `docker commit` as docker's init layer would
+// hide them. (`docker export` shows the merged tree, placeholders included, as docker's does.)
 #pragma once
 
 #include <string>
-#include <string_view>
 #include <vector>
 
 #include "image/layer_diff.h"
 
 namespace berth::engine {
-
-// True for a path (relative to the root: "etc/hosts", "dev/pts") that docker's init layer holds.
-bool is_mount_placeholder(std::string_view path);
 
 // The paths of `upper_dir` (a container's overlay upper directory; its image's layers are
 // `lower_dirs`, top first) that hold nothing of the container's own: the placeholders as the
