@@ -51,6 +51,9 @@ docker run --privileged --name own busybox sh -c 'umount /etc/hostname && echo m
 docker commit own committed:own >/dev/null
 check_eq "a mount target the container wrote is committed" "$(printf 'etc/ 0\netc/hostname 5')" \
 	"$(top_layer committed:own)"
+check_eq "and docker diff shows it" "$(printf 'C /etc\nA /etc/hostname')" "$(docker diff own 2>&1)"
+check_eq "docker diff shows no mount target the runtime made" "$(printf 'C /tmp\nA /tmp/f')" \
+	"$(docker diff writer 2>&1)"
 
 # --- the request's Config ---------------------------------------------------------------------
 curl -sS --unix-socket "$SOCK" -H 'Content-Type: application/json' \
