@@ -4,7 +4,7 @@ BUILD_DIR ?= build
 PREFIX ?= /usr/local
 JOBS ?= $(shell nproc)
 
-.PHONY: all deps test-deps build install up test unit integration bench fuzz format clean
+.PHONY: all deps test-deps build install up test unit integration bench fuzz fresh-check deps-check format clean
 
 all: build
 
@@ -39,6 +39,15 @@ unit: build
 
 integration: test-deps build
 	@cd $(BUILD_DIR) && ctest --output-on-failure -L integration
+
+# A fresh Debian 12 builds berth and passes its unit tests with only what install-deps.sh
+# installs: checked in a debian:bookworm container that berth itself runs (scripts/fresh-check.sh).
+fresh-check: test-deps build
+	@scripts/fresh-check.sh $(BUILD_DIR)
+
+# Every header the sources include comes from a package install-deps.sh installs.
+deps-check: test-deps
+	@scripts/deps-check.sh
 
 bench: test-deps build
 	@bench/run.sh

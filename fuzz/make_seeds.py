@@ -6,6 +6,7 @@
                            names, links pointing out, writes through links)
   OUT/image_archive_fuzz/  image archives: docker save (plain and gzip layers, layer as a
                            symlink, two images), OCI layout, a gzip-compressed archive
+  OUT/seccomp_fuzz/        docker's default profile (the unit tests' copy in src/runtime/testdata)
 
 usage: make_seeds.py OUT
 """
@@ -199,11 +200,19 @@ def archive_seeds(out):
           docker_archive([("evil:1", [tar_bytes(LAYERS["symlink_out"])])]))
 
 
+def seccomp_seeds(out):
+    os.makedirs(out, exist_ok=True)
+    src = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "src", "runtime",
+                       "testdata", "docker_default_seccomp.json")
+    shutil.copyfile(src, os.path.join(out, "docker_default.json"))
+
+
 def main():
     if len(sys.argv) != 2:
         sys.exit(__doc__)
     layer_seeds(os.path.join(sys.argv[1], "layer_unpack_fuzz"))
     archive_seeds(os.path.join(sys.argv[1], "image_archive_fuzz"))
+    seccomp_seeds(os.path.join(sys.argv[1], "seccomp_fuzz"))
 
 
 if __name__ == "__main__":

@@ -5,8 +5,9 @@
 # of memory, leaked or broke an invariant.
 #
 # usage: scripts/fuzz.sh [SECONDS_PER_TARGET (default 60)] [TARGET...]
-#   TARGET: reference, manifest, config_changes, go_template, layer_unpack, image_archive (or the
-#   same with _fuzz); all of them by default.
+#   TARGET: reference, manifest, config_changes, go_template, layer_unpack, image_archive,
+#   http_request, container_create, runtime_spec, seccomp, device_filter, path_in_root,
+#   monitor_protocol (or the same with _fuzz); all of them by default.
 #
 # Environment:
 #   FUZZ_BUILD_DIR   build directory (default: build-fuzz in the source tree); configured once
@@ -58,7 +59,11 @@ fi
 # ---- build ----------------------------------------------------------------------------------
 if [ ! -f "$BUILD/CMakeCache.txt" ]; then
 	echo "fuzz: configuring $BUILD ($OPT)"
-	CC=clang-16 CXX=clang++-16 cmake -S "$SRC" -B "$BUILD" -DBERTH_FUZZ=ON \
+	# ccache, where there is one, makes a fresh fuzz build (the suite's smoke test in a new
+	# clone) mostly cache hits.
+	launcher=()
+	command -v ccache >/dev/null && launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
+	CC=clang-16 CXX=clang++-16 cmake -S "$SRC" -B "$BUILD" -DBERTH_FUZZ=ON "${launcher[@]}" \
 		-DCMAKE_BUILD_TYPE=RelWithDebInfo "-DCMAKE_CXX_FLAGS_RELWITHDEBINFO=$OPT" >"$BUILD.configure.log" 2>&1 ||
 		{ cat "$BUILD.configure.log" >&2; exit 2; }
 	mv "$BUILD.configure.log" "$BUILD/configure.log"
@@ -80,8 +85,9 @@ export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 RUNS=$BUILD/fuzz-run
 # The targets that unpack run with a private tmpfs on /tmp, which would hide a run dir under /tmp
 # (a clone or build dir there): those runs go to /var/tmp instead.
-case $(realpath -m "$RUNS") in
-/tmp/*) RUNS=/var/tmp/berth-fuzz-run${RUNS//\//-} ;;
+# (The path as given counts too: a symlink under /tmp is hidden with the rest.)
+case "$(realpath -m "$RUNS") $RUNS" in
+/tmp/* | *" /tmp/"*) RUNS=/var/tmp/berth-fuzz-run${RUNS//\//-} ;;
 esac
 mkdir -p "$RUNS"
 python3 "$SRC/fuzz/make_seeds.py" "$RUNS/seeds" || exit 2

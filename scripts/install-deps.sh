@@ -1,6 +1,11 @@
 #!/usr/bin/env bash
 # Installs every Debian package that building, testing and benchmarking berth needs.
 # Idempotent and quiet: does nothing when all packages are present.
+#
+# usage: install-deps.sh [--with-tests] [--list]
+#   --with-tests  the test, benchmark and fuzzing packages too
+#   --list        print the package names, one a line, and install nothing (scripts/deps-check.sh
+#                 reads them)
 set -euo pipefail
 
 build_packages=(
@@ -19,9 +24,23 @@ test_packages=(
     clang-16 libclang-rt-16-dev  # libFuzzer targets (scripts/fuzz.sh, make fuzz)
 )
 
+with_tests=0
+list_only=0
+for arg in "$@"; do
+    case $arg in
+    --with-tests) with_tests=1 ;;
+    --list) list_only=1 ;;
+    *)
+        echo "usage: $0 [--with-tests] [--list]" >&2
+        exit 2
+        ;;
+    esac
+done
 wanted=("${build_packages[@]}")
-if [ "${1:-}" = "--with-tests" ]; then
-    wanted+=("${test_packages[@]}")
+[ $with_tests = 1 ] && wanted+=("${test_packages[@]}")
+if [ $list_only = 1 ]; then
+    printf '%s\n' "${wanted[@]}"
+    exit 0
 fi
 
 missing=()

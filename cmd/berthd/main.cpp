@@ -2,6 +2,8 @@
 // sockets passed by systemd) until SIGTERM or SIGINT. The configuration (daemon.json and flags)
 // and the listeners live in src/api: daemon_config.h, listeners.h.
 #include <signal.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cstdio>
@@ -100,8 +102,12 @@ engine::EngineOptions engine_options(const api::DaemonConfig& options, const Log
 }
 
 Result<void> serve(const api::DaemonConfig& options, const Log& log, const sigset_t& stop_signals) {
-    TRY(mkdir_all(options.root, 0711));
-    TRY(mkdir_all(options.exec_root, 0711));
+    // Traversable, not listable, as dockerd sets its root (the API socket may be in the exec
+    // root); what holds secrets below is 0700/0600 (docs/daemon.md, "Files and secrets").
+    for (const auto& dir : {options.root, options.exec_root}) {
+        TRY(mkdir_all(dir, 0711));
+        if (::chmod(dir.c_str(), 0711) != 0) return fail_errno("chmod " + dir);
+    }
     auto pidfile = TRY(api::PidFile::create(options.pidfile));
     auto listeners = TRY(
         api::open_listeners(options, [&](std::string_view message) { log("warning", message); }));
@@ -114,6 +120,7 @@ Result<void> serve(const api::DaemonConfig& options, const Log& log, const sigse
         server_options.log_request = [&](const std::string& line) { log("debug", line); };
         server_options.log_error = [&](const std::string& line) { log("debug", line); };
     }
+    server_options.log_warning = [&](const std::string& line) { log("warning", line); };
     // Made at once: the server owns the sockets (and removes their files) from here on.
     auto server = TRY(api::HttpServer::create(std::move(listeners), router, server_options));
 
@@ -146,11 +153,21 @@ Result<void> serve(const api::DaemonConfig& options, const Log& log, const sigse
     return {};
 }
 
+// Every connection, container log and monitor socket is a file descriptor: take all the hard
+// limit allows, as dockerd does (Go raises it at start), rather than fail at the soft 1024.
+void raise_open_file_limit() {
+    rlimit limit{};
+    if (::getrlimit(RLIMIT_NOFILE, &limit) != 0 || limit.rlim_cur >= limit.rlim_max) return;
+    limit.rlim_cur = limit.rlim_max;
+    (void)::setrlimit(RLIMIT_NOFILE, &limit);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
     // A client that hangs up mid-stream must cost that request, not the daemon.
     ::signal(SIGPIPE, SIG_IGN);
+    raise_open_file_limit();
     auto command_line = api::parse_daemon_flags(argc, argv);
     if (command_line.exit_code) return *command_line.exit_code;
     auto config = api::load_daemon_config(command_line.flags);

@@ -82,6 +82,7 @@ Result<void> container_logs(const Daemon& d, Exchange& e) {
         auto stopped = TRY(d.engine->stopped_signal(source.id));
         engine::FollowSignals signals;
         signals.stopped_fd = stopped.get();
+        signals.cancel_fd = e.hangup_fd();
         TRY(engine::follow_logs(source.path, source.max_file, options, sink, signals));
     } else {
         TRY(engine::read_logs(source.path, source.max_file, options, sink));
@@ -129,11 +130,14 @@ Result<void> archive(const Daemon& d, Exchange& e) {
         options.container_user = container.config.value("User", "");
         TRY(pipe_request_body(
             e, [&](int fd) { return engine::extract_into_container(view, *path, fd, options); }));
+        d.engine->publish_file_event(container, "extract-to-dir");
         return e.respond(200, "", "");
     }
     auto stat = TRY(engine::stat_container_path(view, *path));
     Fields headers{{"X-Docker-Container-Path-Stat", engine::encode_path_stat(stat)}};
     if (r.method == "HEAD") return e.respond(200, "", "", headers);
+    // As dockerd: once the path is found, before the tar streams.
+    d.engine->publish_file_event(container, "archive-path");
     // The stat goes out as a header before the tar streams, as with dockerd.
     return stream_response(
         e, "application/x-tar",
@@ -189,7 +193,9 @@ void add_container_data_routes(Router& router, const Daemon& daemon) {
                             TRY(engine::container_changes(view.upper_dir, view.lower_dirs)));
     });
     router.add("GET", "/containers/{id}/export", [d](Exchange& e) -> Result<void> {
-        auto view = TRY(d->engine->rootfs_view(e.request().param("id")));
+        auto container = TRY(d->engine->find(e.request().param("id")));
+        auto view = TRY(d->engine->rootfs_view(container.id));
+        d->engine->publish_file_event(container, "export");
         return stream_response(e, "application/x-tar",
                                [&](int fd) { return engine::export_container(view.rootfs, fd); });
     });

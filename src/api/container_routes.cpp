@@ -5,9 +5,11 @@
 
 #include <algorithm>
 
+#include "api/create_body.h"
 #include "api/routes.h"
 #include "base/fs.h"
 #include "base/stdcopy.h"
+#include "engine/image_events.h"
 
 namespace berth::api {
 namespace {
@@ -79,7 +81,7 @@ Result<engine::ClientStream> take_connection(Exchange& e, const std::string& con
 }
 
 Result<void> create_container(const Daemon& d, Exchange& e) {
-    Json body = TRY(read_json_body(e, false));
+    Json body = TRY(known_create_fields(TRY(read_json_body(e, false))));
     std::string name = e.request().query_value("name").value_or("");
     auto created = TRY(d.engine->create(name, body));
     return respond_json(e, 201, {{"Id", created.id}, {"Warnings", created.warnings}});
@@ -169,9 +171,11 @@ Result<void> update_container(const Daemon& d, Exchange& e) {
 Result<void> commit_container(const Daemon& d, Exchange& e) {
     const Request& r = e.request();
     engine::CommitOptions options;
-    options.config = TRY(read_json_body(e, true));
-    if (!options.config.is_null() && !options.config.is_object())
+    Json body = TRY(read_json_body(e, true));
+    if (!body.is_null() && !body.is_object())
         return fail(ErrorKind::InvalidArgument, "the commit's Config must be a JSON object");
+    // What docker's container config has, and only that, goes into the image config.
+    options.config = TRY(known_config_fields(body));
     std::string repo = r.query_value("repo").value_or("");
     std::string tag = r.query_value("tag").value_or("");
     if (repo.find('@') != std::string::npos)
@@ -188,6 +192,7 @@ Result<void> commit_container(const Daemon& d, Exchange& e) {
 
 Result<void> prune_containers(const Daemon& d, Exchange& e) {
     auto report = TRY(d.engine->prune(TRY(parse_filters(e.request()))));
+    engine::publish_prune_event(*d.events, "container", report.space_reclaimed);
     return respond_json(
         e, 200,
         {{"ContainersDeleted", report.deleted.empty() ? Json(nullptr) : Json(report.deleted)},
@@ -264,7 +269,7 @@ void add_container_routes(Router& router, const Daemon& daemon) {
                [d](Exchange& e) { return resize(*d, e, false); });
     router.add("DELETE", "/containers/{id}", [d](Exchange& e) { return remove_container(*d, e); });
     router.add("POST", "/containers/{id}/exec", [d](Exchange& e) -> Result<void> {
-        Json body = TRY(read_json_body(e, false));
+        Json body = TRY(known_exec_fields(TRY(read_json_body(e, false))));
         auto id = TRY(d->engine->exec_create(id_param(e), body));
         return respond_json(e, 201, {{"Id", id}});
     });

@@ -1,4 +1,6 @@
 // GET /events (docker's event stream with since/until/filters) and GET /system/df.
+#include <poll.h>
+
 #include <algorithm>
 #include <charconv>
 
@@ -64,6 +66,14 @@ bool matches(const engine::Event& event, const Filters& filters) {
     return keep;
 }
 
+constexpr int64_t kHangupCheckNano = 1'000'000'000;
+
+bool client_hung_up(int fd) {
+    if (fd < 0) return false;
+    pollfd p{fd, POLLIN | POLLRDHUP, 0};
+    return ::poll(&p, 1, 0) > 0;
+}
+
 Result<void> stream_events(const Daemon& d, Exchange& e) {
     const Request& r = e.request();
     int64_t since = TRY(parse_event_time("since", r.query_value("since").value_or("")));
@@ -91,7 +101,18 @@ Result<void> stream_events(const Daemon& d, Exchange& e) {
         TRY(send(event));
     // With until in the past, only history is wanted.
     if (until > 0 && until <= engine::now_nano()) return e.end_stream();
-    while (auto event = subscription->next(until)) {
+    for (;;) {
+        // Woken now and then to notice a client that left, which would hold this thread until
+        // the next event.
+        int64_t tick = engine::now_nano() + kHangupCheckNano;
+        int64_t deadline = until > 0 ? std::min(until, tick) : tick;
+        auto event = subscription->next(deadline);
+        if (!event) {
+            int64_t now = engine::now_nano();
+            if ((until > 0 && now >= until) || now < deadline) break;  // until, or shutdown
+            if (client_hung_up(e.hangup_fd())) return {};
+            continue;
+        }
         if (until > 0 && event->time_nano > until) break;
         TRY(send(*event));
     }

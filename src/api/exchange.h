@@ -55,6 +55,10 @@ class Exchange {
     // Sends `response_head` (a full status line and headers, e.g. 101 Upgrade) and hands over
     // the connection.
     virtual Result<HijackedConnection> hijack(std::string_view response_head) = 0;
+    // The client's socket, for a handler that waits long (events, logs -f) to notice a client
+    // that left: a client sends nothing more during such a request, so the socket polls
+    // readable (or POLLRDHUP) once it hangs up. -1 when there is none.
+    virtual int hangup_fd() const { return -1; }
 
   protected:
     Request request_;

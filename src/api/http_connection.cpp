@@ -1,6 +1,7 @@
 #include "api/http_connection.h"
 
 #include <malloc.h>
+#include <poll.h>
 #include <sys/socket.h>
 
 #include <boost/asio/buffer.hpp>
@@ -12,9 +13,10 @@
 #include <cstdio>
 #include <exception>
 #include <limits>
+#include <optional>
 
 #include "api/api_error.h"
-#include "base/tls_bridge.h"
+#include "api/transport.h"
 
 namespace berth::api {
 namespace {
@@ -28,119 +30,21 @@ namespace http = beast::http;
 #endif
 
 constexpr size_t kHeaderLimit = 64 * 1024;
+// How much of a body nobody wanted is read to keep the connection (Go's server reads 256 KiB);
+// past that the response closes it, after a lingering close (transport.h).
+constexpr size_t kDrainLimit = 1 << 20;
 
 Error io_error(std::string_view what, const beast::error_code& ec) {
     return Error(ErrorKind::Unavailable, std::string(what) + ": " + ec.message());
 }
 
-// The bytes under one HTTP connection: the socket itself, or TLS over it. Errors come as
-// error codes because Beast wants them so; the end of the stream is asio::error::eof.
-class Transport {
-  public:
-    virtual ~Transport() = default;
-    virtual size_t read_some(char* data, size_t size, beast::error_code& ec) = 0;
-    virtual size_t write_some(const char* data, size_t size, beast::error_code& ec) = 0;
-    // Hands the connection over (exchange.h: HijackedConnection). Nothing is read or written
-    // through this object afterwards.
-    virtual Result<HijackedConnection> hijack(std::string buffered) = 0;
-    // After the loop: waits for whatever still serves a hijacked connection.
-    virtual void wait_hijacked() {}
-    // Ends a connection that was not hijacked.
-    virtual void close() = 0;
-    // Bytes read and written so far, hijacked streams not included.
-    uint64_t bytes_moved() const { return moved_; }
-
-  protected:
-    size_t count(size_t n) {
-        moved_ += n;
-        return n;
-    }
-
-  private:
-    uint64_t moved_ = 0;
-};
-
-beast::error_code errno_code(int err) {
-    return beast::error_code(err, boost::system::system_category());
+// A body that breaks HTTP's framing (a bad chunk size) is the client's fault, unlike a
+// connection that went away.
+bool is_malformed(const beast::error_code& ec) {
+    return ec.category() == http::make_error_code(http::error::bad_target).category() &&
+           ec != http::error::end_of_stream && ec != http::error::partial_message &&
+           ec != http::error::need_more && ec != http::error::need_buffer;
 }
-
-class PlainTransport final : public Transport {
-  public:
-    explicit PlainTransport(UniqueFd fd) : fd_(std::move(fd)) {}
-
-    size_t read_some(char* data, size_t size, beast::error_code& ec) override {
-        for (;;) {
-            ssize_t n = ::recv(fd_.get(), data, size, 0);
-            if (n > 0) return count(static_cast<size_t>(n));
-            if (n == 0) {
-                ec = asio::error::eof;
-                return 0;
-            }
-            if (errno == EINTR) continue;
-            ec = errno_code(errno);
-            return 0;
-        }
-    }
-    size_t write_some(const char* data, size_t size, beast::error_code& ec) override {
-        for (;;) {
-            ssize_t n = ::send(fd_.get(), data, size, MSG_NOSIGNAL);
-            if (n >= 0) return count(static_cast<size_t>(n));
-            if (errno == EINTR) continue;
-            ec = errno_code(errno);
-            return 0;
-        }
-    }
-    Result<HijackedConnection> hijack(std::string buffered) override {
-        return HijackedConnection{std::move(fd_), std::move(buffered), false};
-    }
-    void close() override {
-        if (fd_) ::shutdown(fd_.get(), SHUT_RDWR);
-        fd_.reset();
-    }
-
-  private:
-    UniqueFd fd_;
-};
-
-class TlsTransport final : public Transport {
-  public:
-    explicit TlsTransport(std::unique_ptr<TlsConnection> connection)
-        : connection_(std::move(connection)) {}
-
-    size_t read_some(char* data, size_t size, beast::error_code& ec) override {
-        auto n = connection_->read(data, size);
-        if (!n)
-            ec = errno_code(n.error().sys_errno() ? n.error().sys_errno() : EPROTO);
-        else if (*n == 0)
-            ec = asio::error::eof;
-        return count(n.value_or(0));
-    }
-    size_t write_some(const char* data, size_t size, beast::error_code& ec) override {
-        auto n = connection_->write(data, size);
-        if (!n) ec = errno_code(n.error().sys_errno() ? n.error().sys_errno() : EPROTO);
-        return count(n.value_or(0));
-    }
-    Result<HijackedConnection> hijack(std::string buffered) override {
-        // berthd's side: a client that vanishes, or a local side that does while the client's
-        // bytes wait for it, ends the stream at once (the default options).
-        auto [bridge, fd] = TRY(TlsBridge::start(connection_->ssl(), connection_->fd()));
-        bridge_ = std::move(bridge);
-        return HijackedConnection{std::move(fd), std::move(buffered), true};
-    }
-    void wait_hijacked() override {
-        if (bridge_) bridge_->wait();
-    }
-    void close() override {
-        if (!connection_ || bridge_) return;  // after a hijack the bridge ends the connection
-        connection_->send_close_notify();
-        ::shutdown(connection_->fd(), SHUT_RDWR);
-        connection_.reset();
-    }
-
-  private:
-    std::unique_ptr<TlsConnection> connection_;
-    std::unique_ptr<TlsBridge> bridge_;  // after a hijack: uses connection_, destroyed first
-};
 
 constexpr size_t kCoalesceLimit = 16 * 1024;
 constexpr uint64_t kTrimAfterBytes = 1 << 20;
@@ -218,6 +122,9 @@ class BeastExchange final : public Exchange {
     bool streaming() const { return streaming_; }
     bool hijacked() const { return hijacked_; }
     bool body_done() const { return parser_.is_done(); }
+    int hangup_fd() const override { return transport_.fd(); }
+    // The request cannot be read on (its header was malformed): nothing to drain.
+    void abandon_body() { body_failed_ = true; }
 
     Result<size_t> read_body(char* data, size_t size) override {
         if (size == 0) return 0;
@@ -236,7 +143,13 @@ class BeastExchange final : public Exchange {
             beast::error_code ec;
             http::read(socket_, buffer_, parser_, ec);
             if (ec == http::error::need_buffer) ec = {};
-            if (ec) return std::unexpected(io_error("read request body", ec));
+            if (ec) {
+                body_failed_ = true;
+                if (is_malformed(ec))
+                    return fail(ErrorKind::InvalidArgument,
+                                "malformed request body: " + ec.message());
+                return std::unexpected(io_error("read request body", ec));
+            }
             size_t got = size - parser_.get().body().size;
             if (got > 0) return got;
         }
@@ -248,6 +161,7 @@ class BeastExchange final : public Exchange {
         if (responded_) return fail(ErrorKind::Internal, "a response was sent already");
         responded_ = true;
         status_ = status;
+        settle_body();
         beast::error_code ec;
         if (request_.method == "HEAD") {
             http::response<http::empty_body> response{static_cast<http::status>(status), 11};
@@ -271,6 +185,7 @@ class BeastExchange final : public Exchange {
         responded_ = true;
         streaming_ = true;
         status_ = status;
+        settle_body();
         http::response<http::empty_body> response{static_cast<http::status>(status), 11};
         prepare(response, content_type, headers);
         response.chunked(true);
@@ -315,6 +230,20 @@ class BeastExchange final : public Exchange {
     }
 
   private:
+    // A body the handler left unread (a route that takes none, an error before reading) is read
+    // and dropped, up to a bound, so that the response can keep the connection alive. A client
+    // still waiting for 100 Continue has sent nothing to drop.
+    void settle_body() {
+        if (parser_.is_done() || body_failed_) return;
+        if (!continue_sent_ && request_.header("expect") == "100-continue") return;
+        char scratch[16384];
+        for (size_t dropped = 0; dropped <= kDrainLimit;) {
+            auto n = read_body(scratch, sizeof scratch);
+            if (!n || *n == 0) return;
+            dropped += *n;
+        }
+    }
+
     template <typename Message>
     void prepare(Message& message, std::string_view content_type, const Fields& headers) {
         set_common_headers(message);
@@ -335,6 +264,7 @@ class BeastExchange final : public Exchange {
     bool streaming_ = false;
     bool hijacked_ = false;
     bool continue_sent_ = false;
+    bool body_failed_ = false;
 };
 
 Result<void> fill_request(Request& request, const http::request<http::buffer_body>& message) {
@@ -391,74 +321,200 @@ bool handle(BeastExchange& beast_exchange, const Router& router,
     return beast_exchange.body_done();
 }
 
+using RequestParser = http::request_parser<http::buffer_body>;
+
+// Reads from the socket in pieces of this size while a header comes.
+constexpr size_t kReadChunk = 16 * 1024;
+
+HttpConnection::Next next_for(IoWait wait) {
+    return wait == IoWait::Writable ? HttpConnection::Next::WaitWritable
+                                    : HttpConnection::Next::WaitReadable;
+}
+
+void log_request(const ConnectionHooks& hooks, const RequestParser& parser, int status,
+                 std::chrono::steady_clock::time_point start) {
+    if (!hooks.log_request) return;
+    auto elapsed =
+        std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start);
+    char took[32];
+    std::snprintf(took, sizeof took, "%.1fms", elapsed.count());
+    hooks.log_request(std::string(parser.get().method_string()) + " " +
+                      std::string(parser.get().target()) + " " + std::to_string(status) + " " +
+                      took);
+}
+
 }  // namespace
+
+struct HttpConnection::State {
+    std::unique_ptr<Transport> transport;
+    beast::flat_buffer buffer;
+    std::optional<RequestParser> parser;
+    beast::error_code header_error;  // the header could not be parsed: serve() says so
+    bool handshake_done = false;
+    uint64_t moved_at_last_trim = 0;
+
+    void new_parser() {
+        parser.emplace();
+        parser->header_limit(kHeaderLimit);
+        // Image tars have no size limit (handlers stream them). Not boost::none: Beast 1.74
+        // compares a Content-Length with the optional and takes none for smaller than any.
+        parser->body_limit(std::numeric_limits<std::uint64_t>::max());
+    }
+    // Feeds what was read to the parser: true once the header is complete or malformed. An
+    // incomplete header stays in the buffer (Beast takes a header in one piece).
+    bool header_ready() {
+        if (buffer.size() == 0) return false;
+        beast::error_code ec;
+        buffer.consume(parser->put(buffer.data(), ec));
+        if (ec == http::error::need_more || (!ec && !parser->is_header_done())) return false;
+        header_error = ec;
+        return true;
+    }
+    // A load or save leaves megabytes of freed buffers in the thread's malloc arena; give them
+    // back so that an idle daemon is small again. Not after every request: the trim walks every
+    // arena, ~0.1 ms that a `run` paid four times.
+    void trim_if_moved_much() {
+        uint64_t moved = transport->bytes_moved();
+        if (moved - moved_at_last_trim < kTrimAfterBytes) return;
+        moved_at_last_trim = moved;
+        ::malloc_trim(0);
+    }
+    // A header that could not be parsed: 431 when too large, else 400; the connection ends.
+    void refuse_bad_header(Stream& socket) {
+        BeastExchange exchange(*transport, socket, buffer, *parser);
+        exchange.abandon_body();
+        bool too_large = header_error == http::error::header_limit;
+        (void)static_cast<Exchange&>(exchange).respond(
+            too_large ? 431 : 400, "application/json",
+            error_body((too_large ? "request header too large: " : "bad request: ") +
+                       header_error.message()));
+    }
+};
+
+Result<std::unique_ptr<HttpConnection>> HttpConnection::accept(UniqueFd fd, const TlsContext* tls) {
+    auto state = std::make_unique<State>();
+    state->transport = TRY(Transport::make(std::move(fd), tls));
+    state->handshake_done = tls == nullptr;
+    return std::unique_ptr<HttpConnection>(new HttpConnection(std::move(state)));
+}
+
+HttpConnection::HttpConnection(std::unique_ptr<State> state) : state_(std::move(state)) {}
+
+HttpConnection::~HttpConnection() {
+    if (state_->transport) state_->transport->close(false);
+}
+
+int HttpConnection::fd() const {
+    return state_->transport->fd();
+}
+
+bool HttpConnection::handshaking() const {
+    return !state_->handshake_done;
+}
+
+bool HttpConnection::idle() const {
+    return state_->handshake_done && state_->buffer.size() == 0 &&
+           (!state_->parser || !state_->parser->got_some());
+}
+
+HttpConnection::Next HttpConnection::advance(const ConnectionHooks& hooks) {
+    State& s = *state_;
+    if (!s.handshake_done) {
+        auto wait = s.transport->handshake();
+        if (!wait) {
+            if (hooks.log_error) hooks.log_error(wait.error().message());
+            return Next::Close;
+        }
+        if (*wait != IoWait::None) return next_for(*wait);
+        s.handshake_done = true;
+    }
+    if (!s.parser) s.new_parser();
+    for (;;) {
+        if (s.header_ready()) return Next::Serve;
+        // Read onto the stack: a connection that waits holds no buffer it has nothing in.
+        char chunk[kReadChunk];
+        IoWait wait = IoWait::None;
+        beast::error_code ec;
+        size_t n = s.transport->try_read(chunk, sizeof chunk, wait, ec);
+        if (wait != IoWait::None) return next_for(wait);
+        // A client gone before or within a header gets nothing, as a malformed one would not.
+        if (ec) return Next::Close;
+        s.buffer.commit(asio::buffer_copy(s.buffer.prepare(n), asio::buffer(chunk, n)));
+    }
+}
+
+HttpConnection::Outcome HttpConnection::serve(const Router& router, const ConnectionHooks& hooks) {
+    State& s = *state_;
+    s.transport->set_blocking(true);
+    Stream socket(*s.transport);
+    auto end = [&](Outcome outcome, bool linger) {
+        if (hooks.releasing) hooks.releasing();
+        if (outcome == Outcome::Closed) s.transport->close(linger);
+        s.trim_if_moved_much();
+        s.transport.reset();
+        return outcome;
+    };
+    for (;;) {
+        if (s.header_error) {
+            s.refuse_bad_header(socket);
+            return end(Outcome::Closed, false);
+        }
+        auto start = std::chrono::steady_clock::now();
+        BeastExchange exchange(*s.transport, socket, s.buffer, *s.parser);
+        bool keep = handle(exchange, router, s.parser->get());
+        log_request(hooks, *s.parser, exchange.status(), start);
+        if (exchange.hijacked()) {
+            // A bridged TLS stream is still ours until its pump ends; the server may shut it.
+            s.transport->wait_hijacked();
+            return end(Outcome::Hijacked, false);
+        }
+        if (!keep || !s.parser->get().keep_alive())
+            return end(Outcome::Closed, !s.parser->is_done());
+        s.new_parser();
+        if (!s.header_ready()) break;  // the next request, if any, is not all here yet
+    }
+    s.transport->set_blocking(false);
+    s.trim_if_moved_much();
+    if (s.buffer.size() == 0) {
+        // At rest: only what the next request needs stays allocated.
+        s.parser.reset();
+        s.buffer.shrink_to_fit();
+    }
+    return Outcome::Idle;
+}
+
+void HttpConnection::refuse(std::string_view why) {
+    if (!state_->transport) return;
+    std::string body = error_body(std::string(why));
+    state_->transport->try_write(
+        "HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\n"
+        "Content-Length: " +
+        std::to_string(body.size()) + "\r\nConnection: close\r\n\r\n" + body);
+    state_->transport->close(false);
+    state_->transport.reset();
+}
 
 void serve_connection(int fd, const TlsContext* tls, const Router& router,
                       const ConnectionHooks& hooks) {
-    std::unique_ptr<Transport> transport;
-    if (tls) {
-        UniqueFd owned(fd);
-        auto connection = TlsConnection::accept(*tls, owned);
-        if (!connection) {
-            if (hooks.log_error) hooks.log_error(connection.error().message());
-            if (hooks.releasing) hooks.releasing();
-            return;
-        }
-        transport = std::make_unique<TlsTransport>(std::move(*connection));
-    } else {
-        transport = std::make_unique<PlainTransport>(UniqueFd(fd));
+    auto connection = HttpConnection::accept(UniqueFd(fd), tls);
+    if (!connection) {
+        if (hooks.log_error) hooks.log_error(connection.error().message());
+        if (hooks.releasing) hooks.releasing();
+        return;
     }
-    Stream socket(*transport);
-    beast::error_code ec;
-    beast::flat_buffer buffer;
-    bool hijacked = false;
     for (;;) {
-        http::request_parser<http::buffer_body> parser;
-        parser.header_limit(kHeaderLimit);
-        // Image tars have no size limit (handlers stream them). Not boost::none: Beast 1.74
-        // compares a Content-Length with the optional and takes none for smaller than any.
-        parser.body_limit(std::numeric_limits<std::uint64_t>::max());
-        http::read_header(socket, buffer, parser, ec);
-        if (ec) {
-            // A malformed request gets a 400; a closed or reset connection gets nothing.
-            bool malformed =
-                ec.category() == http::make_error_code(http::error::bad_target).category() &&
-                ec != http::error::end_of_stream && ec != http::error::partial_message;
-            if (malformed) {
-                BeastExchange exchange(*transport, socket, buffer, parser);
-                (void)static_cast<Exchange&>(exchange).respond(
-                    400, "application/json", error_body("bad request: " + ec.message()));
-            }
-            break;
+        auto next = (*connection)->advance(hooks);
+        if (next == HttpConnection::Next::Close) break;
+        if (next == HttpConnection::Next::Serve) {
+            if ((*connection)->serve(router, hooks) != HttpConnection::Outcome::Idle) return;
+            continue;
         }
-        auto start = std::chrono::steady_clock::now();
-        BeastExchange exchange(*transport, socket, buffer, parser);
-        bool keep = handle(exchange, router, parser.get());
-        if (hooks.log_request) {
-            auto elapsed =
-                std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start);
-            char took[32];
-            std::snprintf(took, sizeof took, "%.1fms", elapsed.count());
-            hooks.log_request(std::string(parser.get().method_string()) + " " +
-                              std::string(parser.get().target()) + " " +
-                              std::to_string(exchange.status()) + " " + took);
-        }
-        if (exchange.hijacked()) {
-            hijacked = true;
-            break;
-        }
-        if (!keep || !parser.get().keep_alive()) break;
+        pollfd wait{
+            (*connection)->fd(),
+            static_cast<short>(next == HttpConnection::Next::WaitWritable ? POLLOUT : POLLIN), 0};
+        if (::poll(&wait, 1, -1) < 0 && errno != EINTR) break;
     }
-    // A bridged TLS stream is still ours until its pump ends; the server may shut it down.
-    if (hijacked) transport->wait_hijacked();
     if (hooks.releasing) hooks.releasing();
-    if (!hijacked) transport->close();
-    bool moved_much = transport->bytes_moved() >= kTrimAfterBytes;
-    transport.reset();
-    // A load or save leaves megabytes of freed buffers in this thread's malloc arena; give them
-    // back so that an idle daemon is small again. Not after every request: the trim walks every
-    // arena, ~0.1 ms that a `run` paid four times.
-    if (moved_much) ::malloc_trim(0);
 }
 
 }  // namespace berth::api

@@ -7,13 +7,25 @@
 
 #include "api/body_stream.h"
 #include "api/routes.h"
+#include "engine/image_events.h"
 #include "image/manifest.h"
 
 namespace berth::api {
 namespace {
 
+using engine::image_labels;
+using engine::publish_image_event;
 using image::ImageService;
 using image::RemovalEvent;
+
+// The labels of every image, before an rmi or prune takes some away (for their untag events).
+std::map<std::string, Json> labels_by_image(ImageService& images) {
+    std::map<std::string, Json> labels;
+    if (auto records = images.list())
+        for (const auto& record : *records)
+            labels[record.id.str()] = image_labels(images, record.id.str());
+    return labels;
+}
 
 Result<std::optional<bool>> dangling_filter(const Filters& filters) {
     auto it = filters.find("dangling");
@@ -92,18 +104,29 @@ Result<void> tag_image(const Daemon& daemon, Exchange& exchange) {
     std::string tag = request.query_value("tag").value_or("");
     if (repo.empty())
         return fail(ErrorKind::InvalidArgument, "repository name must have at least one component");
-    TRY(daemon.images->tag(request.param("name"), tag.empty() ? repo : repo + ":" + tag));
+    std::string target = tag.empty() ? repo : repo + ":" + tag;
+    TRY(daemon.images->tag(request.param("name"), target));
+    std::string id = TRY(daemon.images->resolve(target)).id.str();
+    publish_image_event(*daemon.events, "tag", id,
+                        image::familiar_tag(TRY(image::normalise_tag(target))),
+                        image_labels(*daemon.images, id));
     return exchange.respond(201, "", "");
 }
 
 Result<void> save_images(const Daemon& daemon, Exchange& exchange, std::vector<std::string> names) {
     if (names.empty()) return fail(ErrorKind::InvalidArgument, "no images named to save");
     // Every name resolved before the 200 goes out: an unknown one is still a clean 404.
-    for (auto& name : names)
-        TRY(daemon.images->resolve(name));
-    return stream_response(exchange, "application/x-tar", [&](int fd) {
+    std::vector<std::string> ids;
+    for (auto& name : names) {
+        std::string id = TRY(daemon.images->resolve(name)).id.str();
+        if (std::find(ids.begin(), ids.end(), id) == ids.end()) ids.push_back(id);
+    }
+    TRY(stream_response(exchange, "application/x-tar", [&](int fd) {
         return daemon.images->save(names, fd, image::SaveFormat::Combined);
-    });
+    }));
+    for (const auto& id : ids)
+        publish_image_event(*daemon.events, "save", id, id, image_labels(*daemon.images, id));
+    return {};
 }
 
 // docker's JSON message stream, one object a line: {"stream":"..."} / {"status":"..."}.
@@ -117,6 +140,10 @@ Result<void> load_images(const Daemon& daemon, Exchange& exchange) {
         result = TRY(daemon.images->load(fd));
         return {};
     }));
+    for (const auto& digest : result.image_ids) {
+        std::string id = digest.str();
+        publish_image_event(*daemon.events, "load", id, id, image_labels(*daemon.images, id));
+    }
     // -q only silences progress in docker; the "Loaded image" lines are always sent.
     std::string body;
     for (auto& line : result.lines)
@@ -132,7 +159,10 @@ Result<void> prune_images(const Daemon& daemon, Exchange& exchange) {
                         "image prune filter '" + key + "' is not supported yet");
     // dangling=false (docker image prune -a) means every unused image.
     auto dangling = TRY(dangling_filter(filters));
+    auto labels = labels_by_image(*daemon.images);
     image::PruneReport report = TRY(daemon.images->prune(dangling && !*dangling));
+    engine::publish_removal_events(*daemon.events, report.events, labels);
+    engine::publish_prune_event(*daemon.events, "image", report.reclaimed_bytes);
     Json deleted = report.events.empty() ? Json(nullptr) : removal_json(report.events);
     return respond_json(exchange, 200,
                         {{"ImagesDeleted", deleted}, {"SpaceReclaimed", report.reclaimed_bytes}});
@@ -178,6 +208,12 @@ Result<void> create_image(const Daemon& daemon, Exchange& exchange) {
         id = TRY(daemon.images->import(fd, options));
         return {};
     }));
+    Json labels = image_labels(*daemon.images, id.str());
+    if (options.reference)
+        if (auto named = image::normalise_tag(*options.reference))
+            publish_image_event(*daemon.events, "tag", id.str(), image::familiar_tag(*named),
+                                labels);
+    publish_image_event(*daemon.events, "import", id.str(), id.str(), labels);
     return exchange.respond(200, "application/json", message_line("status", id.str()));
 }
 
@@ -201,8 +237,12 @@ void add_image_routes(Router& router, const Daemon& daemon) {
                [d](Exchange& e) { return save_images(*d, e, {e.request().param("name")}); });
     router.add("POST", "/images/{name*}/tag", [d](Exchange& e) { return tag_image(*d, e); });
     router.add("DELETE", "/images/{name*}", [d](Exchange& e) -> Result<void> {
-        auto events =
-            TRY(d->images->remove(e.request().param("name"), e.request().query_bool("force")));
+        std::string name = e.request().param("name");
+        std::map<std::string, Json> labels;
+        if (auto image = d->images->resolve(name))
+            labels[image->id.str()] = image_labels(*d->images, image->id.str());
+        auto events = TRY(d->images->remove(name, e.request().query_bool("force")));
+        engine::publish_removal_events(*d->events, events, labels);
         return respond_json(e, 200, removal_json(events));
     });
 }

@@ -50,14 +50,6 @@ Error io_error(SSL* ssl, int result, std::string_view what) {
     return Error(ErrorKind::Unavailable, e.message());
 }
 
-void set_timeouts(int fd, int seconds) {
-    timeval tv{seconds, 0};
-    ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-    ::setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
-}
-
-constexpr int kHandshakeTimeoutSeconds = 10;
-
 }  // namespace
 
 Result<std::shared_ptr<const TlsContext>> TlsContext::create(const TlsOptions& options) {
@@ -75,7 +67,9 @@ Result<std::shared_ptr<const TlsContext>> TlsContext::create(const TlsOptions& o
         raw, SSL_OP_NO_RENEGOTIATION | SSL_OP_NO_TICKET | SSL_OP_CIPHER_SERVER_PREFERENCE);
     SSL_CTX_set_session_cache_mode(raw, SSL_SESS_CACHE_OFF);
     SSL_CTX_set_num_tickets(raw, 0);
-    SSL_CTX_set_mode(raw, SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
+    // Idle keep-alive connections give their buffers back: thousands may be open.
+    SSL_CTX_set_mode(raw, SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER |
+                              SSL_MODE_RELEASE_BUFFERS);
     if (SSL_CTX_use_certificate_chain_file(raw, options.cert_file.c_str()) != 1)
         return std::unexpected(tls_error("load TLS certificate " + options.cert_file));
     if (SSL_CTX_use_PrivateKey_file(raw, options.key_file.c_str(), SSL_FILETYPE_PEM) != 1)
@@ -99,30 +93,54 @@ TlsContext::~TlsContext() {
     SSL_CTX_free(ctx_);
 }
 
-Result<std::unique_ptr<TlsConnection>> TlsConnection::accept(const TlsContext& context,
-                                                             UniqueFd& fd) {
+Result<std::unique_ptr<TlsConnection>> TlsConnection::start(const TlsContext& context,
+                                                            UniqueFd fd) {
     ERR_clear_error();
     SSL* ssl = SSL_new(context.get());
     if (!ssl) return std::unexpected(tls_error("start a TLS connection"));
     std::unique_ptr<SSL, decltype(&SSL_free)> guard(ssl, SSL_free);
     if (SSL_set_fd(ssl, fd.get()) != 1) return std::unexpected(tls_error("start a TLS connection"));
-    // A client that connects and says nothing must not hold a thread for ever.
-    set_timeouts(fd.get(), kHandshakeTimeoutSeconds);
-    int result;
-    do {
+    SSL_set_accept_state(ssl);
+    return std::unique_ptr<TlsConnection>(new TlsConnection(guard.release(), std::move(fd)));
+}
+
+Result<IoWait> TlsConnection::handshake() {
+    for (;;) {
+        ERR_clear_error();
         errno = 0;
-        result = SSL_accept(ssl);
-    } while (result != 1 && SSL_get_error(ssl, result) == SSL_ERROR_SYSCALL && errno == EINTR);
-    set_timeouts(fd.get(), 0);
-    if (result != 1) {
-        Error error = io_error(ssl, result, "TLS handshake");
-        long verify = SSL_get_verify_result(ssl);
+        int result = SSL_do_handshake(ssl_);
+        if (result == 1) return IoWait::None;
+        int error = SSL_get_error(ssl_, result);
+        if (error == SSL_ERROR_WANT_READ) return IoWait::Readable;
+        if (error == SSL_ERROR_WANT_WRITE) return IoWait::Writable;
+        if (error == SSL_ERROR_SYSCALL && errno == EINTR) continue;
+        failed_ = true;
+        Error failure = io_error(ssl_, result, "TLS handshake");
+        long verify = SSL_get_verify_result(ssl_);
         if (verify != X509_V_OK)
             return fail(ErrorKind::PermissionDenied,
-                        error.message() + " (" + X509_verify_cert_error_string(verify) + ")");
-        return fail(std::move(error));
+                        failure.message() + " (" + X509_verify_cert_error_string(verify) + ")");
+        return fail(std::move(failure));
     }
-    return std::unique_ptr<TlsConnection>(new TlsConnection(guard.release(), std::move(fd)));
+}
+
+Result<size_t> TlsConnection::try_read(char* data, size_t size, IoWait& wait) {
+    wait = IoWait::None;
+    for (;;) {
+        ERR_clear_error();
+        errno = 0;
+        int n = SSL_read(ssl_, data, static_cast<int>(std::min<size_t>(size, INT_MAX)));
+        if (n > 0) return static_cast<size_t>(n);
+        if (is_end_of_stream(ssl_, n)) return 0;
+        int error = SSL_get_error(ssl_, n);
+        if (error == SSL_ERROR_WANT_READ || error == SSL_ERROR_WANT_WRITE) {
+            wait = error == SSL_ERROR_WANT_READ ? IoWait::Readable : IoWait::Writable;
+            return 0;
+        }
+        if (error == SSL_ERROR_SYSCALL && errno == EINTR) continue;
+        failed_ = true;
+        return std::unexpected(io_error(ssl_, n, "TLS read"));
+    }
 }
 
 TlsConnection::~TlsConnection() {

@@ -1,10 +1,12 @@
 // TLS for the API server, on OpenSSL with the socket itself as the BIO: a server context from
-// PEM files and one blocking TLS connection for the HTTP phase. A hijacked connection (attach,
-// exec) goes on as a plain socket through base/tls_bridge.h.
+// PEM files and one TLS connection. The server's event loop runs the handshake and reads request
+// headers without blocking (the socket is O_NONBLOCK then); a worker thread serves requests with
+// blocking reads and writes. A hijacked connection (attach, exec) goes on as a plain socket
+// through base/tls_bridge.h.
 //
-// Why OpenSSL directly and not asio::ssl::stream: the bridge needs non-blocking reads and writes
-// under one poll loop, and a close_notify that never waits for the peer's; with the socket as
-// the BIO both are a few lines, and a blocking handshake can be bounded with SO_RCVTIMEO.
+// Why OpenSSL directly and not asio::ssl::stream: the bridge and the event loop need
+// non-blocking reads and writes under their own poll, and a close_notify that never waits for
+// the peer's; with the socket as the BIO each is a few lines.
 #pragma once
 
 #include <memory>
@@ -44,20 +46,28 @@ class TlsContext {
     bool verify_clients_;
 };
 
-// One server-side TLS connection over a connected socket it owns. Blocking; used by one thread
-// at a time (OpenSSL objects are not safe for concurrent reads and writes).
+// What a non-blocking step waits for before it can go on.
+enum class IoWait { None, Readable, Writable };
+
+// One server-side TLS connection over a connected socket it owns; used by one thread at a time
+// (OpenSSL objects are not safe for concurrent reads and writes). Its reads and writes block or
+// not as the socket does.
 class TlsConnection {
   public:
-    // Runs the handshake, which fails for a client without a valid certificate when the context
-    // verifies clients. A client that stays silent for 10 s is dropped. The connection takes
-    // `fd` when the handshake succeeds; on failure it is left to the caller.
-    static Result<std::unique_ptr<TlsConnection>> accept(const TlsContext& context, UniqueFd& fd);
+    // A connection whose handshake is still to run (handshake()).
+    static Result<std::unique_ptr<TlsConnection>> start(const TlsContext& context, UniqueFd fd);
     ~TlsConnection();
     TlsConnection(const TlsConnection&) = delete;
     TlsConnection& operator=(const TlsConnection&) = delete;
 
+    // Runs the handshake as far as the socket allows: None once it is done, else what to wait
+    // for. Fails for a client without a valid certificate when the context verifies clients.
+    Result<IoWait> handshake();
     // Up to `size` bytes; 0 at the end of the stream (close_notify, or the peer closed).
     Result<size_t> read(char* data, size_t size);
+    // As read() on a non-blocking socket: `wait` is set (and 0 returned) when nothing could be
+    // read yet. Decrypted bytes OpenSSL holds are returned before the socket is asked.
+    Result<size_t> try_read(char* data, size_t size, IoWait& wait);
     // Writes all of it (or fails).
     Result<size_t> write(const char* data, size_t size);
     // Sends close_notify once, without waiting for the peer's (best effort).

@@ -10,10 +10,13 @@
 
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <csignal>
 #include <cstdlib>
+#include <cstring>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "api/http_server.h"
 #include "api/listeners.h"
@@ -61,7 +64,7 @@ class TlsTest : public ::testing::Test {
         });
     }
 
-    void start_server(bool verify) {
+    void start_server(bool verify, ServerOptions options = {}) {
         auto context = TlsContext::create({.ca_file = path("ca.pem"),
                                            .cert_file = path("server-cert.pem"),
                                            .key_file = path("server-key.pem"),
@@ -73,7 +76,7 @@ class TlsTest : public ::testing::Test {
         listener->tls = *context;
         std::vector<Listener> listeners;
         listeners.push_back(std::move(*listener));
-        auto server = HttpServer::create(std::move(listeners), router_, {});
+        auto server = HttpServer::create(std::move(listeners), router_, std::move(options));
         ASSERT_TRUE(server) << server.error().message();
         server_ = std::move(*server);
         ASSERT_TRUE(server_->start());
@@ -104,6 +107,16 @@ class TlsTest : public ::testing::Test {
             return data;
         }
     };
+
+    UniqueFd connect_tcp() {
+        UniqueFd fd(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
+        sockaddr_in address{};
+        address.sin_family = AF_INET;
+        address.sin_port = htons(static_cast<uint16_t>(port_));
+        address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        EXPECT_EQ(::connect(fd.get(), reinterpret_cast<sockaddr*>(&address), sizeof address), 0);
+        return fd;
+    }
 
     Client connect(const std::string& name) {
         Client client;
@@ -230,6 +243,26 @@ TEST_F(TlsTest, StoppingTheServerEndsABridgedStream) {
     // The handler waits for the client's EOF, which never comes: stop() must still return.
     server_->stop();
     EXPECT_EQ(client.read_until(""), "");
+}
+
+TEST_F(TlsTest, SilentClientsCostNoThreadAndAreDroppedAtTheHandshakeTimeout) {
+    start_server(true, {.handshake_timeout = std::chrono::milliseconds(300)});
+    std::vector<UniqueFd> silent;
+    for (int i = 0; i < 100; ++i)
+        silent.push_back(connect_tcp());
+    // Handshakes are the event loop's: clients without certificates get no thread.
+    EXPECT_EQ(server_->worker_threads(), 0u);
+    // A client with a certificate is served meanwhile.
+    Client client = connect("client");
+    ASSERT_TRUE(client.connected);
+    client.send("GET /hello HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+    EXPECT_NE(client.read_until("").find("hello over tls"), std::string::npos);
+    // Dropped without an answer (a server that kept it would time this read out: EAGAIN).
+    timeval patience{10, 0};
+    ::setsockopt(silent.back().get(), SOL_SOCKET, SO_RCVTIMEO, &patience, sizeof patience);
+    char byte;
+    ssize_t n = ::read(silent.back().get(), &byte, 1);
+    EXPECT_TRUE(n == 0 || (n < 0 && errno == ECONNRESET)) << n << " " << std::strerror(errno);
 }
 
 TEST(TlsContext, MissingFilesAreNamed) {

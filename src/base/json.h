@@ -15,7 +15,13 @@ namespace berth {
 
 using Json = nlohmann::json;
 
-// Parses text; `what` names the document in the error ("config.json: line 3: ...").
+// How deeply arrays and objects may nest: Go's encoding/json limit (maxNestingDepth), so berth
+// accepts what docker accepts. Deeper documents are refused before nlohmann sees them: copying,
+// comparing or dumping a value recurses once per level.
+inline constexpr size_t kMaxJsonDepth = 10000;
+
+// Parses text; `what` names the document in the error ("config.json: line 3: ..."). Every parse
+// of JSON that came from outside goes through here (or read_json_file), for the depth limit.
 Result<Json> parse_json(std::string_view text, std::string_view what);
 Result<Json> read_json_file(const std::string& path);
 

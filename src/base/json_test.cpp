@@ -52,6 +52,47 @@ TEST(ParseJson, EmptyAndTrailingGarbage) {
     EXPECT_THAT(trailing.error().message(), HasSubstr("column"));
 }
 
+std::string nested_arrays(size_t depth) {
+    return std::string(depth, '[') + std::string(depth, ']');
+}
+
+TEST(ParseJson, NestingUpToGosLimitIsAccepted) {
+    auto doc = parse_json(nested_arrays(kMaxJsonDepth), "deep.json");
+    ASSERT_TRUE(doc.has_value()) << doc.error().message();
+    EXPECT_TRUE(doc->is_array());
+    // Objects and arrays count alike.
+    std::string objects;
+    for (size_t i = 0; i < kMaxJsonDepth - 1; ++i)
+        objects += "{\"a\":";
+    objects += "[]" + std::string(kMaxJsonDepth - 1, '}');
+    EXPECT_TRUE(parse_json(objects, "deep.json").has_value());
+}
+
+TEST(ParseJson, NestingBeyondGosLimitIsRefused) {
+    auto doc = parse_json(nested_arrays(kMaxJsonDepth + 1), "request body");
+    ASSERT_FALSE(doc.has_value());
+    EXPECT_EQ(doc.error().kind(), ErrorKind::InvalidArgument);
+    EXPECT_THAT(doc.error().message(), StartsWith("request body: "));
+    EXPECT_THAT(doc.error().message(), HasSubstr("exceeded max depth"));
+    std::string mixed = "{\"a\":" + nested_arrays(kMaxJsonDepth) + "}";
+    EXPECT_FALSE(parse_json(mixed, "mixed").has_value());
+}
+
+TEST(ParseJson, AMillionLevelsFailWithoutCrashing) {
+    // Unbalanced too: the prefix alone is refused.
+    std::string text(1000000, '[');
+    auto doc = parse_json(text, "request body");
+    ASSERT_FALSE(doc.has_value());
+    EXPECT_THAT(doc.error().message(), HasSubstr("exceeded max depth"));
+}
+
+TEST(ParseJson, BracketsInsideStringsDoNotCount) {
+    std::string text = "[\"" + std::string(kMaxJsonDepth + 5, '[') + "\\\"{\"]";
+    auto doc = parse_json(text, "strings.json");
+    ASSERT_TRUE(doc.has_value()) << doc.error().message();
+    EXPECT_EQ((*doc)[0].get<std::string>().size(), kMaxJsonDepth + 7);
+}
+
 TEST(ReadJsonFile, MissingFileIsNotFound) {
     auto doc = read_json_file("/nonexistent/berth/config.json");
     ASSERT_FALSE(doc.has_value());

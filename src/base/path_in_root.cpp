@@ -19,6 +19,8 @@ long sys_openat2(int dirfd, const char* path, open_how* how) {
     return ::syscall(SYS_openat2, dirfd, path, how, sizeof(*how));
 }
 
+// The components of `path`. A trailing slash ends it with ".", as the kernel reads "a/": "a"
+// must be a directory, and a symlink there is followed even with O_NOFOLLOW.
 void split_into(std::deque<std::string>& out, std::string_view path, bool at_front) {
     std::vector<std::string> parts;
     size_t pos = 0;
@@ -28,6 +30,7 @@ void split_into(std::deque<std::string>& out, std::string_view path, bool at_fro
         if (next > pos) parts.emplace_back(path.substr(pos, next - pos));
         pos = next + 1;
     }
+    if (!parts.empty() && path.ends_with('/')) parts.emplace_back(".");
     if (at_front) {
         out.insert(out.begin(), parts.begin(), parts.end());
     } else {
@@ -51,7 +54,21 @@ bool RootResolver::openat2_available() {
     return true;
 }
 
+namespace {
+
+// A NUL ends a path for the kernel but not for a std::string: refused, so that openat2 (which
+// would stop at it) and the walk (which would not) can never resolve it differently.
+Result<void> check_no_nul(std::string_view path) {
+    if (path.find('\0') == std::string_view::npos) return {};
+    return fail(
+        ErrorKind::InvalidArgument,
+        "path \"" + std::string(path.substr(0, path.find('\0'))) + "\\x00...\" holds a NUL byte");
+}
+
+}  // namespace
+
 Result<UniqueFd> RootResolver::open(std::string_view path, int flags) const {
+    TRY(check_no_nul(path));
     if (use_openat2_) {
         open_how how{};
         how.flags = static_cast<unsigned long long>(flags | O_CLOEXEC);
@@ -68,6 +85,7 @@ Result<UniqueFd> RootResolver::open(std::string_view path, int flags) const {
 }
 
 Result<UniqueFd> RootResolver::ensure(std::string_view path, CreateMode mode, mode_t perm) const {
+    TRY(check_no_nul(path));
     if (auto existing = open(path, O_PATH); existing) return existing;
     return walk(path, O_PATH, mode, perm);
 }

@@ -342,6 +342,41 @@ TEST_P(RootResolverTest, NoFollowReturnsTheFinalSymlink) {
     EXPECT_TRUE(SameFile(r.open("d/link", O_PATH), in_root("d/target")));
 }
 
+// A trailing slash means a directory: the final symlink is followed even with O_NOFOLLOW, and
+// a file there is ENOTDIR, as the kernel resolves "link/" (found by fuzz/path_in_root_fuzz.cpp:
+// the walk returned the symlink itself).
+TEST_P(RootResolverTest, TrailingSlashFollowsTheFinalSymlinkToADirectory) {
+    make_dirs(in_root("d"));
+    write_text(in_root("file"), "f");
+    make_symlink("/", in_root("rootlink"));
+    make_symlink("d", in_root("dirlink"));
+    make_symlink("file", in_root("filelink"));
+    auto r = resolver();
+
+    EXPECT_TRUE(SameFile(r.open("rootlink//", O_PATH | O_NOFOLLOW), root_.path()));
+    EXPECT_TRUE(SameFile(r.open("dirlink/", O_PATH | O_NOFOLLOW), in_root("d")));
+    EXPECT_TRUE(SameFile(r.open("rootlink/", O_PATH), root_.path()));
+    auto file = r.open("filelink/", O_PATH | O_NOFOLLOW);
+    ASSERT_FALSE(file.has_value());
+    EXPECT_EQ(file.error().sys_errno(), ENOTDIR);
+    EXPECT_FALSE(r.open("file/", O_PATH).has_value());
+}
+
+// A NUL ends the path for openat2 but not for the walk: such a path (JSON can spell one) is
+// refused either way (found by fuzz/path_in_root_fuzz.cpp: the two opened different files).
+TEST_P(RootResolverTest, PathsWithANulAreRefused) {
+    make_dirs(in_root("d"));
+    auto r = resolver();
+    using namespace std::string_view_literals;
+    for (auto path : {"d\0/../etc"sv, "\0"sv, "d/\0"sv}) {
+        auto opened = r.open(path, O_PATH);
+        ASSERT_FALSE(opened.has_value());
+        EXPECT_EQ(opened.error().kind(), ErrorKind::InvalidArgument);
+        EXPECT_FALSE(r.ensure(path, CreateMode::Directory).has_value());
+    }
+    EXPECT_FALSE(exists_nofollow(in_root("etc")));
+}
+
 INSTANTIATE_TEST_SUITE_P(Modes, RootResolverTest, ::testing::Values(true, false),
                          [](const ::testing::TestParamInfo<bool>& info) {
                              return info.param ? std::string("Openat2") : std::string("Walk");

@@ -97,11 +97,9 @@ ErrorKind kind_for_status(unsigned status) {
 
 Error daemon_error(unsigned status, std::string_view body) {
     std::string message;
-    try {
-        Json document = Json::parse(body);
-        if (document.is_object() && document.contains("message") && document["message"].is_string())
-            message = document["message"].get<std::string>();
-    } catch (const Json::exception&) {
+    if (auto document = parse_json(body, "error"); document && document->is_object()) {
+        auto text = document->find("message");
+        if (text != document->end() && text->is_string()) message = text->get<std::string>();
     }
     if (message.empty()) {
         message = std::string(body);

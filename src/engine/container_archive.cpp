@@ -14,6 +14,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <span>
 
 #include "base/base64.h"
 #include "base/json.h"
@@ -232,8 +233,10 @@ int sink_close(archive*, void* data) {
 // sockets left out.
 class TarWriter {
   public:
-    static Result<std::unique_ptr<TarWriter>> open(int out_fd) {
-        auto writer = std::unique_ptr<TarWriter>(new TarWriter(out_fd));
+    // `names`: user and group names for the headers (docker cp's), or none (export).
+    static Result<std::unique_ptr<TarWriter>> open(int out_fd, const HostFds& host,
+                                                   const IdNames* names = nullptr) {
+        auto writer = std::unique_ptr<TarWriter>(new TarWriter(out_fd, host, names));
         archive* a = writer->archive_.get();
         if (a == nullptr || !writer->entry_)
             return fail(ErrorKind::Internal, "libarchive: out of memory");
@@ -295,8 +298,12 @@ class TarWriter {
     }
 
   private:
-    explicit TarWriter(int out_fd)
-        : sink_(out_fd), archive_(archive_write_new()), entry_(archive_entry_new()) {}
+    TarWriter(int out_fd, const HostFds& host, const IdNames* names)
+        : sink_(out_fd),
+          archive_(archive_write_new()),
+          entry_(archive_entry_new()),
+          host_(host),
+          names_(names) {}
 
     Error archive_error(const std::string& what) {
         if (sink_.error) return *sink_.error;
@@ -318,6 +325,12 @@ class TarWriter {
         archive_entry_copy_pathname(e, S_ISDIR(st.st_mode) ? (name + "/").c_str() : name.c_str());
         archive_entry_set_uid(e, st.st_uid);
         archive_entry_set_gid(e, st.st_gid);
+        if (names_) {
+            if (auto it = names_->users.find(st.st_uid); it != names_->users.end())
+                archive_entry_set_uname(e, it->second.c_str());
+            if (auto it = names_->groups.find(st.st_gid); it != names_->groups.end())
+                archive_entry_set_gname(e, it->second.c_str());
+        }
         archive_entry_set_perm(e, st.st_mode & 07777);
         archive_entry_set_mtime(e, st.st_mtim.tv_sec, 0);
         if (!S_ISLNK(st.st_mode)) {
@@ -369,13 +382,18 @@ class TarWriter {
     }
 
     Result<void> add_file(const std::string& path, const std::string& name, const struct stat& st) {
-        // O_NONBLOCK: a file swapped for a FIFO meanwhile must not hang the copy.
-        int fd = ::open(path.c_str(), O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
-        if (fd < 0) return fail_errno("open " + path);
-        UniqueFd file(fd);
+        // A file the running container swapped for a FIFO or a device meanwhile is left out,
+        // never opened for reading (its open could hang, or act); the check and the read are on
+        // one inode, reopened through our /proc.
+        UniqueFd found(::open(path.c_str(), O_PATH | O_NOFOLLOW | O_CLOEXEC));
+        if (!found) return fail_errno("open " + path);
         struct stat now {};
-        if (::fstat(fd, &now) < 0) return fail_errno("stat " + path);
-        if (!S_ISREG(now.st_mode)) return {};  // replaced meanwhile: leave it out
+        if (::fstat(found.get(), &now) < 0) return fail_errno("stat " + path);
+        if (!S_ISREG(now.st_mode)) return {};
+        UniqueFd file(::openat(host_.proc_fds, std::to_string(found.get()).c_str(),
+                               O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC));
+        if (!file) return fail_errno("open " + path);
+        int fd = file.get();
         archive_entry* e = entry_.get();
         archive_entry_set_filetype(e, AE_IFREG);
         archive_entry_set_size(e, st.st_size);
@@ -405,6 +423,8 @@ class TarWriter {
     std::unique_ptr<archive, ArchiveWriteFree> archive_;
     std::unique_ptr<archive_entry, EntryFree> entry_;
     std::map<std::pair<dev_t, ino_t>, std::string> links_;
+    HostFds host_;
+    const IdNames* names_;
 };
 
 // ---- extraction ----
@@ -428,13 +448,14 @@ class Extractor {
   public:
     Extractor(archive* a, image::TreeWriter& writer, const RootResolver& resolver,
               const ExtractOptions& options, std::optional<std::pair<uid_t, gid_t>> owner,
-              std::string dest)
+              std::string dest, const HostFds& host)
         : archive_(a),
           writer_(writer),
           resolver_(resolver),
           options_(options),
           owner_(owner),
-          dest_(std::move(dest)) {}
+          dest_(std::move(dest)),
+          host_(host) {}
 
     Error archive_error(std::string_view what) {
         const char* text = archive_error_string(archive_);
@@ -496,11 +517,39 @@ class Extractor {
         }
         if (options_.no_overwrite_dir_non_dir) TRY(check_overwrite(*cleaned, tree.type, name));
         entry_size_ = archive_entry_size_is_set(entry) ? archive_entry_size(entry) : 0;
+        // What cannot be opened (symlinks, devices, FIFOs) gets its xattrs here, not from the
+        // writer, whose way to them is a /proc path: in the chroot, the container's /proc.
+        bool unopenable = tree.type != image::EntryType::Regular &&
+                          tree.type != image::EntryType::Directory &&
+                          tree.type != image::EntryType::Hardlink;
+        std::span<const image::Xattr> xattrs = tree.xattrs;
+        if (unopenable) tree.xattrs = {};
         TRY_CTX(writer_.add(tree, [this](int fd) { return copy_data(fd); }), "\"" + name + "\"");
+        if (unopenable && !xattrs.empty())
+            TRY_CTX(set_xattrs_unfollowed(*cleaned, tree.type, xattrs), "\"" + name + "\"");
         return {};
     }
 
   private:
+    // As image::TreeWriter does for layers: xattrs the file system cannot hold are dropped, and
+    // user.* ones, which Linux refuses on symlinks and devices.
+    Result<void> set_xattrs_unfollowed(const std::string& path, image::EntryType type,
+                                       std::span<const image::Xattr> xattrs) {
+        auto fd = TRY(resolver_.open(path, O_PATH | O_NOFOLLOW));
+        for (const auto& xattr : xattrs) {
+            if (xattr.name.starts_with("trusted.overlay.")) continue;  // overlayfs's own
+            auto set = set_xattr_at_fd(host_, fd.get(), xattr.name, xattr.value);
+            if (set) continue;
+            int err = set.error().sys_errno();
+            if (err == ENOTSUP) continue;
+            if (err == EPERM && xattr.name.starts_with("user.") &&
+                type != image::EntryType::Regular && type != image::EntryType::Directory)
+                continue;
+            return set;
+        }
+        return {};
+    }
+
     Result<void> check_overwrite(const std::string& path, image::EntryType type,
                                  const std::string& name) {
         auto existing = resolver_.open(path, O_PATH | O_NOFOLLOW);
@@ -531,10 +580,11 @@ class Extractor {
     std::string dest_;
     int64_t entry_size_ = 0;
     std::vector<image::Xattr> xattrs_;
+    HostFds host_;
 };
 
 Result<void> extract_in_root(std::string_view path, int in_fd, const ExtractOptions& options,
-                             const std::string& container) {
+                             const std::string& container, const HostFds& host) {
     // All symlinks followed, the last one too: extracting "into" a link to a directory works.
     std::string abs = clean_container_path(path);
     int fd = ::open(abs.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -547,14 +597,14 @@ Result<void> extract_in_root(std::string_view path, int in_fd, const ExtractOpti
     UniqueFd dest(fd);
     std::optional<std::pair<uid_t, gid_t>> owner;
     if (options.copy_uid_gid && !options.container_user.empty())
-        owner = TRY(resolve_user_in_container(options.container_user));
+        owner = TRY(resolve_user_in_container(host, options.container_user));
 
     auto writer =
         TRY(image::TreeWriter::open(abs, {.preserve_ownership = true, .allow_device_nodes = true}));
     RootResolver resolver(dest.get());
     auto a = new_tar_reader();
     if (!a) return fail(ErrorKind::Internal, "libarchive: out of memory");
-    Extractor extractor(a.get(), writer, resolver, options, owner, abs);
+    Extractor extractor(a.get(), writer, resolver, options, owner, abs, host);
     if (archive_read_open_fd(a.get(), in_fd, 1 << 16) != ARCHIVE_OK)
         return fail(extractor.archive_error("read archive"));
     for (;;) {
@@ -630,7 +680,7 @@ std::string clean_container_path(std::string_view path) {
 Result<PathStat> stat_container_path(const ContainerFsView& view, std::string_view path) {
     PathStat out;
     std::string abs = clean_container_path(path);
-    TRY(run_in_container_fs(view, "C", [&]() -> Result<void> {
+    TRY(run_in_container_fs(view, "C", [&](const HostFds&) -> Result<void> {
         out = TRY(stat_in_root(abs, path, view.container));
         return {};
     }));
@@ -644,9 +694,10 @@ Result<PathStat> stat_container_path(const std::string& rootfs, std::string_view
 Result<void> write_container_archive(const ContainerFsView& view, std::string_view path,
                                      int out_fd) {
     std::string abs = clean_container_path(path);
-    return run_in_container_fs(view, "C.UTF-8", [&]() -> Result<void> {
+    return run_in_container_fs(view, "C.UTF-8", [&](const HostFds& host) -> Result<void> {
         auto stat = TRY(stat_in_root(abs, path, view.container));
-        auto writer = TRY(TarWriter::open(out_fd));
+        IdNames names = read_id_names(host);
+        auto writer = TRY(TarWriter::open(out_fd, host, &names));
         bool is_dir = (stat.mode & (1u << 31)) != 0;
         if (!is_dir) {
             // One entry, named by the base name; a final symlink stays a link.
@@ -671,8 +722,8 @@ Result<void> write_container_archive(const std::string& rootfs, std::string_view
 
 Result<void> extract_into_container(const ContainerFsView& view, std::string_view path, int in_fd,
                                     const ExtractOptions& options) {
-    return run_in_container_fs(view, "C", [&]() -> Result<void> {
-        return extract_in_root(path, in_fd, options, view.container);
+    return run_in_container_fs(view, "C", [&](const HostFds& host) -> Result<void> {
+        return extract_in_root(path, in_fd, options, view.container, host);
     });
 }
 
@@ -686,11 +737,12 @@ Result<void> extract_into_container(const std::string& rootfs, std::string_view 
 }
 
 Result<void> export_container(const std::string& rootfs, int out_fd) {
-    return run_in_container_fs(plain_view(rootfs), "C.UTF-8", [&]() -> Result<void> {
-        auto writer = TRY(TarWriter::open(out_fd));
-        TRY(writer->add_children("/", ""));
-        return writer->finish();
-    });
+    return run_in_container_fs(plain_view(rootfs), "C.UTF-8",
+                               [&](const HostFds& host) -> Result<void> {
+                                   auto writer = TRY(TarWriter::open(out_fd, host));
+                                   TRY(writer->add_children("/", ""));
+                                   return writer->finish();
+                               });
 }
 
 }  // namespace berth::engine

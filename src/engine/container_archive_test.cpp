@@ -5,6 +5,8 @@
 #include <gtest/gtest.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <unistd.h>
 
 #include "base/fs.h"
 #include "base/json.h"
@@ -25,6 +27,7 @@ struct TarItem {
     std::string content;
     std::string link;  // symlink or hardlink target
     int64_t uid = 0;
+    std::string uname, gname;
 };
 
 std::vector<TarItem> read_tar(int fd) {
@@ -39,6 +42,8 @@ std::vector<TarItem> read_tar(int fd) {
                      archive_entry_uid(e)};
         if (const char* l = archive_entry_symlink(e)) item.link = l;
         if (const char* l = archive_entry_hardlink(e)) item.link = l;
+        if (const char* n = archive_entry_uname(e)) item.uname = n;
+        if (const char* n = archive_entry_gname(e)) item.gname = n;
         char buf[4096];
         ssize_t n;
         while ((n = archive_read_data(a, buf, sizeof buf)) > 0)
@@ -240,6 +245,65 @@ TEST(ContainerArchive, ExtractCopyUidGidTakesTheContainerUser) {
     auto bad = extract_into_container(f.root.path(), "/dst", in.get(), false, true, "nobody");
     ASSERT_FALSE(bad);
     EXPECT_EQ(bad.error().kind(), ErrorKind::InvalidArgument);
+}
+
+// A container makes /etc/passwd a FIFO (the read hung for ever) or /dev/zero (it grew without
+// end): docker cp -a must neither hang nor read it, and say the user is not there.
+TEST(ContainerArchive, CopyUidGidNeverReadsAPasswdThatIsNotAFile) {
+    Fixture f;
+    std::string tar = TarBuilder().file("x", "x").finish();
+    ASSERT_EQ(::unlink((f.root / "etc/passwd").c_str()), 0);
+    ASSERT_EQ(::mkfifo((f.root / "etc/passwd").c_str(), 0644), 0);
+    auto in = memory_fd(tar);
+    auto fifo = extract_into_container(f.root.path(), "/dst", in.get(), false, true, "app");
+    ASSERT_FALSE(fifo);
+    EXPECT_NE(fifo.error().message().find("no matching entries in passwd file"), std::string::npos);
+    in = memory_fd(tar);
+    ASSERT_TRUE(extract_into_container(f.root.path(), "/dst", in.get(), false, true, "42"));
+    EXPECT_EQ(lstat_of(f.root / "dst/x").st_uid, 42u);
+    if (::geteuid() != 0) GTEST_SKIP() << "mknod needs root";
+    ASSERT_EQ(::unlink((f.root / "etc/passwd").c_str()), 0);
+    ASSERT_EQ(::mknod((f.root / "etc/passwd").c_str(), S_IFCHR | 0644, makedev(1, 5)), 0);
+    in = memory_fd(tar);
+    auto zero = extract_into_container(f.root.path(), "/dst", in.get(), false, true, "app");
+    ASSERT_FALSE(zero);
+    EXPECT_NE(zero.error().message().find("no matching entries in passwd file"), std::string::npos);
+}
+
+TEST(ContainerArchive, ArchiveNamesOwnersFromTheContainersFiles) {
+    Fixture f;
+    ASSERT_EQ(::chown((f.root / "etc/sub/f").c_str(), 1000, 50), 0);
+    ASSERT_EQ(::chown((f.root / "etc/sub").c_str(), 4321, 4321), 0);
+    auto fd = empty_memfd();
+    ASSERT_TRUE(write_container_archive(f.root.path(), "/etc/sub", fd.get()));
+    auto items = read_tar(fd.get());
+    ASSERT_EQ(items.size(), 3u);
+    EXPECT_EQ(items[1].name, "sub/f");
+    EXPECT_EQ(items[1].uname, "app");
+    EXPECT_EQ(items[1].gname, "staff");
+    EXPECT_EQ(items[0].uname, "");  // no entry for 4321: no name, as docker
+    EXPECT_EQ(items[0].gname, "");
+}
+
+// Xattrs of symlinks and devices cannot go through an fd of their own; TreeWriter reaches them
+// through /proc, which in the chroot is the container's directory of that name.
+TEST(ContainerArchive, XattrsOnSymlinksAndDevicesAreSet) {
+    if (::geteuid() != 0) GTEST_SKIP() << "trusted.* xattrs need root";
+    Fixture f;
+    image::testing::EntrySpec with_xattr;
+    with_xattr.xattrs = {{"trusted.berth", "yes"}};
+    std::string tar = TarBuilder()
+                          .symlink("l", "nowhere", with_xattr)
+                          .device("null", false, 1, 3, with_xattr)
+                          .finish();
+    // What a container could plant at its /proc, where a path through /proc/self/fd would go.
+    ASSERT_TRUE(mkdir_all(f.root / "proc/self/fd"));
+    auto in = memory_fd(tar);
+    auto done = extract_into_container(f.root.path(), "/dst", in.get(), false, false);
+    ASSERT_TRUE(done) << done.error().message();
+    EXPECT_EQ(image::testing::xattr_of(f.root / "dst/l", "trusted.berth"), "yes");
+    EXPECT_EQ(image::testing::xattr_of(f.root / "dst/null", "trusted.berth"), "yes");
+    EXPECT_EQ(read_link(f.root / "dst/l"), "nowhere");  // set on the link, not followed
 }
 
 TEST(ContainerArchive, ExtractDestinationErrors) {

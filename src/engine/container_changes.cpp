@@ -13,6 +13,7 @@
 #include <set>
 
 #include "base/unique_fd.h"
+#include "engine/mount_placeholders.h"
 #include "image/whiteout.h"
 
 namespace berth::engine {
@@ -280,8 +281,8 @@ class ChangeCollector {
         return {};
     }
 
-    Json result() {
-        hide_mount_placeholders();
+    Json result(const image::LeftOutPaths& placeholders) {
+        hide(placeholders);
         // Every directory above a change is itself reported modified (docker shows them as C).
         std::vector<std::string> paths;
         for (const auto& [path, kind] : changes_)
@@ -302,28 +303,18 @@ class ChangeCollector {
   private:
     void record(const std::string& path, ChangeKind kind) { changes_[path] = kind; }
 
-    // What the runtime makes in the root file system to mount over: docker keeps those in an
-    // init layer below the container's and its diff never shows them. A directory added only
-    // to hold them goes too.
-    void hide_mount_placeholders() {
+    // What the runtime made in the root file system to mount over, as it made it
+    // (mount_placeholders.h): docker keeps those in an init layer below the container's, and its
+    // diff does not show them.
+    void hide(const image::LeftOutPaths& placeholders) {
+        auto covered = [&](const std::string& path) {
+            for (size_t end = path.size(); end != std::string::npos && end > 0;
+                 end = path.rfind('/', end - 1))
+                if (placeholders.contains(path.substr(0, end))) return true;
+            return false;
+        };
         for (auto it = changes_.begin(); it != changes_.end();)
-            it = is_mount_placeholder(it->first) ? changes_.erase(it) : std::next(it);
-        for (const char* dir : {"etc", "dev"}) {
-            auto it = changes_.find(dir);
-            if (it == changes_.end() || it->second != ChangeKind::Add) continue;
-            auto below = changes_.lower_bound(std::string(dir) + "/");
-            if (below == changes_.end() || !below->first.starts_with(std::string(dir) + "/"))
-                changes_.erase(it);
-        }
-    }
-
-    static bool is_mount_placeholder(const std::string& path) {
-        // docker's init layer (moby's initlayer.Setup); /dev, /proc and /sys are whole mounts.
-        static const std::set<std::string, std::less<>> kFiles = {
-            "etc/hostname", "etc/hosts", "etc/resolv.conf", "etc/mtab", ".dockerenv"};
-        for (std::string_view mount : {"dev", "proc", "sys"})
-            if (path == mount || path.starts_with(std::string(mount) + "/")) return true;
-        return kFiles.contains(path);
+            it = covered(it->first) ? changes_.erase(it) : std::next(it);
     }
 
     const LowerView& lower_;
@@ -340,7 +331,7 @@ Result<Json> container_changes(const std::string& upper_dir,
     UniqueFd upper(fd);
     ChangeCollector collector(lower);
     TRY_CTX(collector.walk(fd, "", true, is_opaque_fd(fd)), "container changes");
-    return collector.result();
+    return collector.result(mount_placeholders_in(upper_dir, lower_dirs));
 }
 
 }  // namespace berth::engine

@@ -16,7 +16,8 @@
 // Output is sorted by path (dockerd's own order follows Go map iteration, i.e. none).
 //
 // What the runtime creates to mount over (/etc/hostname, /etc/hosts, /etc/resolv.conf, /dev,
-// /proc, /sys), which docker keeps in an init layer of its own, is not reported.
+// /proc, /sys), which docker keeps in an init layer of its own, is not reported, unless the
+// container changed it (mount_placeholders.h): as `docker commit` leaves it out.
 //
 // Not handled: overlayfs redirect_dir / metacopy upper entries (berth mounts without them).
 #pragma once

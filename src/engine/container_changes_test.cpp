@@ -95,6 +95,16 @@ TEST(ContainerChanges, MountTargetsAreNotShown) {
     EXPECT_EQ(lines(t.diff()), (std::vector<std::string>{"C /etc", "A /etc/motd"}));
 }
 
+TEST(ContainerChanges, AMountTargetTheContainerWroteIsShown) {
+    // Written after an umount: the container's own change, which docker commit keeps too.
+    Trees t;
+    make_file(t.bottom / "etc/passwd", "p");
+    make_dir(t.upper / "etc");
+    make_file(t.upper / "etc/hostname", "mine\n");
+    make_file(t.upper / "etc/hosts", "");
+    EXPECT_EQ(lines(t.diff()), (std::vector<std::string>{"C /etc", "A /etc/hostname"}));
+}
+
 TEST(ContainerChanges, AnEtcMadeOnlyForMountTargetsIsNotShown) {
     Trees t;
     make_file(t.bottom / "bin/sh", "x");

@@ -86,11 +86,15 @@ Engine::Engine(EngineOptions options, image::ImageService& images, EventBus& eve
       images_(images),
       events_(events),
       store_(std::move(store)),
-      zygote_(options_.monitor_binary, options_.exec_root),
+      monitor_binary_(options_.monitor_binary),
+      zygote_(monitor_binary_, options_.exec_root),
       watcher_([this](const std::string& id,
                       monitor::ExitRecord record) { on_exit(id, std::move(record)); },
                [this](const std::string& id, const std::string& dir) { on_monitor_lost(id, dir); },
-               [this](const std::string& id) { on_monitor_gone(id); }) {}
+               [this](const std::string& id) { on_monitor_gone(id); },
+               [this](const std::string& id, const std::string& action) {
+                   on_monitor_event(id, action);
+               }) {}
 
 namespace {
 
@@ -440,7 +444,7 @@ Result<void> Engine::start_locked(const std::shared_ptr<Entry>& entry) {
     if (auto written = write_file(join_path(dir, "monitor.json"), to_json(config).dump(), 0600);
         !written)
         return fail_start(std::move(written).error());
-    auto spawned = spawn_monitor(options_.monitor_binary, "container", dir, inherited, &zygote_);
+    auto spawned = spawn_monitor(monitor_binary_, "container", dir, inherited, &zygote_);
     scheduler_.schedule(kZygoteIdleTimeout, [this] { zygote_.stop_if_idle(kZygoteIdleTimeout); });
     attaches.clear();  // the monitor has its own copies now
     if (!spawned) {
@@ -472,6 +476,12 @@ Result<void> Engine::start_locked(const std::shared_ptr<Entry>& entry) {
     TRY(watcher_.watch(c.id, std::move(spawned->status), std::move(spawned->pending), dir));
     schedule_health_check(entry, true);
     return {};
+}
+
+void Engine::on_monitor_event(const std::string& id, const std::string& action) {
+    // Only what docker publishes for a container: a client that detached with the detach keys.
+    if (action != "detach" || id.starts_with("exec:")) return;
+    if (auto c = find(id)) publish(*c, action);
 }
 
 void Engine::on_exit(const std::string& id, monitor::ExitRecord record) {
@@ -612,8 +622,10 @@ Result<void> Engine::remove(std::string_view ref, bool force, bool /*volumes*/) 
                             "force remove");
     }
     if (force) {
+        // As dockerd's rm -f: SIGKILL alone.
         StopOptions kill_now;
         kill_now.timeout = 0;
+        kill_now.signal = "SIGKILL";
         if (auto stopped = stop_locked(entry, kill_now, false);
             !stopped && stopped.error().kind() != ErrorKind::AlreadyExists)
             return stopped;

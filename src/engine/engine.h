@@ -169,6 +169,11 @@ class Engine {
     Result<std::vector<pid_t>> pids(std::string_view ref);
     Result<Json> runtime_stats(std::string_view ref);
     Result<Container> find(std::string_view ref);
+    // Publishes what the API did with a container's files, as docker names it ("export",
+    // "archive-path", "extract-to-dir"), with the container's attributes.
+    void publish_file_event(const Container& container, std::string action) {
+        publish(container, std::move(action));
+    }
 
     // --- exec ---
     Result<std::string> exec_create(std::string_view ref, const Json& body);
@@ -202,9 +207,14 @@ class Engine {
     void on_exit(const std::string& id, monitor::ExitRecord record);
     void on_monitor_lost(const std::string& id, const std::string& dir);
     void on_monitor_gone(const std::string& id);
+    // What a monitor reported besides the exit ("detach"): published as docker does.
+    void on_monitor_event(const std::string& id, const std::string& action);
     // The exit of a container whose monitor (in `dir`) is gone without reporting one: what the
     // monitor left running is killed and deleted through the runtime first (lost_monitor.cpp).
     monitor::ExitRecord reap_lost_container(const std::string& id, const std::string& dir);
+    // The exit of an exec whose monitor is gone without reporting one: its process, which would
+    // run on unwatched until its container stops, is killed first (lost_monitor.cpp).
+    monitor::ExitRecord reap_lost_exec(const std::string& exec_id);
     // Deletes what the runtime still holds of container `id` (processes, state, cgroups), as
     // `delete --force` does; false when it held nothing.
     bool remove_runtime_leftovers(const monitor::OciRuntimeConfig& runtime, const std::string& id);
@@ -257,8 +267,9 @@ class Engine {
     std::map<std::string, std::shared_ptr<Entry>> entries_;
     std::map<std::string, std::shared_ptr<ExecEntry>> execs_;
     bool shutting_down_ = false;
-    MonitorZygote zygote_;  // forks the container monitors
-    Janitor janitor_;       // unmounts and deletes what removals moved aside
+    MonitorBinary monitor_binary_;  // berth-monitor, run from a protected copy
+    MonitorZygote zygote_;          // forks the container monitors
+    Janitor janitor_;               // unmounts and deletes what removals moved aside
     DefaultSeccompProfiles default_seccomp_;
     MonitorWatcher watcher_;
     Scheduler scheduler_;  // restart back-offs and health checks

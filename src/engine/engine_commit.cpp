@@ -5,8 +5,11 @@
 // meanwhile unless asked not to.
 #include <array>
 
+#include "engine/container_spec.h"
 #include "engine/engine.h"
 #include "engine/engine_entry.h"
+#include "engine/image_events.h"
+#include "engine/mount_placeholders.h"
 #include "engine/spec_parts.h"
 #include "image/config_changes.h"
 
@@ -67,7 +70,14 @@ void merge_from_container(Json& config, const Json& container) {
 }
 
 Result<Json> image_config_for(const Container& c, const CommitOptions& options) {
-    Json config = options.config.is_object() && !options.config.empty() ? options.config : c.config;
+    bool given = options.config.is_object() && !options.config.empty();
+    if (given) {
+        // Checked as a create's Config is; a MAC address is no image's, so not refused here.
+        Json checked = options.config;
+        checked.erase("MacAddress");
+        TRY(validate_container_config(checked, nullptr));
+    }
+    Json config = given ? options.config : c.config;
     for (const auto& change : options.changes)
         TRY(image::apply_config_change(config, change));
     merge_from_container(config, c.config);
@@ -107,10 +117,18 @@ Result<std::string> Engine::commit(std::string_view ref, const CommitOptions& op
     import.created_by = joined_cmd(c.config);
     import.config = TRY(image_config_for(c, options));
     auto parent = TRY(Digest::parse(c.image_id));
+    std::string upper_dir = images_.snapshotter().upper_dir(c.id);
+    auto lower_dirs = TRY(lower_dirs_of(c));
     // Its files hold still while they are read: docker freezes a running container.
     bool paused_here = options.pause && c.state.status == RunState::Running;
     if (paused_here) TRY(pause_locked(entry));
-    auto committed = images_.commit(images_.snapshotter().upper_dir(c.id), parent, import);
+    // docker keeps the runtime's mount targets in an init layer that commits leave out.
+    import.left_out = mount_placeholders_in(upper_dir, lower_dirs);
+    auto committed = images_.commit(upper_dir, parent, import);
+    if (committed && import.reference)
+        publish_image_event(events_, "tag", committed->str(),
+                            image::familiar_tag(*import.reference),
+                            image_labels(images_, committed->str()));
     if (committed)
         publish(find(c.id).value_or(c), "commit",
                 {{"comment", options.comment},

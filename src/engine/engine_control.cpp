@@ -78,10 +78,11 @@ Result<void> Engine::stop_locked(const std::shared_ptr<Entry>& entry, const Stop
         if (publish_stop) publish(before, "stop");
         return {};
     };
-    if (timeout != 0) {
-        publish(before, "kill", {{"signal", std::to_string(sig)}});
-        (void)runtime->kill(sig);
-        lock.lock();
+    // The stop signal goes first even with no time to act on it (stop -t 0), as dockerd sends it.
+    publish(before, "kill", {{"signal", std::to_string(sig)}});
+    auto killed = runtime->kill(sig);
+    lock.lock();
+    if (sig != SIGKILL) {
         if (timeout < 0)
             changed_.wait(lock, exited);
         else
@@ -91,10 +92,10 @@ Result<void> Engine::stop_locked(const std::shared_ptr<Entry>& entry, const Stop
             return stopped();
         }
         lock.unlock();
+        publish(before, "kill", {{"signal", std::to_string(SIGKILL)}});
+        killed = runtime->kill(SIGKILL);
+        lock.lock();
     }
-    publish(before, "kill", {{"signal", std::to_string(SIGKILL)}});
-    auto killed = runtime->kill(SIGKILL);
-    lock.lock();
     // A kill the runtime refused (its state file damaged, say) brings no exit: say why after a
     // moment (an exit that raced the kill still counts) instead of after the long wait.
     if (!changed_.wait_for(lock, killed ? kKillTimeout : kRefusedKillTimeout, exited)) {

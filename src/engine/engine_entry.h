@@ -45,6 +45,7 @@ struct Engine::ExecEntry {
     bool started = false;
     std::optional<int> exit_code;
     pid_t pid = 0;
+    UniqueFd pidfd;  // the exec'd process: killed through it when its monitor is lost
     pid_t monitor_pid = 0;
     std::string dir;
     // health probes: who to tell

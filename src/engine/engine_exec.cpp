@@ -3,6 +3,8 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 #include <algorithm>
 
@@ -165,7 +167,7 @@ Result<void> Engine::exec_start(std::string_view exec_id, ClientStream connectio
     std::vector<int> inherited;
     if (connection.fd.valid()) inherited.push_back(connection.fd.get());
     publish(c, "exec_start: " + event_command(config.args), {{"execID", exec->id}});
-    auto spawned = spawn_monitor(options_.monitor_binary, "exec", exec->dir, inherited);
+    auto spawned = spawn_monitor(monitor_binary_, "exec", exec->dir, inherited);
     if (!spawned) {
         // The runtime's refusal, in dockerd's words and with its exit code (127: not there,
         // 126: cannot run).
@@ -183,6 +185,8 @@ Result<void> Engine::exec_start(std::string_view exec_id, ClientStream connectio
     {
         std::lock_guard lock(mutex_);
         exec->pid = spawned->pid;
+        // Taken while the monitor, its parent, has not reaped it: the pid names this process.
+        exec->pidfd.reset(static_cast<int>(::syscall(SYS_pidfd_open, spawned->pid, 0)));
         exec->monitor_pid = spawned->monitor_pid;
     }
     if (detach || !config.attach) {
@@ -191,8 +195,8 @@ Result<void> Engine::exec_start(std::string_view exec_id, ClientStream connectio
                               std::move(spawned->pending), dir);
     }
     // Attached: the client's connection is the monitor's now; this request ends with the exec.
-    auto record = finish_monitor(*spawned, exec->dir);
-    on_exec_exit(exec->id, std::move(record));
+    auto record = finish_monitor(*spawned);
+    on_exec_exit(exec->id, record ? std::move(*record) : reap_lost_exec(exec->id));
     ::shutdown(connection.fd.get(), SHUT_RDWR);
     return {};
 }
@@ -206,13 +210,14 @@ void Engine::on_exec_exit(const std::string& exec_id, monitor::ExitRecord record
         exec = it->second;
         exec->running = false;
         exec->exit_code = record.exit_code;
+        exec->pidfd.reset();
         if (exec->timeout_token) scheduler_.cancel(exec->timeout_token);
     }
     if (exec->monitor_pid > 0) {
         RunningMonitor reap;
         reap.monitor_pid = exec->monitor_pid;
         reap.status.reset(::open("/dev/null", O_RDONLY | O_CLOEXEC));
-        (void)finish_monitor(reap, exec->dir);
+        (void)finish_monitor(reap);
     }
     (void)remove_all(exec->dir);
     if (auto c = find(exec->container_id))
@@ -340,15 +345,12 @@ void Engine::run_health_check(const std::string& id) {
     std::string probe = *exec_id;
     std::lock_guard lock(mutex_);
     exec->timeout_token = scheduler_.schedule(std::chrono::nanoseconds(timeout), [this, probe] {
-        pid_t pid = 0;
-        {
-            std::lock_guard lock(mutex_);
-            auto it = execs_.find(probe);
-            if (it == execs_.end() || !it->second->running) return;
-            pid = it->second->pid;
-            it->second->timed_out = true;
-        }
-        if (pid > 0) ::kill(pid, SIGKILL);
+        std::lock_guard lock(mutex_);
+        auto it = execs_.find(probe);
+        if (it == execs_.end() || !it->second->running) return;
+        it->second->timed_out = true;
+        if (it->second->pidfd.valid())
+            ::syscall(SYS_pidfd_send_signal, it->second->pidfd.get(), SIGKILL, nullptr, 0);
     });
 }
 

@@ -12,11 +12,12 @@ int64_t now_nano() {
 
 Json event_json(const Event& e) {
     Json doc = Json::object();
-    if (e.type == "container") {
-        doc["status"] = e.action;
-        doc["id"] = e.id;
-        if (e.attributes.contains("image")) doc["from"] = e.attributes["image"];
-    }
+    // The fields of old clients: "from" only for containers, "id" only when there is one (a
+    // prune's event has none).
+    doc["status"] = e.action;
+    if (!e.id.empty()) doc["id"] = e.id;
+    if (e.type == "container" && e.attributes.contains("image"))
+        doc["from"] = e.attributes["image"];
     doc["Type"] = e.type;
     doc["Action"] = e.action;
     doc["Actor"] = {{"ID", e.id}, {"Attributes", e.attributes}};

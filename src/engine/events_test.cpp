@@ -4,6 +4,7 @@
 
 #include <thread>
 
+#include "engine/image_events.h"
 #include "engine/scheduler.h"
 
 namespace berth::engine {
@@ -51,6 +52,43 @@ TEST(EventBus, JsonHasOldAndNewFields) {
     EXPECT_EQ(doc["Actor"]["Attributes"]["name"], "web");
     EXPECT_EQ(doc["time"], 1700000000);
     EXPECT_EQ(doc["timeNano"], 1700000000123456789);
+}
+
+TEST(EventBus, ImageAndPruneEventsAsDockerdShowsThem) {
+    EventBus bus;
+    publish_image_event(bus, "tag", "sha256:abc", "web:1", {{"a", "b"}});
+    publish_prune_event(bus, "image", 42);
+    auto [past, sub] = bus.subscribe(1);  // since the start of time
+    ASSERT_EQ(past.size(), 2u);
+    auto tag = event_json(past[0]);
+    EXPECT_EQ(tag["status"], "tag");
+    EXPECT_EQ(tag["id"], "sha256:abc");
+    EXPECT_FALSE(tag.contains("from"));
+    EXPECT_EQ(tag["Type"], "image");
+    EXPECT_EQ(tag["Actor"]["ID"], "sha256:abc");
+    EXPECT_EQ(tag["Actor"]["Attributes"], (Json{{"a", "b"}, {"name", "web:1"}}));
+    auto prune = event_json(past[1]);
+    EXPECT_EQ(prune["status"], "prune");
+    EXPECT_FALSE(prune.contains("id"));
+    EXPECT_EQ(prune["Actor"], (Json{{"ID", ""}, {"Attributes", {{"reclaimed", "42"}}}}));
+    bus.unsubscribe(sub);
+}
+
+TEST(EventBus, RemovalsBecomeUntagAndDeleteOfTheImage) {
+    EventBus bus;
+    using image::RemovalEvent;
+    std::vector<RemovalEvent> removals = {{RemovalEvent::Kind::Untagged, "web:1", "sha256:img"},
+                                          {RemovalEvent::Kind::Deleted, "sha256:img", "sha256:img"},
+                                          {RemovalEvent::Kind::Deleted, "sha256:layer", ""}};
+    publish_removal_events(bus, removals, {{"sha256:img", {{"a", "b"}}}});
+    auto [past, sub] = bus.subscribe(1);  // since the start of time
+    ASSERT_EQ(past.size(), 2u);
+    EXPECT_EQ(past[0].action, "untag");
+    EXPECT_EQ(past[0].id, "sha256:img");
+    EXPECT_EQ(past[0].attributes, (Json{{"a", "b"}, {"name", "sha256:img"}}));
+    EXPECT_EQ(past[1].action, "delete");
+    EXPECT_EQ(past[1].attributes, (Json{{"name", "sha256:img"}}));
+    bus.unsubscribe(sub);
 }
 
 TEST(Scheduler, RunsInTimeOrderAndCancels) {

@@ -421,8 +421,9 @@ std::optional<timespec> parse_rfc3339_nano(std::string_view text) {
 }
 
 std::optional<LogEntry> decode_log_line(std::string_view line) {
-    Json j = Json::parse(line, nullptr, false);
-    if (j.is_discarded() || !j.is_object()) return std::nullopt;
+    auto parsed = parse_json(line, "log line");
+    if (!parsed || !parsed->is_object()) return std::nullopt;
+    Json& j = *parsed;
     LogEntry entry;
     auto stream = j.find("stream");
     if (stream == j.end() || !stream->is_string()) return std::nullopt;

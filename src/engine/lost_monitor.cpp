@@ -4,6 +4,12 @@
 // As containerd does with a lost shim, berthd then kills and deletes the container through its
 // runtime (the built-in library, or the binary monitor.json names) before it records the exit:
 // 137 (killed), as containerd reports it, or 255 when nothing of the container was left.
+// An exec's lost monitor gets the same: its process is killed, its exit recorded as 137.
+#include <poll.h>
+#include <signal.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
 #include "base/clock.h"
 #include "base/fs.h"
 #include "engine/engine.h"
@@ -14,6 +20,7 @@ namespace {
 
 constexpr int kKilledExitCode = 128 + 9;  // SIGKILL, containerd's status for a lost shim's task
 constexpr int kLostExitCode = 255;        // dockerd's, for a task that is not there at all
+constexpr int kKillWaitMs = 1000;
 
 }  // namespace
 
@@ -65,12 +72,33 @@ monitor::ExitRecord Engine::reap_lost_container(const std::string& id, const std
     return lost;
 }
 
+monitor::ExitRecord Engine::reap_lost_exec(const std::string& exec_id) {
+    UniqueFd pidfd;
+    {
+        std::lock_guard lock(mutex_);
+        if (auto it = execs_.find(exec_id); it != execs_.end())
+            pidfd = std::move(it->second->pidfd);
+    }
+    bool killed =
+        pidfd.valid() && ::syscall(SYS_pidfd_send_signal, pidfd.get(), SIGKILL, nullptr, 0) == 0;
+    if (killed) {
+        // Its exit is recorded once it is gone (SIGKILL is quick unless the process is stuck in
+        // the kernel; then we do not wait for it).
+        pollfd gone{pidfd.get(), POLLIN, 0};
+        while (::poll(&gone, 1, kKillWaitMs) < 0 && errno == EINTR) {
+        }
+    }
+    monitor::ExitRecord lost;
+    lost.finished_at = rfc3339_now();
+    lost.exit_code = killed ? kKilledExitCode : kLostExitCode;
+    lost.error = killed ? "the exec's monitor died: its process was killed"
+                        : "the exec's monitor exited without recording the exit";
+    return lost;
+}
+
 void Engine::on_monitor_lost(const std::string& id, const std::string& dir) {
     if (id.starts_with("exec:")) {
-        // An exec's process belongs to its container: it goes when the container does.
-        on_exit(id, recorded_exit(dir).value_or(monitor::ExitRecord{
-                        .exit_code = kLostExitCode,
-                        .error = "the exec's monitor exited without recording the exit"}));
+        on_exit(id, reap_lost_exec(id.substr(5)));
         return;
     }
     on_exit(id, reap_lost_container(id, dir));

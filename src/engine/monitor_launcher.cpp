@@ -12,6 +12,7 @@
 #include <cstring>
 
 #include "base/fs.h"
+#include "engine/monitor_binary.h"
 #include "engine/monitor_zygote.h"
 
 extern char** environ;
@@ -39,6 +40,13 @@ std::optional<monitor::ExitRecord> exit_from_line(const std::string& line) {
     return *record;
 }
 
+// {"event": "detach"}: something the monitor saw that berthd publishes.
+std::optional<std::string> event_from_line(const std::string& line) {
+    auto doc = parse_json(line, "monitor status");
+    if (!doc || !doc->is_object() || !(*doc)["event"].is_string()) return std::nullopt;
+    return (*doc)["event"].get<std::string>();
+}
+
 }  // namespace
 
 std::optional<monitor::ExitRecord> recorded_exit(const std::string& dir) {
@@ -51,17 +59,9 @@ std::optional<monitor::ExitRecord> recorded_exit(const std::string& dir) {
 
 namespace {
 
-monitor::ExitRecord exit_from_file(const std::string& dir) {
-    if (auto record = recorded_exit(dir)) return *record;
-    monitor::ExitRecord lost;
-    lost.exit_code = 255;
-    lost.error = "the container's monitor exited without recording the exit";
-    return lost;
-}
-
 // Starts the monitor's process; returns the pid berthd waits for, 0 when there is none (the
 // zygote forked it).
-Result<pid_t> start_monitor_process(const std::string& binary, const std::string& mode,
+Result<pid_t> start_monitor_process(MonitorBinary& binary, const std::string& mode,
                                     const std::string& dir, const std::vector<int>& inherited,
                                     int status_write, MonitorZygote* zygote) {
     if (zygote && mode == "container")
@@ -98,17 +98,18 @@ Result<pid_t> start_monitor_process(const std::string& binary, const std::string
     posix_spawnattr_setsigmask(&attr, &none);
     posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK);
 
-    std::string mode_arg = mode, dir_arg = dir, binary_arg = binary;
+    auto executable = TRY(binary.executable());
+    std::string mode_arg = mode, dir_arg = dir, binary_arg = binary.path();
     char* argv[] = {binary_arg.data(), mode_arg.data(), dir_arg.data(), nullptr};
     pid_t child = 0;
-    int err = ::posix_spawn(&child, binary.c_str(), &actions, &attr, argv, environ);
-    if (err != 0) return fail_errno("start " + binary, err);
+    int err = ::posix_spawn(&child, executable.exec_path.c_str(), &actions, &attr, argv, environ);
+    if (err != 0) return fail_errno("start " + binary.path(), err);
     return child;
 }
 
 }  // namespace
 
-Result<RunningMonitor> spawn_monitor(const std::string& binary, const std::string& mode,
+Result<RunningMonitor> spawn_monitor(MonitorBinary& binary, const std::string& mode,
                                      const std::string& dir, const std::vector<int>& inherited,
                                      MonitorZygote* zygote) {
     int pipe_fds[2];
@@ -154,7 +155,7 @@ Result<RunningMonitor> spawn_monitor(const std::string& binary, const std::strin
     return running;
 }
 
-monitor::ExitRecord finish_monitor(RunningMonitor& running, const std::string& dir) {
+std::optional<monitor::ExitRecord> finish_monitor(RunningMonitor& running) {
     std::string& buffer = running.pending;
     char chunk[16384];
     for (;;) {
@@ -173,7 +174,7 @@ monitor::ExitRecord finish_monitor(RunningMonitor& running, const std::string& d
     if (running.monitor_pid > 0)
         while (::waitpid(running.monitor_pid, nullptr, 0) < 0 && errno == EINTR) {
         }
-    return exit_from_file(dir);
+    return std::nullopt;
 }
 
 Result<UniqueFd> connect_monitor(const std::string& dir) {
@@ -188,8 +189,12 @@ Result<UniqueFd> connect_monitor(const std::string& dir) {
     return sock;
 }
 
-MonitorWatcher::MonitorWatcher(ExitCallback on_exit, LostCallback on_lost, GoneCallback on_gone)
-    : on_exit_(std::move(on_exit)), on_lost_(std::move(on_lost)), on_gone_(std::move(on_gone)) {}
+MonitorWatcher::MonitorWatcher(ExitCallback on_exit, LostCallback on_lost, GoneCallback on_gone,
+                               EventCallback on_event)
+    : on_exit_(std::move(on_exit)),
+      on_lost_(std::move(on_lost)),
+      on_gone_(std::move(on_gone)),
+      on_event_(std::move(on_event)) {}
 
 MonitorWatcher::~MonitorWatcher() {
     stop();
@@ -205,6 +210,11 @@ Result<void> MonitorWatcher::start() {
     ev.data.fd = wake_.get();
     if (::epoll_ctl(epoll_.get(), EPOLL_CTL_ADD, wake_.get(), &ev) < 0)
         return fail_errno("epoll_ctl");
+    kick_.reset(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK));
+    if (!kick_.valid()) return fail_errno("eventfd");
+    ev.data.fd = kick_.get();
+    if (::epoll_ctl(epoll_.get(), EPOLL_CTL_ADD, kick_.get(), &ev) < 0)
+        return fail_errno("epoll_ctl");
     thread_ = std::thread([this] { run(); });
     return {};
 }
@@ -219,6 +229,9 @@ void MonitorWatcher::stop() {
 Result<void> MonitorWatcher::watch(const std::string& id, UniqueFd fd, std::string pending,
                                    const std::string& dir) {
     int raw = fd.get();
+    // A process that ends at once has its exit read with the first status line; the pipe then
+    // holds nothing more but its end, so the buffered exit must be reported by itself.
+    bool exit_buffered = pending.find('\n') != std::string::npos;
     {
         std::lock_guard lock(mutex_);
         watched_[raw] = Watched{id, std::move(fd), std::move(pending), dir};
@@ -233,6 +246,10 @@ Result<void> MonitorWatcher::watch(const std::string& id, UniqueFd fd, std::stri
     }
     // The monitor may have finished before we started watching: its pipe then holds the exit
     // already, which epoll reports as readable right away.
+    if (exit_buffered) {
+        uint64_t one = 1;
+        (void)!::write(kick_.get(), &one, sizeof one);
+    }
     return {};
 }
 
@@ -246,6 +263,10 @@ void MonitorWatcher::run() {
         }
         for (int i = 0; i < n; ++i) {
             if (events[i].data.fd == wake_.get()) return;
+            if (events[i].data.fd == kick_.get()) {
+                report_pending_exits();
+                continue;
+            }
             service(events[i].data.fd);
         }
     }
@@ -266,15 +287,11 @@ void MonitorWatcher::service(int fd) {
     if (n > 0) {
         if (watched->exit_reported) return;  // nothing follows the exit but the end
         watched->buffer.append(chunk, static_cast<size_t>(n));
-        std::optional<monitor::ExitRecord> record;
-        while (auto line = take_line(watched->buffer))
-            if ((record = exit_from_line(*line))) break;
-        if (!record) return;
-        watched->exit_reported = true;
-        on_exit_(watched->id, std::move(*record));
+        report_buffered_lines(*watched);
         return;
     }
-    // The end: the monitor's process is gone.
+    // The end: the monitor's process is gone. An exit still buffered was reported first.
+    if (!watched->exit_reported) report_buffered_lines(*watched);
     ::epoll_ctl(epoll_.get(), EPOLL_CTL_DEL, fd, nullptr);
     Watched done;
     {
@@ -284,6 +301,34 @@ void MonitorWatcher::service(int fd) {
     }
     if (!done.exit_reported) on_lost_(done.id, done.dir);
     on_gone_(done.id);
+}
+
+void MonitorWatcher::report_buffered_lines(Watched& watched) {
+    while (auto line = take_line(watched.buffer)) {
+        if (auto record = exit_from_line(*line)) {
+            watched.exit_reported = true;
+            on_exit_(watched.id, std::move(*record));
+            return;
+        }
+        if (auto action = event_from_line(*line); action && on_event_)
+            on_event_(watched.id, *action);
+    }
+}
+
+void MonitorWatcher::report_pending_exits() {
+    uint64_t count = 0;
+    (void)!::read(kick_.get(), &count, sizeof count);
+    // Nodes of watched_ stay put while others are added, and only this thread removes them;
+    // the callbacks run without the lock (they may watch() again).
+    std::vector<Watched*> ready;
+    {
+        std::lock_guard lock(mutex_);
+        for (auto& [fd, watched] : watched_)
+            if (!watched.exit_reported && watched.buffer.find('\n') != std::string::npos)
+                ready.push_back(&watched);
+    }
+    for (Watched* watched : ready)
+        report_buffered_lines(*watched);
 }
 
 }  // namespace berth::engine

@@ -37,6 +37,7 @@ void MonitorZygote::stop_if_idle(std::chrono::steady_clock::duration idle) {
 }
 
 Result<void> MonitorZygote::start_locked() {
+    auto executable = TRY(binary_.executable());
     int pair[2];
     if (::socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, pair) < 0)
         return fail_errno("socketpair");
@@ -52,14 +53,14 @@ Result<void> MonitorZygote::start_locked() {
     posix_spawnattr_setsigmask(&attr, &none);
     posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK);
     // The exec root names the daemon in ps; the padding is room for the monitors' titles.
-    std::string binary = binary_, mode = "zygote", exec_root = exec_root_,
+    std::string binary = binary_.path(), mode = "zygote", exec_root = exec_root_,
                 room(monitor::kZygoteTitleRoom, ' ');
     char* argv[] = {binary.data(), mode.data(), exec_root.data(), room.data(), nullptr};
     pid_t child = 0;
-    int err = ::posix_spawn(&child, binary_.c_str(), &actions, &attr, argv, environ);
+    int err = ::posix_spawn(&child, executable.exec_path.c_str(), &actions, &attr, argv, environ);
     posix_spawn_file_actions_destroy(&actions);
     posix_spawnattr_destroy(&attr);
-    if (err != 0) return fail_errno("start " + binary_ + " zygote", err);
+    if (err != 0) return fail_errno("start " + binary + " zygote", err);
     socket_ = std::move(ours);
     pid_ = child;
     return {};

@@ -13,14 +13,16 @@
 
 #include "base/error.h"
 #include "base/unique_fd.h"
+#include "engine/monitor_binary.h"
 
 namespace berth::engine {
 
 class MonitorZygote {
   public:
-    // `exec_root` only names the daemon on the zygote's command line (ps).
-    MonitorZygote(std::string binary, std::string exec_root)
-        : binary_(std::move(binary)), exec_root_(std::move(exec_root)) {}
+    // The zygote runs `binary`'s protected copy, and so do the monitors it forks. `exec_root`
+    // only names the daemon on the zygote's command line (ps).
+    MonitorZygote(MonitorBinary& binary, std::string exec_root)
+        : binary_(binary), exec_root_(std::move(exec_root)) {}
     ~MonitorZygote();  // ends the zygote (its monitors live on) and reaps it
     MonitorZygote(const MonitorZygote&) = delete;
     MonitorZygote& operator=(const MonitorZygote&) = delete;
@@ -37,7 +39,7 @@ class MonitorZygote {
     Result<void> start_locked();
     void stop_locked();
 
-    std::string binary_;
+    MonitorBinary& binary_;
     std::string exec_root_;
     std::mutex mutex_;
     UniqueFd socket_;

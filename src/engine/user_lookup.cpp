@@ -225,40 +225,49 @@ Result<ResolvedUser> resolve_user_in(std::string_view user_spec,
     return out;
 }
 
-Result<std::optional<std::string>> read_file_in_root(const std::string& rootfs,
+Result<std::optional<std::string>> read_file_in_root(int root_fd, int proc_fds,
                                                      std::string_view path, size_t limit) {
-    int root = ::open(rootfs.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC);
-    if (root < 0) return fail_errno("open root file system " + rootfs);
-    UniqueFd root_fd(root);
-    RootResolver resolver(root_fd.get());
-    // O_NONBLOCK: a fifo planted at /etc/passwd must not hang the daemon.
-    auto file = resolver.open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
-    if (!file) {
-        int err = file.error().sys_errno();
+    std::string what = std::string(path) + " of the container";
+    // Looked at before it is opened for reading: opening a device can act (a watchdog arms),
+    // and a FIFO's open or a device's read may never end.
+    auto found = RootResolver(root_fd).open(path, O_PATH | O_CLOEXEC);
+    if (!found) {
+        int err = found.error().sys_errno();
         if (err == ENOENT || err == ENOTDIR || err == ELOOP || err == ENXIO)
             return std::optional<std::string>{};
-        return fail(std::move(file).error().context("read " + std::string(path) + " of the image"));
+        return fail(std::move(found).error().context("read " + what));
     }
     struct stat st {};
-    if (::fstat(file->get(), &st) != 0) return fail_errno("stat " + std::string(path));
+    if (::fstat(found->get(), &st) != 0) return fail_errno("stat " + what);
     if (!S_ISREG(st.st_mode)) return std::optional<std::string>{};
+    // Reopened through our own /proc: the very inode checked, whatever the path holds by now.
+    UniqueFd file(::openat(proc_fds, std::to_string(found->get()).c_str(),
+                           O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC));
+    if (!file) return fail_errno("open " + what);
     std::string text;
     char buf[8192];
     for (;;) {
-        ssize_t n = ::read(file->get(), buf, sizeof buf);
+        ssize_t n = ::read(file.get(), buf, sizeof buf);
         if (n < 0) {
             if (errno == EINTR) continue;
-            return fail_errno("read " + std::string(path));
+            return fail_errno("read " + what);
         }
         if (n == 0) break;
         text.append(buf, static_cast<size_t>(n));
-        if (text.size() > limit) {
-            return fail(ErrorKind::InvalidArgument, std::string(path) +
-                                                        " of the image is larger than " +
-                                                        std::to_string(limit) + " bytes");
-        }
+        if (text.size() > limit)
+            return fail(ErrorKind::InvalidArgument,
+                        what + " is larger than " + std::to_string(limit) + " bytes");
     }
     return std::optional<std::string>(std::move(text));
+}
+
+Result<std::optional<std::string>> read_file_in_root(const std::string& rootfs,
+                                                     std::string_view path, size_t limit) {
+    UniqueFd root(::open(rootfs.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
+    if (!root) return fail_errno("open root file system " + rootfs);
+    UniqueFd proc_fds(::open("/proc/self/fd", O_PATH | O_DIRECTORY | O_CLOEXEC));
+    if (!proc_fds) return fail_errno("open /proc/self/fd");
+    return read_file_in_root(root.get(), proc_fds.get(), path, limit);
 }
 
 Result<ResolvedUser> resolve_user(const std::string& rootfs, std::string_view user_spec,

@@ -36,9 +36,17 @@ Result<ResolvedUser> resolve_user_in(std::string_view user_spec,
 Result<ResolvedUser> resolve_user(const std::string& rootfs, std::string_view user_spec,
                                   const std::vector<std::string>& group_add);
 
-// A file of the root file system read confined to it, nullopt when it does not exist (or is not
-// a regular file, or a symlink loop / escape leads nowhere). At most `limit` bytes.
+// A file of the root file system read confined to it (symlinks resolved inside it): nullopt
+// when it does not exist, is not a regular file (a FIFO, a device, a socket: those are never
+// opened for reading), or a symlink loop or escape leads nowhere. More than `limit` bytes is an
+// error. Every read of a file a container controls goes through here.
 Result<std::optional<std::string>> read_file_in_root(const std::string& rootfs,
+                                                     std::string_view path,
+                                                     size_t limit = 16 << 20);
+// The same with the root as an open directory, and `proc_fds` an fd of the host's
+// /proc/self/fd, through which the file is reopened: for a caller chrooted into the root, where
+// the path /proc names the container's directory.
+Result<std::optional<std::string>> read_file_in_root(int root_fd, int proc_fds,
                                                      std::string_view path,
                                                      size_t limit = 16 << 20);
 

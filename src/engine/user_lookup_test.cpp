@@ -2,6 +2,8 @@
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 
 #include <cstdlib>
@@ -144,6 +146,27 @@ TEST(UserLookup, FifoAtEtcPasswdDoesNotHang) {
     ASSERT_TRUE(mkdir_all(dir.path + "/etc"));
     ASSERT_EQ(::mkfifo((dir.path + "/etc/passwd").c_str(), 0644), 0);
     EXPECT_EQ(resolve_user(dir.path, "5", {}).value().uid, 5u);
+}
+
+TEST(UserLookup, DeviceAtEtcPasswdIsNotRead) {
+    if (::geteuid() != 0) GTEST_SKIP() << "mknod needs root";
+    TempDir dir;
+    ASSERT_TRUE(mkdir_all(dir.path + "/etc"));
+    // /dev/zero: a read would never end.
+    ASSERT_EQ(::mknod((dir.path + "/etc/passwd").c_str(), S_IFCHR | 0644, makedev(1, 5)), 0);
+    EXPECT_EQ(read_file_in_root(dir.path, "/etc/passwd").value(), std::nullopt);
+    EXPECT_EQ(resolve_user(dir.path, "5", {}).value().uid, 5u);
+    EXPECT_FALSE(resolve_user(dir.path, "app", {}));
+}
+
+TEST(UserLookup, ReadsAreBounded) {
+    TempDir dir;
+    ASSERT_TRUE(mkdir_all(dir.path + "/etc"));
+    ASSERT_TRUE(write_file(dir.path + "/etc/passwd", std::string(5000, 'x')));
+    auto big = read_file_in_root(dir.path, "/etc/passwd", 4096);
+    ASSERT_FALSE(big);
+    EXPECT_NE(big.error().message().find("larger than 4096 bytes"), std::string::npos);
+    EXPECT_EQ(read_file_in_root(dir.path, "/etc/passwd", 5000).value()->size(), 5000u);
 }
 
 }  // namespace

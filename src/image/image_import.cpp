@@ -55,14 +55,15 @@ Result<Compression> ImageService::blob_compression(const Digest& blob) {
 }
 
 Result<DiffResult> ImageService::store_tree_layer(const std::string& dir,
-                                                  const std::optional<Digest>& parent_chain) {
+                                                  const std::optional<Digest>& parent_chain,
+                                                  const LeftOutPaths& left_out) {
     // Written to an unlinked temp file first: the tar is hashed as it is written, then stored
     // under that digest and unpacked from the same file.
     std::string temp_tar = join_path(root_, "content/layer-XXXXXX");
     UniqueFd tar_fd(::mkostemp(temp_tar.data(), O_CLOEXEC));
     if (!tar_fd) return fail_errno("create temp file for " + dir);
     ::unlink(temp_tar.c_str());
-    DiffResult diff = TRY(write_layer_tar(dir, tar_fd.get()));
+    DiffResult diff = TRY(write_layer_tar(dir, tar_fd.get(), left_out));
     if (::lseek(tar_fd.get(), 0, SEEK_SET) != 0) return fail_errno("rewind layer tar");
     BlobWriter writer = TRY(content_.writer());
     TRY(writer.write_from(tar_fd.get()));
@@ -193,7 +194,8 @@ Result<Digest> ImageService::commit(const std::string& upper_dir,
                   {"rootfs", {{"type", "layers"}, {"diff_ids", Json::array()}}}};
     }
 
-    DiffResult diff = TRY_CTX(store_tree_layer(upper_dir, parent_chain), "commit");
+    DiffResult diff =
+        TRY_CTX(store_tree_layer(upper_dir, parent_chain, options.left_out), "commit");
 
     std::string created = rfc3339_now();
     config["created"] = created;

@@ -207,7 +207,7 @@ Result<std::vector<RemovalEvent>> ImageService::remove(std::string_view name, bo
         for (auto& tag : image.tags) {
             if (by_tag && tag != full) continue;
             TRY(images_->remove_tag(tag));
-            events.push_back({RemovalEvent::Kind::Untagged, familiar_tag(tag)});
+            events.push_back({RemovalEvent::Kind::Untagged, familiar_tag(tag), image.id.str()});
         }
         return events;
     }
@@ -216,7 +216,7 @@ Result<std::vector<RemovalEvent>> ImageService::remove(std::string_view name, bo
         if (by_tag && image.tags.size() > 1) {
             // Other names still point here: only this one goes.
             TRY(images_->remove_tag(full));
-            events.push_back({RemovalEvent::Kind::Untagged, familiar_tag(full)});
+            events.push_back({RemovalEvent::Kind::Untagged, familiar_tag(full), image.id.str()});
             return events;
         }
         if (!by_tag && image.tags.size() > 1 && !force)
@@ -224,10 +224,10 @@ Result<std::vector<RemovalEvent>> ImageService::remove(std::string_view name, bo
                         "conflict: unable to delete " + short_id(image.id) +
                             " (must be forced) - image is referenced in multiple repositories");
         for (auto& tag : image.tags)
-            events.push_back({RemovalEvent::Kind::Untagged, familiar_tag(tag)});
+            events.push_back({RemovalEvent::Kind::Untagged, familiar_tag(tag), image.id.str()});
         TRY(images_->remove(image.id));
     }
-    events.push_back({RemovalEvent::Kind::Deleted, image.id.str()});
+    events.push_back({RemovalEvent::Kind::Deleted, image.id.str(), image.id.str()});
     // Sweep now if nothing else is adding content; otherwise the next collection will.
     if (auto report = collect_garbage(false))
         for (auto& layer : report->removed_layers)
@@ -245,9 +245,10 @@ Result<PruneReport> ImageService::prune(bool all) {
                 doomed.push_back(image);
         for (auto& image : doomed) {
             for (auto& tag : image.tags)
-                report.events.push_back({RemovalEvent::Kind::Untagged, familiar_tag(tag)});
+                report.events.push_back(
+                    {RemovalEvent::Kind::Untagged, familiar_tag(tag), image.id.str()});
             TRY(images_->remove(image.id));
-            report.events.push_back({RemovalEvent::Kind::Deleted, image.id.str()});
+            report.events.push_back({RemovalEvent::Kind::Deleted, image.id.str(), image.id.str()});
         }
     }
     GcReport gc = TRY(collect_garbage());

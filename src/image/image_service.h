@@ -34,7 +34,8 @@ namespace berth::image {
 // What happened to one image during rmi/prune, as docker reports it.
 struct RemovalEvent {
     enum class Kind { Untagged, Deleted } kind;
-    std::string what;  // "busybox:latest" or "sha256:..."
+    std::string what;      // "busybox:latest" or "sha256:..."
+    std::string image_id;  // the image untagged or deleted; empty for a layer
 };
 
 struct PruneReport {
@@ -64,6 +65,8 @@ struct ImportOptions {
     std::string created_by;  // history entry's created_by
     // commit: the image's "config" (a container's settings) in place of the parent image's.
     std::optional<Json> config;
+    // commit: what of the upper dir is not the container's (the runtime's mount targets).
+    LeftOutPaths left_out;
 };
 
 struct GcReport {
@@ -161,7 +164,8 @@ class ImageService {
     // Stores `dir` as an uncompressed layer tar (blob digest == diffID) and unpacks it into the
     // snapshotter as the layer on top of `parent_chain` unless that layer is there already.
     Result<DiffResult> store_tree_layer(const std::string& dir,
-                                        const std::optional<Digest>& parent_chain);
+                                        const std::optional<Digest>& parent_chain,
+                                        const LeftOutPaths& left_out = {});
     // The compression of a stored blob, from its first bytes.
     Result<Compression> blob_compression(const Digest& blob);
     Result<Digest> write_image(const Json& config, const std::vector<Descriptor>& layers,

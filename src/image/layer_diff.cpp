@@ -118,9 +118,10 @@ bool is_opaque(int dir_fd) {
 
 class TreeArchiver {
   public:
-    TreeArchiver(archive* a, dev_t root_dev)
+    TreeArchiver(archive* a, dev_t root_dev, const LeftOutPaths& left_out)
         : archive_(a),
           root_dev_(root_dev),
+          left_out_(left_out),
           entry_(archive_entry_new()),
           buffer_(std::make_unique_for_overwrite<char[]>(kBufferSize)) {}
 
@@ -144,6 +145,7 @@ class TreeArchiver {
         while (auto* child = ::readdir(dir.get())) {
             std::string_view name = child->d_name;
             if (name == "." || name == "..") continue;
+            if (!left_out_.empty() && left_out_.contains(prefix + std::string(name))) continue;
             Item item;
             item.name = name;
             if (::fstatat(dir_fd, child->d_name, &item.st, AT_SYMLINK_NOFOLLOW) < 0)
@@ -307,6 +309,7 @@ class TreeArchiver {
 
     archive* archive_;
     dev_t root_dev_;
+    const LeftOutPaths& left_out_;
     std::unique_ptr<archive_entry, EntryFree> entry_;
     std::unique_ptr<char[]> buffer_;
     std::map<std::pair<dev_t, ino_t>, std::string> links_;
@@ -314,7 +317,8 @@ class TreeArchiver {
 
 }  // namespace
 
-Result<DiffResult> write_layer_tar(const std::string& dir, int out_fd) {
+Result<DiffResult> write_layer_tar(const std::string& dir, int out_fd,
+                                   const LeftOutPaths& left_out) {
     int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (fd < 0) return fail_errno("open " + dir);
     UniqueFd root(fd);
@@ -339,7 +343,7 @@ Result<DiffResult> write_layer_tar(const std::string& dir, int out_fd) {
         return fail(ErrorKind::Internal,
                     std::string("libarchive: ") + archive_error_string(a.get()));
 
-    TreeArchiver archiver(a.get(), root_st.st_dev);
+    TreeArchiver archiver(a.get(), root_st.st_dev, left_out);
     auto walked = archiver.walk(fd, "");
     if (walked && archive_write_close(a.get()) != ARCHIVE_OK)
         walked =

@@ -7,6 +7,8 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
+#include <set>
 #include <string>
 
 #include "base/digest.h"
@@ -19,7 +21,13 @@ struct DiffResult {
     uint64_t size = 0;  // bytes written
 };
 
-// Writes an uncompressed tar of everything under `dir` (not `dir` itself) to `out_fd`.
-Result<DiffResult> write_layer_tar(const std::string& dir, int out_fd);
+// Paths below a tree's root to leave out of its layer ("etc/hostname"; a directory goes with
+// everything below it).
+using LeftOutPaths = std::set<std::string, std::less<>>;
+
+// Writes an uncompressed tar of everything under `dir` (not `dir` itself) to `out_fd`, but
+// `left_out`.
+Result<DiffResult> write_layer_tar(const std::string& dir, int out_fd,
+                                   const LeftOutPaths& left_out = {});
 
 }  // namespace berth::image

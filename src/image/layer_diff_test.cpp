@@ -104,11 +104,12 @@ std::vector<std::string> names_of(const std::vector<TarEntryInfo>& entries) {
 }
 
 // Writes the layer of `dir` into a file and returns its bytes.
-std::string layer_of(const std::string& dir, DiffResult* result_out = nullptr) {
+std::string layer_of(const std::string& dir, DiffResult* result_out = nullptr,
+                     const LeftOutPaths& left_out = {}) {
     TempDir tmp;
     auto fd = open_fd(tmp / "layer.tar", O_RDWR | O_CREAT | O_TRUNC, 0600);
     EXPECT_TRUE(fd);
-    auto result = write_layer_tar(dir, fd->get());
+    auto result = write_layer_tar(dir, fd->get(), left_out);
     EXPECT_TRUE(result) << result.error().message();
     std::string bytes = *read_file(tmp / "layer.tar");
     if (result) {
@@ -198,6 +199,18 @@ TEST(LayerDiff, EntriesAreSortedRelativeAndDirsEndInSlash) {
     EXPECT_EQ(names_of(entries),
               (std::vector<std::string>{"B", "a/", "a/b/", "a/b/f", "a/z", "a-c"}));
     EXPECT_EQ(entries[3].size, 1);
+}
+
+TEST(LayerDiff, PathsLeftOutAreNotInTheLayer) {
+    TempDir tmp;
+    std::string root = tmp / "tree";
+    ASSERT_TRUE(mkdir_all(root + "/etc"));
+    ASSERT_TRUE(mkdir_all(root + "/dev/pts"));
+    ASSERT_TRUE(write_file(root + "/etc/hosts", ""));
+    ASSERT_TRUE(write_file(root + "/etc/motd", "hi"));
+    ASSERT_TRUE(write_file(root + "/hosts", ""));
+    auto entries = list_tar(layer_of(root, nullptr, {"etc/hosts", "dev"}));
+    EXPECT_EQ(names_of(entries), (std::vector<std::string>{"etc/", "etc/motd", "hosts"}));
 }
 
 TEST(LayerDiff, OverlayWhiteoutsAndOpaqueDirsBecomeWhiteoutEntries) {

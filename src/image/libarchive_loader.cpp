@@ -71,6 +71,7 @@ void archive_entry_copy_symlink(archive_entry*a, const char*b) { return REAL(arc
 __LA_MODE_T archive_entry_filetype(archive_entry*a) { return REAL(archive_entry_filetype)(a); }
 void archive_entry_free(archive_entry*a) { return REAL(archive_entry_free)(a); }
 la_int64_t archive_entry_gid(archive_entry*a) { return REAL(archive_entry_gid)(a); }
+const char* archive_entry_gname(archive_entry*a) { return REAL(archive_entry_gname)(a); }
 const char* archive_entry_hardlink(archive_entry*a) { return REAL(archive_entry_hardlink)(a); }
 time_t archive_entry_mtime(archive_entry*a) { return REAL(archive_entry_mtime)(a); }
 long archive_entry_mtime_nsec(archive_entry*a) { return REAL(archive_entry_mtime_nsec)(a); }
@@ -94,6 +95,7 @@ int archive_entry_size_is_set(archive_entry*a) { return REAL(archive_entry_size_
 const char* archive_entry_sourcepath(archive_entry*a) { return REAL(archive_entry_sourcepath)(a); }
 const char* archive_entry_symlink(archive_entry*a) { return REAL(archive_entry_symlink)(a); }
 la_int64_t archive_entry_uid(archive_entry*a) { return REAL(archive_entry_uid)(a); }
+const char* archive_entry_uname(archive_entry*a) { return REAL(archive_entry_uname)(a); }
 void archive_entry_xattr_add_entry(archive_entry*a, const char*b, const void*c, size_t d) { return REAL(archive_entry_xattr_add_entry)(a, b, c, d); }
 int archive_entry_xattr_next(archive_entry*a, const char**b, const void**c, size_t*d) { return REAL(archive_entry_xattr_next)(a, b, c, d); }
 int archive_entry_xattr_reset(archive_entry*a) { return REAL(archive_entry_xattr_reset)(a); }

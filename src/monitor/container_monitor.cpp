@@ -154,6 +154,8 @@ int run_container_monitor(const std::string& dir, bool forked_by_zygote) {
     relay_options.tty = config->tty;
     relay_options.stdin_once = config->stdin_once;
     relay_options.detach_keys = *detach_keys;
+    // berthd publishes docker's "detach" event (a berthd restarted since has no pipe to hear it).
+    relay_options.on_detach = [] { (void)report(kStatusFd, {{"event", "detach"}}); };
     // With a terminal, stdin is the terminal itself.
     UniqueFd in =
         config->tty ? UniqueFd(::fcntl(out.get(), F_DUPFD_CLOEXEC, 3)) : std::move(stdio->in);

@@ -160,7 +160,7 @@ std::string last_logged_error(std::string_view log_text) {
         while (!line.empty() && (line.back() == '\r' || line.back() == ' ' || line.back() == '\n'))
             line.remove_suffix(1);
         if (line.empty()) continue;
-        auto doc = Json::parse(line, nullptr, false);
+        auto doc = parse_json(line, "runtime log").value_or(Json());
         if (doc.is_object()) {
             auto level = doc.find("level");
             auto msg = doc.find("msg");

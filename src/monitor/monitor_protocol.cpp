@@ -9,9 +9,28 @@
 #include <memory>
 
 #include "base/base64.h"
+#include "base/utf8.h"
 
 namespace berth::monitor {
 namespace {
+
+// Text a process wrote (a health check's output) or an error quoting it, as valid UTF-8 for
+// JSON (Json::dump throws on anything else): each invalid byte becomes U+FFFD, as Go's encoder
+// (and so dockerd) writes it.
+std::string valid_utf8(std::string_view text) {
+    if (is_valid_utf8(text)) return std::string(text);
+    std::string out;
+    out.reserve(text.size() + 8);
+    for (size_t i = 0; i < text.size();) {
+        auto [rune, length] = decode_utf8(text, i);
+        if (rune < 0)
+            append_utf8(out, 0xfffd);
+        else
+            out.append(text.substr(i, length));
+        i += length;
+    }
+    return out;
+}
 
 Result<void> require_object(const Json& doc, std::string_view what) {
     if (!doc.is_object())
@@ -134,8 +153,8 @@ Result<ExecMonitorConfig> exec_config_from_json(const Json& doc) {
 Json to_json(const ExitRecord& r) {
     Json doc = {
         {"exit_code", r.exit_code}, {"oom_killed", r.oom_killed}, {"finished_at", r.finished_at}};
-    if (!r.error.empty()) doc["error"] = r.error;
-    if (!r.output.empty()) doc["output"] = r.output;
+    if (!r.error.empty()) doc["error"] = valid_utf8(r.error);
+    if (!r.output.empty()) doc["output"] = valid_utf8(r.output);
     return doc;
 }
 

@@ -88,5 +88,21 @@ TEST(MonitorProtocol, PacketsCarrySeveralFdsInOrder) {
     EXPECT_FALSE(send_packet(a.get(), "x", too_many));
 }
 
+// A health check's output is whatever bytes the process wrote, cut at the capture limit (maybe
+// inside a character): the exit record still serialises, with U+FFFD for each invalid byte as
+// dockerd writes it (found by fuzz/monitor_protocol_fuzz.cpp: Json::dump threw).
+TEST(MonitorProtocol, ExitRecordWithInvalidUtf8Serialises) {
+    ExitRecord record;
+    record.exit_code = 1;
+    record.output = "ok \xff caf\xc3";
+    record.error = "bad \xa5";
+    std::string text = to_json(record).dump();
+    auto back = exit_from_json(*parse_json(text, "exit record"));
+    ASSERT_TRUE(back.has_value());
+    EXPECT_EQ(back->output, "ok \xef\xbf\xbd caf\xef\xbf\xbd");
+    EXPECT_EQ(back->error, "bad \xef\xbf\xbd");
+    EXPECT_EQ(back->exit_code, 1);
+}
+
 }  // namespace
 }  // namespace berth::monitor

@@ -120,6 +120,7 @@ void StdioRelay::take_input(Client& c, std::string_view data) {
                     ::shutdown(c.fd.get(), SHUT_RDWR);  // the client sees the end: detached
                     c.detach_matched = 0;
                     stdin_buffer_ += pass;
+                    if (options_.on_detach) options_.on_detach();
                     return;
                 }
                 continue;

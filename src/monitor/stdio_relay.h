@@ -10,6 +10,7 @@
 
 #include <poll.h>
 
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -26,6 +27,7 @@ struct RelayOptions {
     bool stdin_once = false;
     std::string detach_keys = "\x10\x11";
     size_t capture_limit = 0;
+    std::function<void()> on_detach;  // a client detached with the detach keys
 };
 
 class StdioRelay {

@@ -72,8 +72,10 @@ class StdioRelayTtyTest : public StdioRelayTest {
     void SetUp() override {
         options_.tty = true;
         options_.detach_keys = "\x10\x11";  // ctrl-p, ctrl-q
+        options_.on_detach = [this] { ++detaches_; };
         StdioRelayTest::SetUp();
     }
+    int detaches_ = 0;
 };
 
 TEST_F(StdioRelayTtyTest, DetachKeysInEarlyInputDetach) {
@@ -84,6 +86,20 @@ TEST_F(StdioRelayTtyTest, DetachKeysInEarlyInputDetach) {
     EXPECT_EQ(container_reads(3), "ls\n");
     char byte;
     EXPECT_EQ(::read(client_.get(), &byte, 1), 0);  // detached: the client sees the end
+    EXPECT_EQ(detaches_, 1);                        // and berthd is told
+}
+
+TEST_F(StdioRelayTtyTest, APartOfTheDetachKeysIsInput) {
+    AttachRequest request;
+    request.stdin = true;
+    request.input =
+        "a\x10"
+        "b";
+    relay_->add_client(std::move(relay_end_), request);
+    EXPECT_EQ(container_reads(3),
+              "a\x10"
+              "b");
+    EXPECT_EQ(detaches_, 0);
 }
 
 }  // namespace

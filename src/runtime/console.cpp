@@ -12,9 +12,34 @@
 #include <string>
 
 #include "base/fs.h"
+#include "base/path_in_root.h"
 #include "runtime/sync_socket.h"
 
 namespace berth::runtime {
+
+namespace {
+
+// Where the terminal is bound in the container: /dev/console as a regular file (made when
+// missing) or a character device, never reached through a symlink, which could aim the bind at
+// another file of the container.
+Result<UniqueFd> open_console_target() {
+    UniqueFd dev(::open("/dev", O_PATH | O_DIRECTORY | O_CLOEXEC));
+    if (!dev) return fail_errno("open /dev");
+    int made =
+        ::openat(dev.get(), "console", O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0600);
+    if (made >= 0) ::close(made);
+    UniqueFd target(::openat(dev.get(), "console", O_PATH | O_NOFOLLOW | O_CLOEXEC));
+    if (!target) return fail_errno("open /dev/console");
+    struct stat st {};
+    if (::fstat(target.get(), &st) < 0) return fail_errno("stat /dev/console");
+    if (!S_ISREG(st.st_mode) && !S_ISCHR(st.st_mode))
+        return fail(ErrorKind::InvalidArgument,
+                    "/dev/console is neither a file nor a character device (a symlink?): "
+                    "refusing to bind the terminal over it");
+    return target;
+}
+
+}  // namespace
 
 Result<void> setup_console(int console_socket, const std::optional<oci::ConsoleSize>& size,
                            bool mount_console) {
@@ -30,13 +55,14 @@ Result<void> setup_console(int console_socket, const std::optional<oci::ConsoleS
         ws.ws_col = static_cast<unsigned short>(size->width);
         ::ioctl(master, TIOCSWINSZ, &ws);
     }
-    int slave = ::open(name, O_RDWR | O_NOCTTY | O_CLOEXEC);
+    // The master's own peer, not whatever the container's /dev/pts/N path leads to.
+    int slave = ::ioctl(master, TIOCGPTPEER, O_RDWR | O_NOCTTY | O_CLOEXEC);
     if (slave < 0) return fail_errno(std::string("open ") + name);
     UniqueFd slave_fd(slave);
     if (mount_console) {
-        int fd = ::open("/dev/console", O_CREAT | O_WRONLY | O_CLOEXEC | O_NOFOLLOW, 0600);
-        if (fd >= 0) ::close(fd);
-        if (::mount(name, "/dev/console", nullptr, MS_BIND, nullptr) < 0)
+        auto target = TRY(open_console_target());
+        std::string source = fd_path(slave);
+        if (::mount(source.c_str(), fd_path(target.get()).c_str(), nullptr, MS_BIND, nullptr) < 0)
             return fail_errno(std::string("bind mount ") + name + " on /dev/console");
     }
     TRY_CTX(send_fd(console_socket, master, name), "send console master");

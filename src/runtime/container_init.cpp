@@ -13,6 +13,7 @@
 #include "base/fs.h"
 #include "runtime/console.h"
 #include "runtime/hooks.h"
+#include "runtime/inherited_fds.h"
 #include "runtime/network_namespace.h"
 #include "runtime/process_setup.h"
 #include "runtime/rootfs.h"
@@ -57,6 +58,62 @@ bool filter_before_user_switch(const oci::Process& process) {
     return !process.no_new_privileges;
 }
 
+// Writes "0" into each v1 `tasks` file we were handed (cgroups::JoinAtBirth) and closes it: an
+// fd on the host's cgroup tree is the last thing a container process may keep.
+Result<void> join_cgroup_ourselves(const std::vector<int>& tasks_fds) {
+    for (int fd : tasks_fds) {
+        if (::write(fd, "0", 1) != 1) return fail_errno("join the container's cgroup");
+        ::close(fd);
+    }
+    return {};
+}
+
+// The init's first steps, while our credentials are still the runtime's: /proc/self of a
+// non-dumpable process belongs to the host's root, which the root of a user namespace of ours is
+// not, so what we write there (oom_score_adj, timens_offsets) comes before we become that root.
+Result<void> enter_namespaces(const InitConfig& config) {
+    const oci::Spec& spec = *config.spec;
+    TRY(join_cgroup_ourselves(config.cgroup_self_join_fds));
+    if (spec.process->oom_score_adj) TRY(set_oom_score_adj(*spec.process->oom_score_adj));
+    if (config.wait_for_parent) TRY(config.sync->expect(SyncType::Mapped));
+    TRY(join_namespaces(config.plan));
+    if (config.network_namespace >= 0) {
+        if (::setns(config.network_namespace, CLONE_NEWNET) < 0)
+            return fail_errno("join the new network namespace");
+        ::close(config.network_namespace);
+    }
+    if (config.plan.new_time) TRY(enter_new_time_namespace(spec.linux.time_offsets));
+    if (config.plan.new_user) {
+        // Become root of the new user namespace where root is mapped; the capabilities we hold
+        // as its creator suffice otherwise.
+        (void)::syscall(SYS_setresgid, 0, 0, 0);
+        (void)::syscall(SYS_setresuid, 0, 0, 0);
+    }
+    return {};
+}
+
+struct Program {
+    std::string executable;
+    std::vector<std::string> env;
+};
+
+// The last steps before execve, the same for an init and an exec'd process. From here on paths
+// of the image and the configuration are resolved (the executable, HOME, the cwd), so nothing
+// but what the program inherits and `keep` (our sync channels) may be open (inherited_fds.h).
+Result<Program> prepare_program(const oci::Process& process, int preserve_fds,
+                                std::initializer_list<int> keep, const SeccompFilter* seccomp,
+                                const SyncSocket& sync, std::vector<std::string>& warnings) {
+    close_fds_except(preserve_fds, keep);
+    Program program{TRY(find_executable(process)), process_environment(process)};
+    bool cwd_entered = TRY(try_enter_cwd(process));
+    if (filter_before_user_switch(process)) TRY(install_filter(seccomp, sync));
+    TRY(switch_user(process, warnings));
+    if (!cwd_entered) TRY(enter_cwd(process));  // a cwd only the container's user may enter
+    close_fds_on_exec(3 + preserve_fds);
+    if (!filter_before_user_switch(process)) TRY(install_filter(seccomp, sync));
+    return program;
+}
+
 void send_warnings(const SyncSocket& sync, std::vector<std::string>& warnings) {
     for (const auto& w : warnings)
         (void)sync.send(SyncType::Warning, w);
@@ -64,26 +121,12 @@ void send_warnings(const SyncSocket& sync, std::vector<std::string>& warnings) {
 }
 
 Result<void> init_steps(const InitConfig& config, std::vector<std::string>& warnings,
-                        std::string& executable, std::vector<std::string>& env,
-                        Json& state_for_hooks) {
+                        Program& program, Json& state_for_hooks) {
     const oci::Spec& spec = *config.spec;
     const oci::Process& process = *spec.process;
     const SyncSocket& sync = *config.sync;
 
-    for (int fd : config.cgroup_self_join_fds) {
-        // close-on-exec: gone when the container's process starts
-        if (::write(fd, "0", 1) != 1) return fail_errno("join the container's cgroup");
-    }
-    if (config.wait_for_parent) TRY(sync.expect(SyncType::Mapped));
-    if (config.plan.new_user) {
-        // Become root of the new user namespace where root is mapped; the capabilities we hold
-        // as its creator suffice otherwise.
-        (void)::syscall(SYS_setresgid, 0, 0, 0);
-        (void)::syscall(SYS_setresuid, 0, 0, 0);
-    }
-    TRY(join_namespaces(config.plan));
-    if (config.network_namespace >= 0 && ::setns(config.network_namespace, CLONE_NEWNET) < 0)
-        return fail_errno("join the new network namespace");
+    TRY(enter_namespaces(config));
     int unshare_flags = config.plan.unshare_flags;
     // A cgroup namespace is rooted where we are when we make it: wait for the cgroup join.
     bool new_cgroup_ns = (unshare_flags & CLONE_NEWCGROUP) != 0;
@@ -99,7 +142,6 @@ Result<void> init_steps(const InitConfig& config, std::vector<std::string>& warn
             return fail_errno("unshare cgroup namespace");
         return {};
     };
-    if (config.plan.new_time) TRY(enter_new_time_namespace(spec.linux.time_offsets));
 
     ::umask(0);
     if (!spec.hostname.empty() && ::sethostname(spec.hostname.data(), spec.hostname.size()) < 0)
@@ -149,19 +191,12 @@ Result<void> init_steps(const InitConfig& config, std::vector<std::string>& warn
     if (has_mount_ns) TRY(finalize_rootfs(spec, in_userns));
 
     TRY(apply_rlimits(process.rlimits));
-    if (process.oom_score_adj) TRY(set_oom_score_adj(*process.oom_score_adj));
     if (!config.no_new_keyring) {
         // A fresh session keyring, so the container cannot see the host's keys.
         (void)::syscall(SYS_keyctl, KEYCTL_JOIN_SESSION_KEYRING, nullptr);
     }
-    executable = TRY(find_executable(process));
-    env = process_environment(process);
-    bool cwd_entered = static_cast<bool>(enter_cwd(process));
-    if (filter_before_user_switch(process)) TRY(install_filter(config.seccomp, sync));
-    TRY(switch_user(process, warnings));
-    if (!cwd_entered) TRY(enter_cwd(process));  // a cwd only the container's user may enter
-    close_fds_on_exec(3 + config.preserve_fds);
-    if (!filter_before_user_switch(process)) TRY(install_filter(config.seccomp, sync));
+    program = TRY(prepare_program(process, config.preserve_fds, {sync.fd(), config.exec_fifo},
+                                  config.seccomp, sync, warnings));
     return {};
 }
 
@@ -188,16 +223,22 @@ void reset_signals() {
 
 void run_container_init(const InitConfig& config) {
     const SyncSocket& sync = *config.sync;
-    if (config.state_lock >= 0) ::close(config.state_lock);
+    // As in run_exec_child: not dumpable until execve, and nothing of the runtime's fds but what
+    // we need (the state lock goes with the rest: it stays with the runtime).
+    ::prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+    std::vector<int> needed{sync.fd(), config.console_socket, config.exec_fifo,
+                            config.network_namespace};
+    needed.insert(needed.end(), config.cgroup_self_join_fds.begin(),
+                  config.cgroup_self_join_fds.end());
+    close_fds_except(config.preserve_fds, needed);
     reset_signals();
     // Die with the runtime while we are being set up; cleared before we report ready.
     ::prctl(PR_SET_PDEATHSIG, SIGKILL);
 
     std::vector<std::string> warnings;
-    std::string executable;
-    std::vector<std::string> env;
+    Program program;
     Json state;
-    if (auto r = init_steps(config, warnings, executable, env, state); !r) die(sync, r.error());
+    if (auto r = init_steps(config, warnings, program, state); !r) die(sync, r.error());
     send_warnings(sync, warnings);
 
     ::prctl(PR_SET_PDEATHSIG, 0);
@@ -222,7 +263,7 @@ void run_container_init(const InitConfig& config) {
             ::_exit(1);
         }
     }
-    Error error = exec_program(executable, *config.spec->process, env);
+    Error error = exec_program(program.executable, *config.spec->process, program.env);
     (void)sync.send(SyncType::Error, error.message());
     std::string line = "berth-runtime: " + error.message() + "\n";
     (void)!::write(2, line.data(), line.size());
@@ -232,43 +273,44 @@ void run_container_init(const InitConfig& config) {
 void run_exec_child(const ExecChildConfig& config) {
     const SyncSocket& sync = *config.sync;
     const oci::Process& process = *config.process;
+    // Nothing in the container may ptrace us or open our /proc files (our fds, our exe) while we
+    // still run the runtime's code; execve makes the program dumpable again.
+    ::prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+    std::vector<int> needed{sync.fd(), config.container_pidfd, config.container_root,
+                            config.console_socket};
+    needed.insert(needed.end(), config.cgroup_self_join_fds.begin(),
+                  config.cgroup_self_join_fds.end());
+    close_fds_except(config.preserve_fds, needed);
     reset_signals();
     ::prctl(PR_SET_PDEATHSIG, SIGKILL);
-    // Nothing in the container may ptrace us or open our /proc files while we still run the
-    // runtime's code.
-    ::prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
 
-    auto steps = [&]() -> Result<std::pair<std::string, std::vector<std::string>>> {
-        std::vector<std::string> warnings;
-        for (int fd : config.cgroup_self_join_fds)  // close-on-exec
-            if (::write(fd, "0", 1) != 1) return fail_errno("join the container's cgroup");
+    std::vector<std::string> warnings;
+    auto steps = [&]() -> Result<Program> {
+        TRY(join_cgroup_ourselves(config.cgroup_self_join_fds));
         if (config.wait_for_parent) TRY(sync.expect(SyncType::Mapped));
         if (config.namespace_flags && ::setns(config.container_pidfd, config.namespace_flags) < 0)
             return fail_errno("join the container's namespaces");
         // The container's root as its init sees it (pivot_root or chroot alike).
         if (::fchdir(config.container_root) < 0 || ::chroot(".") < 0)
             return fail_errno("enter the container's root");
-        if (process.terminal)
+        ::close(config.container_pidfd);
+        ::close(config.container_root);
+        if (process.terminal) {
             TRY(setup_console(config.console_socket, process.console_size, false));
+            ::close(config.console_socket);
+        }
         TRY(apply_rlimits(process.rlimits));
         if (process.oom_score_adj) TRY(set_oom_score_adj(*process.oom_score_adj));
-        auto executable = TRY(find_executable(process));
-        auto env = process_environment(process);
-        bool cwd_entered = static_cast<bool>(enter_cwd(process));
-        if (filter_before_user_switch(process)) TRY(install_filter(config.seccomp, sync));
-        TRY(switch_user(process, warnings));
-        if (!cwd_entered) TRY(enter_cwd(process));
-        send_warnings(sync, warnings);
-        close_fds_on_exec(3 + config.preserve_fds);
-        if (!filter_before_user_switch(process)) TRY(install_filter(config.seccomp, sync));
-        return std::pair{executable, env};
+        return prepare_program(process, config.preserve_fds, {sync.fd()}, config.seccomp, sync,
+                               warnings);
     };
     auto prepared = steps();
     if (!prepared) die(sync, prepared.error());
+    send_warnings(sync, warnings);
     // The sync socket is close-on-exec: the parent sees it close when execve succeeds. A
     // detached exec must outlive the runtime, so the death signal goes now.
     ::prctl(PR_SET_PDEATHSIG, 0);
-    Error error = exec_program(prepared->first, process, prepared->second);
+    Error error = exec_program(prepared->executable, process, prepared->env);
     die(sync, error);
 }
 

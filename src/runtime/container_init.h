@@ -26,7 +26,6 @@ struct InitConfig {
     const SyncSocket* sync = nullptr;
     int console_socket = -1;  // -1: no terminal handoff
     int exec_fifo = -1;
-    int state_lock = -1;  // closed first thing: the lock stays with the runtime
     StartSignal start = StartSignal::SyncGo;
     int preserve_fds = 0;
     bool no_pivot = false;

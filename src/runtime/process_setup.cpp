@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include <charconv>
+#include <climits>
 #include <cstdio>
 #include <cstring>
 
@@ -177,10 +178,36 @@ Result<void> switch_user(const oci::Process& process, std::vector<std::string>& 
     return {};
 }
 
-Result<void> enter_cwd(const oci::Process& process) {
-    if (::chdir(process.cwd.c_str()) < 0)
-        return fail_errno("chdir to cwd (\"" + process.cwd + "\") set in config.json");
+namespace {
+
+std::string cwd_context(const oci::Process& process) {
+    return "chdir to cwd (\"" + process.cwd + "\") set in config.json";
+}
+
+Result<void> verify_cwd_inside_root(const oci::Process& process) {
+    char path[PATH_MAX + 1];
+    // The raw system call: glibc's getcwd() turns the "(unreachable)" prefix, which the kernel
+    // gives a directory outside our root, into ENOENT.
+    if (::syscall(SYS_getcwd, path, sizeof path) < 0)
+        return fail_errno(cwd_context(process) + ": getcwd");
+    if (path[0] != '/')
+        return fail(ErrorKind::PermissionDenied,
+                    cwd_context(process) +
+                        ": the directory lies outside the container's root (a container escape?)");
     return {};
+}
+
+}  // namespace
+
+Result<void> enter_cwd(const oci::Process& process) {
+    if (::chdir(process.cwd.c_str()) < 0) return fail_errno(cwd_context(process));
+    return verify_cwd_inside_root(process);
+}
+
+Result<bool> try_enter_cwd(const oci::Process& process) {
+    if (::chdir(process.cwd.c_str()) < 0) return false;
+    TRY(verify_cwd_inside_root(process));
+    return true;
 }
 
 std::vector<std::string> process_environment(const oci::Process& process) {

@@ -30,8 +30,12 @@ Result<void> set_oom_score_adj(int adj);
 // to `warnings`.
 Result<void> switch_user(const oci::Process& process, std::vector<std::string>& warnings);
 
-// Changes directory to the process's cwd.
+// Changes directory to the process's cwd and checks that it lies inside our root: a path that
+// leads out through an inherited fd or a mount (CVE-2024-21626) is an error, whatever the fd.
 Result<void> enter_cwd(const oci::Process& process);
+// The first try, as root before the user switch: false when chdir failed (the container's user
+// may be allowed where root is not, e.g. on root-squashed NFS); an error when it led outside.
+Result<bool> try_enter_cwd(const oci::Process& process);
 
 // The environment the program gets: the configured env, with HOME added from the container's
 // /etc/passwd when missing (as runc does).

@@ -10,7 +10,6 @@
 #include <unistd.h>
 
 #include <cstring>
-#include <fstream>
 #include <sstream>
 
 #include "base/fs.h"
@@ -78,6 +77,20 @@ Result<void> set_recursive_attributes(int fd, const MountOptions& opts, const st
     if (::syscall(SYS_mount_setattr, fd, "", AT_EMPTY_PATH | AT_RECURSIVE, &attr, sizeof attr) < 0)
         return fail_errno("set recursive attributes on " + what);
     return {};
+}
+
+// The host's node at `path`, opened without following a symlink and only if it is the device
+// the configuration names: what a user namespace binds in place of mknod.
+Result<UniqueFd> open_host_device(const std::string& path, mode_t type, dev_t number) {
+    auto node = TRY(open_fd(path, O_PATH | O_NOFOLLOW));
+    struct stat st {};
+    if (::fstat(node.get(), &st) < 0) return fail_errno("stat " + path);
+    if ((st.st_mode & S_IFMT) != type || st.st_rdev != number)
+        return fail(ErrorKind::InvalidArgument, "the host's " + path + " is not the device " +
+                                                    std::string(type == S_IFBLK ? "b " : "c ") +
+                                                    std::to_string(major(number)) + ":" +
+                                                    std::to_string(minor(number)));
+    return node;
 }
 
 class RootfsBuilder {
@@ -250,7 +263,7 @@ class RootfsBuilder {
         auto cgroup_root = TRY_CTX(resolver_.open(dest, O_PATH | O_DIRECTORY), what);
         RootResolver in_cgroup(cgroup_root.get());
         // Each hierarchy under /sys/fs/cgroup, with this process's path in it.
-        std::ifstream mountinfo("/proc/self/mountinfo");
+        std::istringstream mountinfo(TRY_CTX(read_file("/proc/self/mountinfo"), what));
         std::string line;
         std::vector<std::pair<std::string, std::string>> hierarchies;  // mount point, controllers
         while (std::getline(mountinfo, line)) {
@@ -372,13 +385,13 @@ class RootfsBuilder {
             // In a user namespace mknod is not allowed: bind the host's node instead.
             if (type == S_IFIFO)
                 return fail(ErrorKind::Unsupported, what + ": fifo in a user namespace");
+            auto source = TRY_CTX(open_host_device(dev.path, type, number), what);
             int fd = ::openat(parent.get(), name.c_str(),
                               O_CREAT | O_WRONLY | O_CLOEXEC | O_NOFOLLOW, 0000);
             if (fd < 0) return fail_errno(what);
             UniqueFd placeholder(fd);
-            auto target = TRY_CTX(resolver_.open(path, O_PATH | O_NOFOLLOW), what);
-            TRY(do_mount(dev.path.c_str(), fd_path(target.get()), nullptr, MS_BIND, nullptr,
-                         "bind " + dev.path + " on " + path));
+            TRY(do_mount(fd_path(source.get()).c_str(), fd_path(placeholder.get()), nullptr,
+                         MS_BIND, nullptr, "bind " + dev.path + " on " + path));
             return {};
         }
         if (::fchmodat(parent.get(), name.c_str(), perm, 0) < 0)
@@ -417,6 +430,21 @@ Result<void> switch_root(const std::string& rootfs, bool no_pivot) {
     if (::chroot(".") < 0) return fail_errno("chroot " + rootfs);
     if (::chdir("/") < 0) return fail_errno("chdir /");
     return {};
+}
+
+// The node masked files are bound over: the container's /dev/null, opened without following a
+// symlink and only if it is the null device. An image (or anything racing us on a shared /dev)
+// could otherwise put a symlink or a file there, and each "mask" would bind some other file,
+// e.g. a writable /proc/sys/kernel/core_pattern (CVE-2025-31133).
+Result<UniqueFd> open_null_device(const RootResolver& resolver) {
+    auto null = TRY_CTX(resolver.open("/dev/null", O_PATH | O_NOFOLLOW), "mask paths");
+    struct stat st {};
+    if (::fstat(null.get(), &st) < 0) return fail_errno("mask paths: stat /dev/null");
+    if (!S_ISCHR(st.st_mode) || st.st_rdev != makedev(1, 3))
+        return fail(ErrorKind::InvalidArgument,
+                    "mask paths: the container's /dev/null is not the null device (character "
+                    "device 1:3), refusing to bind it over masked paths");
+    return null;
 }
 
 Result<void> remount_readonly(const std::string& path, const std::string& what) {
@@ -471,6 +499,7 @@ Result<void> finalize_rootfs(const oci::Spec& spec, bool in_user_namespace) {
         auto mounted = TRY_CTX(resolver.open(path, O_PATH | O_NOFOLLOW), "readonly path " + path);
         TRY(remount_readonly(fd_path(mounted.get()), "remount " + path + " read-only"));
     }
+    UniqueFd null;  // opened and checked when a file is to be masked
     for (const auto& path : spec.linux.masked_paths) {
         auto target = resolver.open(path, O_PATH | O_NOFOLLOW);
         if (!target) {
@@ -483,7 +512,9 @@ Result<void> finalize_rootfs(const oci::Spec& spec, bool in_user_namespace) {
         if (S_ISDIR(st.st_mode)) {
             TRY(do_mount("tmpfs", fdp, "tmpfs", MS_RDONLY, nullptr, "mask " + path));
         } else {
-            TRY(do_mount("/dev/null", fdp, nullptr, MS_BIND, nullptr, "mask " + path));
+            if (!null) null = TRY(open_null_device(resolver));
+            TRY(do_mount(fd_path(null.get()).c_str(), fdp, nullptr, MS_BIND, nullptr,
+                         "mask " + path));
         }
     }
     if (spec.root.readonly) TRY(remount_readonly("/", "remount rootfs read-only"));

@@ -263,7 +263,6 @@ Result<int> Runtime::launch(const CreateOptions& options, Mode mode) {
     init.sync = &child_sync;
     init.console_socket = console.get();
     init.exec_fifo = fifo.get();
-    init.state_lock = container.lock_fd();
     init.start = mode == Mode::Create ? StartSignal::ExecFifo : StartSignal::SyncGo;
     init.preserve_fds = options.preserve_fds;
     init.no_pivot = options.no_pivot;

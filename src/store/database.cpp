@@ -1,9 +1,13 @@
 #include "store/database.h"
 
+#include <fcntl.h>
 #include <sqlite3.h>
+#include <sys/stat.h>
 
 #include <map>
 #include <utility>
+
+#include "base/unique_fd.h"
 
 namespace berth::store {
 namespace {
@@ -29,6 +33,22 @@ Error sqlite_error(sqlite3* db, std::string_view what) {
     if (int err = sqlite3_system_errno(db); code == SQLITE_IOERR && err != 0)
         return Error::from_errno("write metadata database " + file_of(db), err);
     return Error(kind, std::string(what) + ": " + sqlite3_errmsg(db));
+}
+
+// The database holds every container's configuration, Env (passwords) included: only root may
+// read it. SQLite creates it 0644 (less the umask); it gives the -wal and -shm files the
+// database's mode, so creating the database 0600 first is enough, and an older berthd's files
+// are tightened here too.
+Result<void> make_private(const std::string& path) {
+    UniqueFd fd(::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600));
+    if (!fd) return fail_errno("open metadata database " + path);
+    if (::fchmod(fd.get(), 0600) != 0) return fail_errno("chmod metadata database " + path);
+    for (const char* suffix : {"-wal", "-shm"}) {
+        std::string companion = path + suffix;
+        if (::chmod(companion.c_str(), 0600) != 0 && errno != ENOENT)
+            return fail_errno("chmod metadata database " + companion);
+    }
+    return {};
 }
 
 }  // namespace
@@ -127,6 +147,7 @@ bool Statement::is_null(int column) const {
 }
 
 Result<Database> Database::open(const std::string& path) {
+    TRY(make_private(path));
     sqlite3* raw = nullptr;
     int rc =
         sqlite3_open_v2(path.c_str(), &raw,

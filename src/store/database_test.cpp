@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 #include <stdlib.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <optional>
 
@@ -152,6 +154,32 @@ TEST_F(DatabaseTest, StatementMayOutliveItsDatabase) {
     }
     EXPECT_FALSE(*kept->step());
     kept.reset();  // finalized, and the connection closes (no leak under ASan)
+}
+
+// Container records hold Env values (passwords): no file of the database is for other users.
+TEST_F(DatabaseTest, FilesAreOnlyForTheOwner) {
+    std::string path = dir_ + "/meta.db";
+    ASSERT_TRUE(write_file(path, "", 0644));  // as an older berthd left it
+    auto db = Database::open(path);
+    ASSERT_TRUE(db) << db.error().message();
+    ASSERT_TRUE(db->exec("CREATE TABLE t (v TEXT); INSERT INTO t VALUES ('secret')"));
+    for (const char* suffix : {"", "-wal", "-shm"}) {
+        struct stat st {};
+        ASSERT_EQ(::stat((path + suffix).c_str(), &st), 0) << suffix;
+        EXPECT_EQ(st.st_mode & 0777, 0600u) << path + suffix;
+    }
+}
+
+TEST_F(DatabaseTest, ExistingCompanionFilesAreTightened) {
+    std::string path = dir_ + "/meta.db";
+    for (const char* suffix : {"", "-wal", "-shm"})
+        ASSERT_TRUE(write_file(path + suffix, "", 0644));
+    ASSERT_TRUE(Database::open(path));
+    for (const char* suffix : {"", "-wal", "-shm"}) {
+        struct stat st {};
+        if (::stat((path + suffix).c_str(), &st) == 0)
+            EXPECT_EQ(st.st_mode & 0777, 0600u) << suffix;
+    }
 }
 
 TEST_F(DatabaseTest, UnopenablePathIsAnError) {

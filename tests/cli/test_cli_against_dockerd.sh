@@ -103,6 +103,17 @@ show_both() {
         echo "$B_ERR" | head -5
     } | note
 }
+# wait_logs @NAME TEXT: waits (up to 30 s each) until both containers have logged TEXT.
+wait_logs() {
+    local cli name
+    for cli in D B; do
+        name=${1//@/${cli,,}_}
+        for _ in $(seq 600); do
+            "$cli" logs "$name" 2>/dev/null | grep -qF "$2" && break
+            sleep 0.05
+        done
+    done
+}
 # same DESC ARGS...: stdout and exit status equal.
 same() {
     local desc=$1
@@ -214,8 +225,8 @@ check_eq "rm of a running container exits 1" 1 "$B_RC"
 same_all "stop of a missing container" stop no-such-thing
 same_all "kill of a missing container" kill no-such-thing
 same_all "start of a missing container" start no-such-thing
-both_raw run -d --name @trap "$IMG" sh -c 'trap "exit 7" USR1; while :; do sleep 0.1; done'
-sleep 0.5
+both_raw run -d --name @trap "$IMG" sh -c 'trap "exit 7" USR1; echo trapping; while :; do sleep 0.1; done'
+wait_logs @trap trapping
 same_all "kill -s USR1" kill -s USR1 @trap
 same_all "wait after kill -s: the trap's status" wait @trap
 check_eq "kill -s: exit 7" 7 "$B_OUT"
@@ -290,8 +301,8 @@ fi
 same_all "create: invalid memory" create -m 12x "$IMG"
 
 # --- cp, diff, export ---------------------------------------------------------------------------
-both_raw run -d --name @files "$IMG" sh -c 'echo x >/tmp/f; mkdir -p /tmp/d/e; echo y >/tmp/d/e/g; rm /etc/group; sleep 300'
-sleep 0.5
+both_raw run -d --name @files "$IMG" sh -c 'echo x >/tmp/f; mkdir -p /tmp/d/e; echo y >/tmp/d/e/g; rm /etc/group; echo changed; sleep 300'
+wait_logs @files changed
 mkdir -p "$TMP/cp-d" "$TMP/cp-b"
 for cli in D B; do
     dir=$TMP/cp-${cli,,}

@@ -68,7 +68,7 @@ bt run --rm busybox sh -c 'exit 3' >/dev/null 2>&1
 check_eq "run --rm: the container's exit status" "3" "$?"
 id=$(bt run -d busybox sh -c 'echo started; exec sleep 300' 2>&1)
 check_match "run -d prints the ID" '^[0-9a-f]{64}$' "$id"
-wait_until 10 sh -c "'$BERTH' ${TLS[*]} logs $id | grep -q started"
+wait_until 30 sh -c "'$BERTH' ${TLS[*]} logs $id | grep -q started"
 check_eq "logs" "started" "$(bt logs "$id" 2>&1)"
 check_eq "exec" "in-exec" "$(bt exec "$id" echo in-exec 2>&1)"
 check_eq "exec -i with piped stdin" "piped-to-exec" "$(echo piped-to-exec | bt exec -i "$id" cat 2>&1)"

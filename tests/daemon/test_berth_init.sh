@@ -38,27 +38,29 @@ child_of() {
 	[ -n "$pid" ] && echo "$pid"
 }
 
-"$INIT" -- sh -c 'trap "exit 42" TERM; while :; do sleep 0.05; done' &
+# The child says when its traps are set: a signal before that would kill it instead.
+"$INIT" -- sh -c "trap 'exit 42' TERM; touch $TMP/trapping; while :; do sleep 0.05; done" &
 pid=$!
-wait_until 10 child_of $pid
+wait_until 30 test -e "$TMP/trapping"
 kill -TERM $pid
 wait $pid
 check_eq "SIGTERM is forwarded (the child's trap exits 42)" "42" "$?"
 
 "$INIT" -- sleep 100 &
 pid=$!
-wait_until 10 child_of $pid
+wait_until 30 child_of $pid
 kill -TERM $pid
 wait $pid
 check_eq "SIGTERM kills a child without a trap: 128 + 15" "143" "$?"
 
-"$INIT" -- sh -c "trap 'echo usr1 >>$TMP/usr1' USR1; trap 'exit 3' HUP; while :; do sleep 0.05; done" &
+rm -f "$TMP/trapping"
+"$INIT" -- sh -c "trap 'echo usr1 >>$TMP/usr1' USR1; trap 'exit 3' HUP; touch $TMP/trapping; while :; do sleep 0.05; done" &
 pid=$!
-wait_until 10 child_of $pid
+wait_until 30 test -e "$TMP/trapping"
 kill -USR1 $pid
-wait_until 5 test -s "$TMP/usr1"
+wait_until 30 test -s "$TMP/usr1"
 kill -USR1 $pid
-wait_until 5 test "$(wc -l <"$TMP/usr1")" -ge 2
+wait_until 30 sh -c "[ \$(wc -l <$TMP/usr1) -ge 2 ]"
 kill -HUP $pid
 wait $pid
 check_eq "SIGHUP is forwarded" "3" "$?"
@@ -67,7 +69,7 @@ check_eq "SIGUSR1 is forwarded, every time" "2" "$(wc -l <"$TMP/usr1")"
 # Without -g only the child gets the signal; with -g its whole process group does.
 "$INIT" -- sh -c "sleep 100 & echo \$! >$TMP/grandchild; wait" &
 pid=$!
-wait_until 10 test -s "$TMP/grandchild"
+wait_until 30 test -s "$TMP/grandchild"
 grandchild=$(cat "$TMP/grandchild")
 kill -TERM $pid
 wait $pid
@@ -77,42 +79,50 @@ kill -KILL "$grandchild" 2>/dev/null
 rm -f "$TMP/grandchild"
 "$INIT" -g -- sh -c "sleep 100 & echo \$! >$TMP/grandchild; wait" &
 pid=$!
-wait_until 10 test -s "$TMP/grandchild"
+wait_until 30 test -s "$TMP/grandchild"
 grandchild=$(cat "$TMP/grandchild")
 kill -TERM $pid
 wait $pid
-check "-g: the whole process group gets the signal" wait_until 5 sh -c "! kill -0 $grandchild"
+check "-g: the whole process group gets the signal" wait_until 30 sh -c "! kill -0 $grandchild"
 
 # ---- reaping -----------------------------------------------------------------------------------
 # The child starts orphans (their parent subshell exits at once) and lives on: they must be
 # reparented to berth-init (a subreaper outside PID 1) and reaped when they exit.
-"$INIT" -- sh -c "for i in 1 2 3; do (sleep 0.5 & echo \$! >>$TMP/orphans); done; sleep 3" &
+# The child lives until the check is done (it waits for $TMP/done), however slow the machine.
+"$INIT" -- sh -c "for i in 1 2 3; do (sleep 0.5 & echo \$! >>$TMP/orphans); done; while [ ! -e $TMP/done ]; do sleep 0.05; done" &
 pid=$!
-wait_until 10 sh -c "[ \$(cat $TMP/orphans 2>/dev/null | wc -l) -ge 3 ]"
+wait_until 30 sh -c "[ \$(cat $TMP/orphans 2>/dev/null | wc -l) -ge 3 ]"
 parents=""
 for o in $(cat "$TMP/orphans"); do
 	parents+="$(awk '{print $4}' "/proc/$o/stat" 2>/dev/null) "
 done
 check_eq "orphans are reparented to berth-init" "$pid $pid $pid " "$parents"
-sleep 1.2
+orphans_gone() {
+	local o
+	for o in $(cat "$TMP/orphans"); do [ ! -d "/proc/$o" ] || return 1; done
+}
+# A reaped orphan is gone from /proc; an unreaped one stays there, a zombie.
+wait_until 30 orphans_gone
 zombies=$(ps -o stat= --ppid $pid | grep -c Z)
 check_eq "exited orphans are reaped (no zombies)" "0" "$zombies"
+check "... and gone" orphans_gone
+touch "$TMP/done"
 wait $pid
 check_eq "the child's status after reaping orphans" "0" "$?"
 
 # ---- as PID 1 ----------------------------------------------------------------------------------
 if [ "$(id -u)" -eq 0 ] && unshare --pid --fork --mount-proc true 2>/dev/null; then
 	out=$(timeout 30 unshare --pid --fork --mount-proc "$INIT" -- sh -c \
-		'for i in 1 2 3; do (sleep 0.2 &); done; sleep 1; echo "pid1=$(cat /proc/1/comm) zombies=$(grep -l "^State:.*Z" /proc/[0-9]*/status 2>/dev/null | wc -l)"; exit 5')
+		'for i in 1 2 3; do (sleep 0.2 &); done; n=0; while grep -qs "^Name:.*sleep" /proc/[0-9]*/status && [ $n -lt 600 ]; do sleep 0.05; n=$((n+1)); done; echo "pid1=$(cat /proc/1/comm) zombies=$(grep -l "^State:.*Z" /proc/[0-9]*/status 2>/dev/null | wc -l)"; exit 5')
 	rc=$?
 	check_eq "as PID 1: exit status passes through" "5" "$rc"
 	check_eq "as PID 1: orphans reaped" "pid1=berth-init zombies=0" "$out"
 	unshare --pid --fork --mount-proc "$INIT" -- sh -c 'sleep 100' &
 	upid=$!
 	on_exit "kill -KILL $upid"
-	wait_until 10 child_of $upid
+	wait_until 30 child_of $upid
 	pid1=$(child_of $upid) # berth-init, PID 1 inside
-	wait_until 10 child_of "$pid1"
+	wait_until 30 child_of "$pid1"
 	kill -TERM "$pid1"
 	wait $upid
 	check_eq "as PID 1: SIGTERM reaches a child with no handler (143)" "143" "$?"

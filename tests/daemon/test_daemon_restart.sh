@@ -34,7 +34,7 @@ check "berthd forks the monitors from its zygote" test -n "$zygote_pid"
 stop_berthd KILL
 check "berthd is gone" test ! -e "/proc/$BERTHD_PID"
 zygote_gone() { ! kill -0 "$zygote_pid" 2>/dev/null || grep -q '^State:.*Z' "/proc/$zygote_pid/status"; }
-check "its monitor zygote ends with it" wait_until 10 zygote_gone
+check "its monitor zygote ends with it" wait_until 30 zygote_gone
 # While the daemon is down: four containers exit, the loggers keep writing.
 touch "$TMP/trigger/go"
 monitors_left() { [ "$(pgrep -fc "berth-monitor container $EXEC_ROOT")" -eq "$1" ]; }

@@ -86,7 +86,7 @@ runtime_checks() { # NAME
 	check_match "$rt: ps: Up" "^Up " "$(docker ps --filter "name=ticker-$rt" --format '{{.Status}}')"
 	logs_started() { [ "$(docker logs "ticker-$rt" 2>/dev/null | head -2)" = "tick 0
 tick 1" ]; }
-	check "$rt: logs: the first lines, in order" wait_until 10 logs_started
+	check "$rt: logs: the first lines, in order" wait_until 30 logs_started
 	check_eq "$rt: exec: output" "inside" "$(docker exec "ticker-$rt" echo inside)"
 	docker exec "ticker-$rt" sh -c 'exit 7'
 	check_eq "$rt: exec: exit status" "7" "$?"

@@ -13,7 +13,7 @@ MARK=$((4200000 + $$ % 100000))
 # berthd_lib's cleanup has removed the containers berthd knows).
 _leftovers_cleanup() {
 	pkill -KILL -f "sleep $MARK"
-	wait_until 10 no_container_procs
+	wait_until 30 no_container_procs
 	local id
 	for id in $(cat "$TMP/ids" 2>/dev/null); do
 		find /sys/fs/cgroup -maxdepth 5 -depth -type d -name "$id" -exec rmdir {} \; 2>/dev/null
@@ -46,7 +46,7 @@ run_victim() { # NAME [RUNTIME]
 	local runtime=()
 	[ -n "${2:-}" ] && runtime=(--runtime "$2")
 	docker run -d --name "$1" "${runtime[@]}" busybox sh -c "sleep $MARK & exec sleep $MARK" >>"$TMP/ids"
-	wait_until 10 two_procs
+	wait_until 30 two_procs
 }
 
 # Kills the monitor of container $1, checks how the engine records it; $2 names the case.
@@ -55,7 +55,7 @@ check_reaped() { # NAME CASE
 	id=$(docker inspect -f '{{.Id}}' "$name")
 	check "$what: the container is recorded as exited" wait_until 20 state_is "$name" exited
 	check_eq "$what: exit code 137 (killed)" "137" "$(docker inspect -f '{{.State.ExitCode}}' "$name")"
-	check "$what: none of its processes is left" wait_until 10 no_container_procs
+	check "$what: none of its processes is left" wait_until 30 no_container_procs
 	check_eq "$what: its cgroup is gone" "" "$(cgroup_dirs "$id")"
 	check_eq "$what: docker ps no longer lists it" "" "$(docker ps -q --filter "id=$id")"
 }
@@ -70,10 +70,10 @@ check "the container has a monitor" test -n "$mpid"
 kill -KILL "$mpid"
 check_reaped victim "monitor killed"
 check "docker start works again" docker start victim
-check "and the container runs again" wait_until 10 two_procs
+check "and the container runs again" wait_until 30 two_procs
 check "a new monitor watches it" test -n "$(monitor_pid "$id")"
 check "docker rm -f" docker rm -f victim
-check "docker rm -f leaves no process" wait_until 10 no_container_procs
+check "docker rm -f leaves no process" wait_until 30 no_container_procs
 check_eq "docker rm -f leaves no cgroup" "" "$(cgroup_dirs "$id")"
 check_eq "docker rm -f leaves no runtime state" "" "$(ls "$EXEC_ROOT/runtime" 2>/dev/null)"
 
@@ -83,13 +83,13 @@ id=$(docker inspect -f '{{.Id}}' offline)
 mpid=$(monitor_pid "$id")
 stop_berthd KILL
 kill -KILL "$mpid"
-check "its monitor is gone" wait_until 10 gone "$mpid"
+check "its monitor is gone" wait_until 30 gone "$mpid"
 check_eq "with berthd down, the container's processes still run" "2" "$(container_procs | wc -l)"
 start_berthd
 check_reaped offline "monitor killed while berthd was down"
 check "docker start after the restart" docker start offline
 check "docker rm -f after the restart" docker rm -f offline
-check "and nothing is left" wait_until 10 no_container_procs
+check "and nothing is left" wait_until 30 no_container_procs
 
 # --- a monitor that died after its container ---------------------------------------------------
 # The monitor is stopped, its container exits (killed from the host), then the monitor is
@@ -99,7 +99,7 @@ id=$(docker inspect -f '{{.Id}}' late)
 mpid=$(monitor_pid "$id")
 kill -STOP "$mpid"
 kill -KILL "$(docker inspect -f '{{.State.Pid}}' late)"
-check "the container's process is gone" wait_until 10 no_container_procs
+check "the container's process is gone" wait_until 30 no_container_procs
 check_eq "the stopped monitor has not deleted the runtime's state" "$id" "$(ls "$EXEC_ROOT/runtime")"
 kill -KILL "$mpid"
 check "the container is recorded as exited" wait_until 20 state_is late exited
@@ -119,7 +119,7 @@ if [ -n "$RUNC" ]; then
 		"$("$RUNC" --root "$EXEC_ROOT/runtime-runc-binary" list -q)"
 	check "runc: docker start works again" docker start external
 	check "runc: docker rm -f" docker rm -f external
-	check "runc: nothing is left" wait_until 10 no_container_procs
+	check "runc: nothing is left" wait_until 30 no_container_procs
 else
 	skip "runc: monitor killed" "runc is not installed"
 fi

@@ -59,7 +59,7 @@ check_match "ps: Status Up" "^Up " "$(docker ps --format '{{.Status}}')"
 check_eq "ps --filter label" "ticker" "$(docker ps --filter label=app=demo --format '{{.Names}}')"
 check_eq "ps --filter name (no match)" "" "$(docker ps --filter name=nomatch --format '{{.Names}}')"
 check_eq "ps -q: short id" "${id:0:12}" "$(docker ps -q)"
-out=$(timeout 5 docker logs -f ticker 2>&1 | head -3)
+out=$(timeout 30 docker logs -f ticker 2>&1 | head -3)
 check_eq "logs -f: the first lines, in order" "tick 0
 tick 1
 tick 2" "$out"
@@ -201,6 +201,16 @@ docker exec healthy touch /tmp/ok
 check "health check: healthy once it passes" wait_until 20 health_is healthy
 check_contains "ps shows (healthy)" "(healthy)" "$(docker ps --format '{{.Status}}')"
 docker rm -f healthy >/dev/null
+# A probe's output is any bytes (binary, or cut mid-character at the capture limit): the check
+# still counts, and docker shows U+FFFD for each byte that is not UTF-8. (Found by fuzzing the
+# monitor protocol: the monitor threw serialising the result.)
+docker run -d --name binary-probe --health-cmd 'printf "\377ok\303"' --health-interval 200ms \
+	busybox sleep 60 >/dev/null
+probe_healthy() { [ "$(docker inspect -f '{{.State.Health.Status}}' binary-probe)" = healthy ]; }
+check "health check: a probe printing invalid UTF-8 makes the container healthy" wait_until 30 probe_healthy
+check_contains "... and its output shows U+FFFD for each invalid byte" $'|\xef\xbf\xbdok\xef\xbf\xbd|' \
+	"|$(docker inspect -f '{{range .State.Health.Log}}{{.Output}}|{{end}}' binary-probe)"
+docker rm -f binary-probe >/dev/null
 
 # ---- bad requests leave the store as it was ----------------------------------------------------
 docker create --name keeper busybox true >/dev/null

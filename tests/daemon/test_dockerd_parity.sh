@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # The same docker CLI sessions against berthd and against a private dockerd (tests/peers/
 # dockerd_lib.sh), compared byte for byte where users read the output: the ps COMMAND column,
-# ps filters scripts use, docker diff, the events of a session, and -w naming a missing
-# directory. Skipped when dockerd cannot start here.
+# ps filters scripts use, docker diff, the events of a session (container and image events), the
+# layer of a commit, and -w naming a missing directory. Skipped when dockerd cannot start here.
 source "$(dirname "$0")/../lib.sh"
 require_root
 source "$(dirname "$0")/berthd_lib.sh"
@@ -96,5 +96,62 @@ session_events() {
 		sed 's/<no value>//g'
 }
 same "the events of a session" session_events
+
+# Image IDs differ between the daemons (creation times): each is named by its first appearance.
+number_ids() {
+	awk '{ while (match($0, /sha256:[0-9a-f]+/)) { id = substr($0, RSTART, RLENGTH)
+		if (!(id in n)) n[id] = "image" ++count
+		$0 = substr($0, 1, RSTART - 1) n[id] substr($0, RSTART + RLENGTH) } print }'
+}
+
+file_and_stop_events() {
+	local start end
+	start=$(date +%s.%N)
+	docker run -d --name f1 busybox sleep 100 >/dev/null 2>&1
+	docker export f1 >/dev/null
+	docker cp f1:/etc/passwd "$TMP/parity-passwd"
+	docker cp "$TMP/parity-passwd" f1:/tmp/
+	docker cp f1:/no/such "$TMP/parity-x" 2>/dev/null
+	docker stop -t 0 f1 >/dev/null
+	docker run -d --name f2 busybox sleep 100 >/dev/null 2>&1
+	docker rm -f f2 >/dev/null
+	docker rm f1 >/dev/null
+	end=$(date +%s.%N)
+	docker events --since "$start" --until "$end" --filter type=container \
+		--format '{{.Action}}|{{.Actor.Attributes.name}}|{{.Actor.Attributes.exitCode}}{{.Actor.Attributes.signal}}' |
+		sed 's/<no value>//g'
+}
+same "export, cp and stop -t 0 events" file_and_stop_events
+
+image_events() {
+	local start end
+	start=$(date +%s.%N)
+	tar -C "$TMP/busybox-rootfs" -c . | docker import --change 'LABEL a=b' - parity-img:1 >/dev/null
+	docker tag parity-img:1 parity-img:2
+	docker rmi parity-img:2 >/dev/null
+	docker run --name ci parity-img:1 true >/dev/null 2>&1
+	docker commit ci parity-img:3 >/dev/null
+	docker rm ci >/dev/null
+	docker save parity-img:1 -o "$TMP/parity.tar"
+	# Child first: dockerd keeps an image that a committed one was made from until the child goes.
+	docker rmi parity-img:3 parity-img:1 >/dev/null
+	docker load -i "$TMP/parity.tar" >/dev/null
+	docker rmi parity-img:1 >/dev/null
+	end=$(date +%s.%N)
+	docker events --since "$start" --until "$end" --filter type=image \
+		--format '{{.Action}}|{{.Actor.ID}}|{{.Actor.Attributes.name}}|{{.Actor.Attributes.a}}' |
+		sed 's/<no value>//g' | number_ids
+}
+same "image events" image_events
+
+committed_layer() {
+	local dir=$TMP/parity-save-$RANDOM
+	docker run --name cl busybox sh -c 'echo hi >/tmp/f' >/dev/null 2>&1
+	docker commit cl parity-layer:1 >/dev/null
+	mkdir -p "$dir" && docker save parity-layer:1 | tar -x -C "$dir"
+	tar -tf "$dir/$("$PYTHON" -c 'import json,sys; print(json.load(open(sys.argv[1]))[0]["Layers"][-1])' "$dir/manifest.json")" | sed 's|^\./||; s|/$||' | sort
+	docker rm cl >/dev/null
+}
+same "the layer of a commit" committed_layer
 
 finish

@@ -1,9 +1,12 @@
 #!/usr/bin/env bash
-# A short run of every libFuzzer target (scripts/fuzz.sh): the parsers of user input (references,
-# manifests, --change lines, --format templates, layer tars, image archives) survive ~20 s of
-# fuzzing each with ASan and UBSan, and the seed corpora, including the inputs of bugs found
-# before (fuzz/corpus/<target>/), all pass. Needs clang 16; the fuzz build is kept in
-# $BERTH_BUILD/fuzz-smoke between runs, so only the first run builds everything.
+# A short run of every libFuzzer target (scripts/fuzz.sh): what comes from outside (references,
+# manifests, --change lines, --format templates, layer tars, image archives, HTTP requests and
+# the routes they reach, container create bodies and the specs made from them, config.json,
+# seccomp profiles against libseccomp, device rules and their BPF program, paths resolved in a
+# root, the monitor protocol) survives ~15 s of fuzzing each with ASan and UBSan, and the seed
+# corpora, including the inputs of bugs found before (fuzz/corpus/<target>/), all pass. Needs
+# clang 16; the fuzz build is kept in $BERTH_BUILD/fuzz-smoke between runs, so only the first
+# run builds everything (its ctest timeout is longer for that).
 source "$(dirname "$0")/../lib.sh"
 
 command -v clang++-16 >/dev/null && command -v clang-16 >/dev/null ||
@@ -11,7 +14,7 @@ command -v clang++-16 >/dev/null && command -v clang-16 >/dev/null ||
 [ -f /usr/lib/llvm-16/lib/clang/16/lib/linux/libclang_rt.fuzzer-x86_64.a ] ||
 	skip_all "libclang-rt-16-dev (libFuzzer) is not installed"
 
-SECONDS_PER_TARGET=${FUZZ_SMOKE_SECONDS:-20}
+SECONDS_PER_TARGET=${FUZZ_SMOKE_SECONDS:-15}
 export FUZZ_BUILD_DIR=${BERTH_BUILD:-$BERTH_SRC/build}/fuzz-smoke
 export FUZZ_PARALLEL=${FUZZ_PARALLEL:-2}
 export FUZZ_FLAGS=

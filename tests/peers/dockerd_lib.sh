@@ -9,7 +9,10 @@
 #       unset or empty): data-root, exec-root, pidfile, socket, log, daemon.json, CLI config. No
 #       iptables, no bridge (the default network is "none"), no userland proxy, cgroupfs driver
 #       with a cgroup parent of its own ($PD_CGPARENT) so every container cgroup is ours to find
-#       and remove. Waits (up to $PD_START_TIMEOUT s, default 30) until `docker info` answers,
+#       and remove. It runs in a network namespace of its own (with only lo, up): dockerd with
+#       --bridge=none deletes the link docker0 where it runs, which on the host would break a
+#       system docker's default network; nothing it does to links, routes or firewall rules
+#       reaches the host's (tests/peers/test_dockerd_host_network.sh checks). Waits (up to $PD_START_TIMEOUT s, default 30) until `docker info` answers,
 #       then exports DOCKER_HOST and DOCKER_CONFIG (an empty config: no ~/.docker contexts).
 #       Returns 1 when dockerd does not come up, with $PD_START_ERROR set to the first error line
 #       of its log and the log's tail printed on stderr.
@@ -177,7 +180,7 @@ start_private_dockerd() {
         --pidfile "$PD_DIR/dockerd.pid"
         -H "unix://$PD_SOCK"
         --iptables=false --ip6tables=false --ip-masq=false --ip-forward=false
-        --bridge=none # no docker0, no NAT: the default network is "none"
+        --bridge=none # no bridge, no NAT: the default network is "none"
         --userland-proxy=false
         --cgroup-parent "$PD_CGPARENT"
         --exec-opt native.cgroupdriver=cgroupfs
@@ -185,7 +188,9 @@ start_private_dockerd() {
     local driver=${PD_STORAGE_DRIVER:-${DOCKERD_STORAGE_DRIVER:-}}
     [ -z "$driver" ] || args+=(--storage-driver "$driver")
 
-    "$DOCKERD" "${args[@]}" "$@" >"$PD_LOG" 2>&1 &
+    # unshare and sh exec dockerd: $! is dockerd's pid.
+    unshare --net -- sh -c 'ip link set lo up && exec "$@"' sh \
+        "$DOCKERD" "${args[@]}" "$@" >"$PD_LOG" 2>&1 &
     PD_PID=$!
 
     for ((i = 0; i < ${PD_START_TIMEOUT:-30} * 10; i++)); do

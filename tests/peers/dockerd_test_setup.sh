@@ -26,6 +26,15 @@ ok()     { PASS=$((PASS + 1)); echo "ok - $*"; }
 not_ok() { FAIL=$((FAIL + 1)); echo "not ok - $*"; }
 skip()   { echo "skip - $*"; echo "0 passed, 0 failed"; exit 77; }
 note()   { sed 's/^/#   /' >&2; }
+# wait_for SECONDS CMD... — polls CMD every 50 ms until it succeeds (0) or SECONDS pass (1).
+wait_for() {
+    local deadline=$((SECONDS + $1))
+    shift
+    until "$@" >/dev/null 2>&1; do
+        [ $SECONDS -ge "$deadline" ] && return 1
+        sleep 0.05
+    done
+}
 
 [ "$(id -u)" = 0 ] || skip "needs root"
 [ -x "$DOCKERD" ] || skip "no dockerd at $DOCKERD"

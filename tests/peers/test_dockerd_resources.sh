@@ -93,17 +93,21 @@ if [ $RC = 0 ] && [ -n "$OUT" ]; then
 
     # pause / unpause: the counter (read through /proc/PID/root, which works while frozen) stops
     count() { cat "/proc/$PID/root/tmp/count" 2>/dev/null; }
-    sleep 0.5
+    frozen() { [ "$(rd "$(cgdir "$ID" freezer)/freezer.state")" = FROZEN ]; }
+    counting() { [ -n "$(count)" ]; }
+    advanced() { [ "$(count)" -gt "$c2" ] 2>/dev/null; }
+    wait_for 30 counting
     run d pause "$C"
     if [ $RC = 0 ]; then
-        sleep 0.3; c1=$(count); sleep 1; c2=$(count)
+        # Frozen, nothing runs however long one waits: the window holds under load.
+        wait_for 30 frozen; c1=$(count); sleep 1; c2=$(count)
         st=$(d inspect -f '{{.State.Status}} {{.State.Paused}}' "$C" 2>&1)
         fr=$(rd "$(cgdir "$ID" freezer)/freezer.state")
         if [ -n "$c1" ] && [ "$c1" = "$c2" ] && [ "$st" = "paused true" ]; then
             ok "docker pause: counter stops at $c1, State paused/Paused true (freezer $fr)"
         else not_ok "docker pause: counter stops ($c1 -> $c2), State '$st', freezer $fr"; fi
         run d unpause "$C"
-        sleep 1; c3=$(count)
+        wait_for 30 advanced; c3=$(count)
         st=$(d inspect -f '{{.State.Status}} {{.State.Paused}}' "$C" 2>&1)
         if [ $RC = 0 ] && [ -n "$c3" ] && [ -n "$c2" ] && [ "$c3" -gt "$c2" ] && [ "$st" = "running false" ]; then
             ok "docker unpause: counter advances ($c2 -> $c3), State running/Paused false"

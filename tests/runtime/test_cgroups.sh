@@ -60,7 +60,8 @@ if rt create --bundle "$M" "$id" </dev/null >"$TMP/mem.out" 2>&1; then
 	# events streams until the container is gone; bounded in any case.
 	timeout 20 "$RUNTIME" --root "$ROOT" events "$id" >"$TMP/mem.events" 2>&1 &
 	evpid=$!
-	sleep 0.5
+	# It prints the first stats at once: from then on it watches the OOM count.
+	wait_until 20 test -s "$TMP/mem.events"
 	rt start "$id"
 	wait_until 20 status_is "$id" stopped
 	check_eq "memory: the container stopped" stopped "$(status_of "$id")"
@@ -68,9 +69,9 @@ if rt create --bundle "$M" "$id" </dev/null >"$TMP/mem.out" 2>&1; then
 	check_not_contains "memory: tail buffering 200 MB past a 32 MiB limit did not get through" 200000000 "$out"
 	oomctl=$(cat "$(cg memory mem)/memory.oom_control" 2>&1)
 	check_match "memory: memory.oom_control counts an oom_kill" 'oom_kill [1-9]' "$oomctl"
-	sleep 1.5 # events polls; give it time to report
-	rt delete --force "$id" >/dev/null 2>&1
+	# events ends by itself once the container has stopped, after a last look at the OOM count.
 	wait $evpid
+	rt delete --force "$id" >/dev/null 2>&1
 	check_match "memory: events printed an oom event" '"type": *"oom"' "$(cat "$TMP/mem.events")"
 else
 	_not_ok "memory: create with a 32 MiB limit"
@@ -102,36 +103,37 @@ else
 fi
 
 # ---- cpu quota ----
-# cpu_share ID — the fraction of one CPU (in percent) the container used over ~1 s of wall time.
-cpu_share() {
-	local f u1 u2 t1 t2
-	f=$CGROOT/cpuacct$CGPARENT/$2/cpuacct.usage
-	sleep 0.5 # let the loop get going
-	u1=$(cat "$f") t1=$(date +%s%N)
-	sleep 1
-	u2=$(cat "$f") t2=$(date +%s%N)
-	echo $(((u2 - u1) * 100 / (t2 - t1)))
-}
-M=$(variant cpuq 'c["linux"]["resources"]["cpu"] = {"quota": 20000, "period": 100000}')
-id=$(cid cpuq)
-if start_bg "$M" "$id" sh -c 'while :; do :; done'; then
+# A busy loop under a 20% quota and the same loop without one run side by side, measured over the
+# same window: what a quota does holds however busy the machine is (the suite runs tests two at
+# a time, with fuzzing alongside), where a share of a CPU measured alone does not.
+usage() { cat "$CGROOT/cpuacct$CGPARENT/$1/cpuacct.usage" 2>/dev/null; }
+throttled() { awk '$1 == "nr_throttled" { print $2 }' "$(cg cpu "$1")/cpu.stat" 2>/dev/null; }
+running() { [ "$(usage "$1")" -gt 0 ] 2>/dev/null; }
+Mq=$(variant cpuq 'c["linux"]["resources"]["cpu"] = {"quota": 20000, "period": 100000}')
+Mf=$(variant cpufree '')
+idq=$(cid cpuq) idf=$(cid cpufree)
+if start_bg "$Mq" "$idq" sh -c 'while :; do :; done' && start_bg "$Mf" "$idf" sh -c 'while :; do :; done'; then
 	check_eq "cpu: cfs_quota_us" 20000 "$(cat "$(cg cpu cpuq)/cpu.cfs_quota_us")"
 	check_eq "cpu: cfs_period_us" 100000 "$(cat "$(cg cpu cpuq)/cpu.cfs_period_us")"
-	pct=$(cpu_share "$id" cpuq)
-	check "cpu: a busy loop under a 20% quota uses < 40% of a CPU (got $pct%)" test "$pct" -lt 40
-	rt delete --force "$id" >/dev/null 2>&1
+	wait_until 20 running cpuq && wait_until 20 running cpufree
+	q1=$(usage cpuq) f1=$(usage cpufree) n1=$(throttled cpuq) t1=$(date +%s%N)
+	sleep 2 # the measurement window
+	q2=$(usage cpuq) f2=$(usage cpufree) n2=$(throttled cpuq) t2=$(date +%s%N)
+	pq=$(((q2 - q1) * 100 / (t2 - t1))) pf=$(((f2 - f1) * 100 / (t2 - t1)))
+	check "cpu: a busy loop under a 20% quota uses < 30% of a CPU (got $pq%)" test "$pq" -lt 30
+	if [ "$pf" -ge 30 ]; then
+		# It got more than the quota allows: the limited one asked for as much and was held back.
+		check "cpu: the kernel throttled the loop under the quota ($n1 -> $n2 periods)" test "$n2" -gt "$n1"
+		check "cpu: side by side, the loop without a quota gets > 1.3x as much ($pf% vs $pq%)" \
+			test $((pf * 10)) -gt $((pq * 13))
+	else
+		skip "cpu: the loop without a quota gets more" "the machine is too busy to tell: it got $pf% of a CPU"
+	fi
 else
-	_not_ok "cpu: container with a cpu quota starts"
+	_not_ok "cpu: containers with and without a cpu quota start"
 fi
-M=$(variant cpufree '')
-id=$(cid cpufree)
-if start_bg "$M" "$id" sh -c 'while :; do :; done'; then
-	pct=$(cpu_share "$id" cpufree)
-	check "cpu: without a quota the same loop uses > 60% of a CPU (got $pct%)" test "$pct" -gt 60
-	rt delete --force "$id" >/dev/null 2>&1
-else
-	_not_ok "cpu: container without a quota starts"
-fi
+rt delete --force "$idq" >/dev/null 2>&1
+rt delete --force "$idf" >/dev/null 2>&1
 
 # ---- cpuset ----
 M=$(variant cpuset 'c["linux"]["resources"]["cpu"] = {"cpus": "0"}')
@@ -154,17 +156,18 @@ M=$(variant pause '')
 id=$(cid pause)
 counter() { cat "$M/rootfs/tmp/counter" 2>/dev/null; }
 if start_bg "$M" "$id" sh -c 'i=0; while :; do i=$((i+1)); echo $i >/tmp/counter.new; mv /tmp/counter.new /tmp/counter; sleep 0.05; done'; then
-	wait_until 5 test -s "$M/rootfs/tmp/counter"
+	wait_until 30 test -s "$M/rootfs/tmp/counter"
 	check "pause: pause succeeds" rt pause "$id"
 	check_eq "pause: state says paused" paused "$(status_of "$id")"
 	check_eq "pause: freezer.state is FROZEN" FROZEN "$(cat "$(cg freezer pause)/freezer.state")"
 	v1=$(counter)
-	sleep 0.7
+	sleep 0.7 # frozen: nothing runs however long one waits
 	v2=$(counter)
 	check_eq "pause: the counter does not advance while paused" "$v1" "$v2"
 	check "resume: resume succeeds" rt resume "$id"
 	check_eq "resume: state says running" running "$(status_of "$id")"
-	sleep 0.7
+	advanced() { [ "$(counter)" -gt "${v2:-0}" ] 2>/dev/null; }
+	wait_until 30 advanced
 	v3=$(counter)
 	check "resume: the counter advances after resume ($v2 -> $v3)" test "${v3:-0}" -gt "${v2:-0}"
 	rt delete --force "$id" >/dev/null 2>&1
@@ -189,7 +192,8 @@ if start_bg "$M" "$id" sleep 1000; then
 
 	# ---- ps --format json ----
 	rt exec -d "$id" sleep 999 >/dev/null 2>&1
-	sleep 0.3
+	two_procs() { [ "$(wc -l <"$(cg pids upd)/cgroup.procs")" -eq 2 ]; }
+	wait_until 30 two_procs
 	want=$(sort -n "$(cg pids upd)/cgroup.procs" | tr '\n' ' ')
 	got=$(rt ps --format json "$id" 2>&1 | "$PYTHON" -c 'import json,sys; print(" ".join(map(str, sorted(json.load(sys.stdin)))) + " ")' 2>&1)
 	check_eq "ps --format json lists exactly the pids of the container's cgroup" "$want" "$got"
@@ -199,7 +203,7 @@ if start_bg "$M" "$id" sleep 1000; then
 
 	# ---- delete removes the cgroups ----
 	rt kill "$id" KILL >/dev/null 2>&1
-	wait_until 5 status_is "$id" stopped
+	wait_until 30 status_is "$id" stopped
 	check "delete succeeds" rt delete "$id"
 	left=
 	for c in memory pids cpu cpuacct cpuset devices freezer blkio; do

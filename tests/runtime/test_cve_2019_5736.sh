@@ -108,7 +108,7 @@ for k in ("bounding", "effective", "permitted"):
 	wid=$(cid "watch-$name")
 	rt run -d --pid-file "$TMP/$name.pid" --bundle "$W" "$wid" </dev/null >/dev/null 2>"$TMP/$name.err"
 	wpid=$(cat "$TMP/$name.pid" 2>/dev/null)
-	if ! check "$name: watcher container is watching" wait_until 10 test -e "$shared/ready"; then
+	if ! check "$name: watcher container is watching" wait_until 30 test -e "$shared/ready"; then
 		_indent "$(cat "$TMP/$name.err")"
 		return
 	fi
@@ -122,7 +122,7 @@ for k in ("bounding", "effective", "permitted"):
 		nsenter --target "$wpid" --pid -- "$target" sh -c \
 			"i=0; while [ ! -e $shared/release ] && [ \$i -lt 200 ]; do usleep 50000; i=\$((i+1)); done" &
 		fake_pid=$!
-		wait_until 10 grep -q '^opened' "$shared/log"
+		wait_until 30 grep -q '^opened' "$shared/log"
 		touch "$shared/release"
 		wait "$fake_pid"
 	else
@@ -144,9 +144,9 @@ for n in c["linux"]["namespaces"]:
 		if [ -n "$vpid" ]; then
 			# Let the watcher look at the waiting init (pid $(nspid) in its namespace).
 			check "$name: the watcher saw the waiting init of a container joining its pid namespace" \
-				wait_until 10 grep -Eq "pid=$(nspid "$vpid")( |\$)" "$shared/log"
+				wait_until 30 grep -Eq "pid=$(nspid "$vpid")( |\$)" "$shared/log"
 			rt start "$vid" </dev/null >/dev/null 2>&1
-			wait_until 10 status_is "$vid" stopped
+			wait_until 30 status_is "$vid" stopped
 		else
 			_not_ok "$name: create of a container joining the watcher's pid namespace"
 			_indent "$(cat "$TMP/$name-victim.err")"

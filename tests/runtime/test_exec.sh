@@ -63,7 +63,7 @@ check_match "exec -d --pid-file writes the pid" '^[1-9][0-9]*$' "$(cat "$TMP/exe
 marker_written() {
 	[ "$(x "$id" cat /tmp/detached-marker)" = detached ]
 }
-check "the detached exec'd process ran" wait_until 10 marker_written
+check "the detached exec'd process ran" wait_until 30 marker_written
 check "the detached exec'd process is still running" test -d "/proc/$(cat "$TMP/exec.pid" 2>/dev/null)"
 check_eq "the container still runs after the execs" running "$(status_of "$id")"
 
@@ -75,7 +75,7 @@ check_eq "the container still runs after a failed exec" running "$(status_of "$i
 
 # exec into a stopped or unknown container fails.
 rt kill "$id" KILL
-wait_until 10 status_is "$id" stopped
+wait_until 30 status_is "$id" stopped
 check_eq "the container stopped" stopped "$(status_of "$id")"
 check_fails "exec into a stopped container fails" x "$id" true
 check_fails "exec into an unknown container fails" x "$(cid no-such)" true

@@ -89,8 +89,8 @@ if create_ok "all hooks: create succeeds" "$M" "$id"; then
 		skip "create runs exactly prestart, createRuntime, createContainer" "$POSTSTART_AT_CREATE"
 	fi
 	check "all hooks: start succeeds" rt start "$id"
-	wait_until 5 grep -q ^startContainer "$LOG"
-	wait_until 5 grep -q ^poststart "$LOG"
+	wait_until 30 grep -q ^startContainer "$LOG"
+	wait_until 30 grep -q ^poststart "$LOG"
 	if [ -z "$POSTSTART_AT_CREATE" ]; then
 		check_eq "start runs startContainer (created, inside the container) then poststart (running)" \
 			"$FIRST3 startContainer:created:id:pid poststart:running:id:pid" "$(hooks_summary)"
@@ -103,7 +103,7 @@ if create_ok "all hooks: create succeeds" "$M" "$id"; then
 	check "startContainer ran inside the container (the host's log path is not in its rootfs)" \
 		test ! -e "$M/rootfs$LOG"
 	rt kill "$id" KILL
-	wait_until 5 status_is "$id" stopped
+	wait_until 30 status_is "$id" stopped
 	check "all hooks: delete succeeds" rt delete "$id"
 	if [ -z "$POSTSTART_AT_CREATE" ]; then
 		check_match "delete runs poststop last (status stopped, id)" \
@@ -142,7 +142,7 @@ elapsed=$((SECONDS - t0))
 check_ne "hook timeout: create fails" 0 "$rc"
 check "hook timeout: create returns well before the hook would end (${elapsed}s < 10s)" test "$elapsed" -lt 10
 hpid=$(cat "$TMP/timeout.pid" 2>/dev/null)
-wait_until 2 test ! -d "/proc/${hpid:-0}"
+wait_until 30 test ! -d "/proc/${hpid:-0}"
 check "hook timeout: the hook process (${hpid:-none}) was killed" test -n "$hpid" -a ! -d "/proc/${hpid:-0}"
 check_fails "hook timeout: no container is left" rt state "$id"
 rt delete --force "$id" >/dev/null 2>&1
@@ -162,10 +162,10 @@ else
 	create_ok "failing poststart hook: create succeeds" "$M" "$id"
 	check "failing poststart hook: start succeeds" rt start "$id"
 	check_eq "failing poststart hook: the container is running" running "$(status_of "$id")"
-	wait_until 5 grep -q poststart2 "$TMP/poststart.log"
+	wait_until 30 grep -q poststart2 "$TMP/poststart.log"
 	check_contains "failing poststart hook: the next poststart hook runs" poststart2 "$(cat "$TMP/poststart.log" 2>&1)"
 	rt kill "$id" KILL
-	wait_until 5 status_is "$id" stopped
+	wait_until 30 status_is "$id" stopped
 	rt delete "$id" >/dev/null 2>&1
 	check_contains "failing poststart hook: poststop still runs" poststop "$(cat "$TMP/poststart.log" 2>&1)"
 fi

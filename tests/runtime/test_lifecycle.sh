@@ -40,10 +40,10 @@ check_fails "delete of a running container without --force fails" rt delete "$id
 check_eq "the container still runs after a refused delete" running "$(status_of "$id")"
 
 check "kill ID TERM exits 0" rt kill "$id" TERM
-check "state becomes stopped after TERM" wait_until 10 status_is "$id" stopped
+check "state becomes stopped after TERM" wait_until 30 status_is "$id" stopped
 check "delete of a stopped container exits 0" rt delete "$id"
 check_fails "state after delete fails" rt state "$id"
-check "the init process is gone after delete" wait_until 5 test ! -d "/proc/$file_pid"
+check "the init process is gone after delete" wait_until 30 test ! -d "/proc/$file_pid"
 check_not_contains "list no longer shows the container" "$id" "$(rt list 2>&1)"
 
 # kill with a signal name prefixed by SIG, a bare KILL, and a number.
@@ -52,7 +52,7 @@ for sig in SIGTERM KILL 9 15; do
 	rt run -d --bundle "$B" "$id" </dev/null >/dev/null 2>&1
 	check_eq "run -d for kill $sig: running" running "$(status_of "$id")"
 	check "kill ID $sig exits 0" rt kill "$id" "$sig"
-	check "kill ID $sig stops the container" wait_until 10 status_is "$id" stopped
+	check "kill ID $sig stops the container" wait_until 30 status_is "$id" stopped
 	rt delete "$id" >/dev/null 2>&1
 done
 
@@ -60,7 +60,7 @@ done
 id=$(cid killdefault)
 rt run -d --bundle "$B" "$id" </dev/null >/dev/null 2>&1
 check "kill ID without a signal exits 0" rt kill "$id"
-check "kill ID without a signal stops the container (SIGTERM)" wait_until 10 status_is "$id" stopped
+check "kill ID without a signal stops the container (SIGTERM)" wait_until 30 status_is "$id" stopped
 rt delete "$id" >/dev/null 2>&1
 
 # ---- delete --force ----
@@ -71,7 +71,7 @@ check_eq "run -d returns with the container running" running "$(status_of "$id")
 pid=$(cat "$TMP/force.pid" 2>/dev/null)
 check "delete --force of a running container exits 0" rt delete --force "$id"
 check_fails "state after delete --force fails" rt state "$id"
-check "the init process is gone after delete --force" wait_until 5 test ! -d "/proc/${pid:-0}"
+check "the init process is gone after delete --force" wait_until 30 test ! -d "/proc/${pid:-0}"
 
 # delete --force of a created (not started) container.
 id=$(cid forcecreated)
@@ -107,7 +107,7 @@ set_args "$B" sleep 1000
 id=$(cid killed)
 rt run --bundle "$B" "$id" </dev/null >/dev/null 2>&1 &
 run_pid=$!
-wait_until 10 status_is "$id" running
+wait_until 30 status_is "$id" running
 rt kill "$id" KILL
 wait "$run_pid"
 check_eq "run of a process killed by SIGKILL exits 137" 137 $?

@@ -147,6 +147,19 @@ c["linux"]["timeOffsets"] = {"boottime": {"secs": int(argv[0]), "nanosecs": 0},
 		test "$diff" -ge $((offset - 2)) -a "$diff" -le $((offset + 30))
 	check_ne "time namespace differs from the host's" "$(host_ns time)" \
 		"$(run_in "$T" readlink /proc/self/ns/time)"
+	# With a user namespace of its own too, and an oom_score_adj: the init writes both into
+	# /proc/self while it is not dumpable.
+	if [ -n "${U:-}" ]; then
+		UT=$TMP/bundle-userns-timens
+		copy_bundle "$U" "$UT"
+		edit_config "$UT" '
+c["linux"]["namespaces"].append({"type": "time"})
+c["linux"]["timeOffsets"] = {"monotonic": {"secs": int(argv[0]), "nanosecs": 0}}
+c["process"]["oomScoreAdj"] = 500' "$offset"
+		out=$(run_in "$UT" sh -c 'cat /proc/self/oom_score_adj /proc/self/timens_offsets')
+		check_match "user + time namespace: the offsets and oom_score_adj are set" \
+			"^500.*monotonic[[:space:]]+${offset}[[:space:]]+0" "$(echo $out)"
+	fi
 fi
 
 finish

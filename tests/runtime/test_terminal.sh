@@ -57,7 +57,7 @@ run_tty() {
 	id=$(cid "$name")
 	"$PYTHON" "$TMP/receiver.py" "$TMP/$name.sock" "$TMP/$name.out" "$input" &
 	rpid=$!
-	wait_until 10 test -S "$TMP/$name.sock"
+	wait_until 30 test -S "$TMP/$name.sock"
 	rt run -d --console-socket "$TMP/$name.sock" --bundle "$B" "$id" </dev/null >"$TMP/$name.rt" 2>&1
 	echo "run-exit=$?"
 	# The receiver ends when the container closes the pty (bounded by its own 20s timeout).
@@ -93,7 +93,7 @@ set_args "$B" sh -c 'tty; echo from-create'
 id=$(cid created)
 "$PYTHON" "$TMP/receiver.py" "$TMP/created.sock" "$TMP/created.out" &
 rpid=$!
-wait_until 10 test -S "$TMP/created.sock"
+wait_until 30 test -S "$TMP/created.sock"
 rt create --console-socket "$TMP/created.sock" --bundle "$B" "$id" </dev/null >/dev/null 2>&1
 check_eq "create --console-socket: created" created "$(status_of "$id")"
 check "start of a terminal container" rt start "$id"

@@ -4,7 +4,9 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include <cstdint>
 #include <cstring>
+#include <vector>
 
 #include "base/unique_fd.h"
 
@@ -45,6 +47,20 @@ bpf_insn jne_reg(uint8_t dst, uint8_t src) {
 }
 bpf_insn exit_insn() {
     return make_insn(BPF_JMP | BPF_EXIT, 0, 0, 0, 0);
+}
+
+// if (reg != value) jump to the next block (the jump's index goes into `to_next`). A 64-bit
+// jump sign-extends its immediate, so a number above INT32_MAX (the rules allow up to
+// UINT32_MAX) is moved into R1 first: a 32-bit move zero-extends.
+void jump_unless_equal(BpfProgram& p, uint8_t reg, int64_t value, std::vector<size_t>& to_next) {
+    if (value <= INT32_MAX) {
+        to_next.push_back(p.size());
+        p.push_back(jne_imm(reg, static_cast<int32_t>(value)));
+        return;
+    }
+    p.push_back(alu32_imm(BPF_MOV, R1, static_cast<int32_t>(static_cast<uint32_t>(value))));
+    to_next.push_back(p.size());
+    p.push_back(jne_reg(reg, R1));
 }
 
 int32_t bpf_access_of(uint8_t access) {
@@ -171,14 +187,8 @@ BpfProgram build_device_filter(const DevicePolicy& policy) {
             to_next.push_back(p.size());
             p.push_back(jeq_imm(R1, 0));
         }
-        if (rule.major >= 0) {
-            to_next.push_back(p.size());
-            p.push_back(jne_imm(R4, static_cast<int32_t>(rule.major)));
-        }
-        if (rule.minor >= 0) {
-            to_next.push_back(p.size());
-            p.push_back(jne_imm(R5, static_cast<int32_t>(rule.minor)));
-        }
+        if (rule.major >= 0) jump_unless_equal(p, R4, rule.major, to_next);
+        if (rule.minor >= 0) jump_unless_equal(p, R5, rule.minor, to_next);
         p.push_back(alu32_imm(BPF_MOV, R0, rule.allow ? 1 : 0));
         p.push_back(exit_insn());
         for (size_t at : to_next)

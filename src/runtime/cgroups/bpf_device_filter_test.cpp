@@ -35,8 +35,8 @@ void expect_program_matches_policy(const std::vector<DeviceRule>& rules) {
     ASSERT_TRUE(policy) << policy.error().message();
     auto program = build_device_filter(*policy);
     for (char type : {'c', 'b'}) {
-        for (uint32_t major : {0u, 1u, 5u, 8u, 136u, 4095u}) {
-            for (uint32_t minor : {0u, 2u, 3u, 5u, 9u, 1048575u}) {
+        for (uint32_t major : {0u, 1u, 5u, 8u, 136u, 4095u, 0x80000000u, 0xffffffffu}) {
+            for (uint32_t minor : {0u, 2u, 3u, 5u, 9u, 1048575u, 0x80000000u, 0xffffffffu}) {
                 for (uint8_t access = 1; access <= kDevAll; ++access) {
                     int verdict = run_device_filter(
                         program, type == 'c' ? BPF_DEVCG_DEV_CHAR : BPF_DEVCG_DEV_BLOCK,
@@ -55,6 +55,14 @@ TEST(BpfDeviceFilter, AllowListProgramMatchesThePolicy) {
     expect_program_matches_policy({deny('a', -1, -1), allow('c', 1, 3), allow('c', 1, 5, kDevRead),
                                    allow('c', 136, -1), allow('b', -1, -1, kDevMknod),
                                    allow('c', 5, 2, kDevRead | kDevWrite)});
+}
+
+// Rules take numbers up to UINT32_MAX; the program compares them as the 32-bit numbers they are
+// (found by fuzz/device_filter_fuzz.cpp: a sign-extended immediate never matched).
+TEST(BpfDeviceFilter, NumbersAboveInt32MaxMatch) {
+    expect_program_matches_policy({deny('a', -1, -1), allow('c', 0xffffffff, 0x80000000, kDevRead),
+                                   allow('b', 0x80000000, -1)});
+    expect_program_matches_policy({allow('a', -1, -1), deny('c', 1, 0xffffffff)});
 }
 
 TEST(BpfDeviceFilter, DenyListProgramMatchesThePolicy) {
