@@ -187,7 +187,7 @@ int main(int argc, char** argv) {
     // which the systemd unit does not restart on (RestartPreventExitStatus), so no restart loop.
     if (auto checked = engine::check_data_root(config->root); !checked) {
         log("error", checked.error().message());
-        return kDataRootRefused;
+        return checked.error().sys_errno() == EUCLEAN ? kDataRootRefused : 1;
     }
     if (auto result = serve(*config, log, stop_signals); !result) {
         log("error", result.error().message());

@@ -44,7 +44,8 @@ Result<void> quick_check(store::Database& db, const std::string& path) {
     if (!TRY(query.step())) return {};
     std::string verdict = query.text(0);
     if (verdict == "ok") return {};
-    return fail(ErrorKind::Internal, "metadata database " + path + " is damaged: " + verdict);
+    return fail(Error(ErrorKind::Internal, "metadata database " + path + " is damaged: " + verdict,
+                      EUCLEAN));
 }
 
 Result<void> check_database(const std::string& path, const std::string& held) {
@@ -65,11 +66,15 @@ Result<void> check_data_root(const std::string& root) {
     std::string held = held_data(root);
     auto checked = check_database(join_path(root, "metadata.db"), held);
     if (checked) return {};
-    std::string message = checked.error().message();
+    const Error& error = checked.error();
+    // Missing or empty (NotFound) or damaged (EUCLEAN): a person must choose. Anything else (a
+    // lock held elsewhere, an I/O error) is returned as it is: a restart may mend it.
+    if (error.kind() != ErrorKind::NotFound && error.sys_errno() != EUCLEAN) return checked;
+    std::string message = error.message();
     if (!held.empty()) message += ", yet " + root + " holds " + held;
     message += ": berthd does not start over it; restore it from a backup, or move " + root +
                " aside to start anew";
-    return fail(Error(checked.error().kind(), std::move(message)));
+    return fail(Error(ErrorKind::Internal, std::move(message), EUCLEAN));
 }
 
 std::vector<std::string> unrecorded_container_dirs(

@@ -14,6 +14,8 @@
 
 namespace berth::engine {
 
+// A refusal has errno EUCLEAN; any other error (a lock held elsewhere, an I/O error) means the
+// database could not be checked, which a restart may mend.
 Result<void> check_data_root(const std::string& root);
 
 // The directories under <root>/containers whose id `recorded` does not know: a create cut short

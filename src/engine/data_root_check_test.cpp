@@ -52,6 +52,7 @@ TEST_F(DataRootCheck, MissingDatabaseOverContainersIsRefused) {
                   " holds 1 container directory and 0 image layers: berthd does not start over "
                   "it; restore it from a backup, or move " +
                   root_ + " aside to start anew");
+    EXPECT_EQ(checked.error().sys_errno(), EUCLEAN);
     EXPECT_FALSE(path_exists(db_path_)) << "the check must not create the database";
 }
 
@@ -78,6 +79,17 @@ TEST_F(DataRootCheck, GarbageDatabaseIsRefusedEvenOverNothing) {
         << checked.error().message();
 }
 
+// Trouble that a restart may mend is no refusal: no EUCLEAN, no advice to restore a backup.
+TEST_F(DataRootCheck, AnUnopenableDatabaseIsNotCalledDamaged) {
+    ASSERT_TRUE(mkdir_all(db_path_, 0700));
+    add_container_dir();
+    auto checked = check_data_root(root_);
+    ASSERT_FALSE(checked);
+    EXPECT_NE(checked.error().sys_errno(), EUCLEAN);
+    EXPECT_EQ(checked.error().message().find("backup"), std::string::npos)
+        << checked.error().message();
+}
+
 TEST_F(DataRootCheck, TruncatedDatabaseIsRefused) {
     {
         auto db = store::Database::open(db_path_);
@@ -94,6 +106,7 @@ TEST_F(DataRootCheck, TruncatedDatabaseIsRefused) {
     ASSERT_FALSE(checked);
     EXPECT_NE(checked.error().message().find(" is damaged: "), std::string::npos)
         << checked.error().message();
+    EXPECT_EQ(checked.error().sys_errno(), EUCLEAN);
 }
 
 TEST_F(DataRootCheck, ContainerDirectoriesWithoutRecordAreListed) {

@@ -22,9 +22,12 @@ Error sqlite_error(sqlite3* db, std::string_view what) {
     int code = sqlite3_errcode(db) & 0xff;
     if (code == SQLITE_BUSY || code == SQLITE_LOCKED) kind = ErrorKind::Unavailable;
     if (code == SQLITE_CONSTRAINT) kind = ErrorKind::Conflict;
+    // EUCLEAN, as file systems report a damaged structure: a caller can tell damage from
+    // trouble that may pass (a lock held elsewhere, an I/O error).
     if (code == SQLITE_NOTADB || code == SQLITE_CORRUPT)
         return Error(ErrorKind::Internal,
-                     "metadata database " + file_of(db) + " is damaged: " + sqlite3_errmsg(db));
+                     "metadata database " + file_of(db) + " is damaged: " + sqlite3_errmsg(db),
+                     EUCLEAN);
     // "database or disk is full" names neither the file nor what to free. berth sets no page
     // limit, so a full database is a full disk (SQLite keeps no errno for a short write); an I/O
     // error has the system call's errno (EDQUOT, EIO).

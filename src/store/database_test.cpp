@@ -195,6 +195,7 @@ TEST_F(DatabaseTest, GarbageFileIsReportedDamagedWithItsPath) {
     ASSERT_FALSE(db);
     EXPECT_EQ(db.error().message(),
               "metadata database " + path + " is damaged: file is not a database");
+    EXPECT_EQ(db.error().sys_errno(), EUCLEAN);
 }
 
 // SQLite's "database or disk is full" names neither the file nor the cause: berth sets no page
