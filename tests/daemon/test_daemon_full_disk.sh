@@ -33,7 +33,9 @@ check "the logger logs" wait_until 30 has_logged 20
 
 # Fill it: every byte the file system has left.
 cat /dev/zero >"$DATA_ROOT/filler" 2>/dev/null
-check_eq "the data root is full" "0" "$(df --output=avail -B1 "$DATA_ROOT" | tail -1 | tr -d ' ')"
+# (The logger's writer cuts off what a failed write took, so a page may come and go.)
+avail=$(df --output=avail -B1 "$DATA_ROOT" | tail -1 | tr -d ' ')
+check "the data root is full ($avail bytes free)" test "$avail" -lt 65536
 
 # check_full_disk_error NAME OUTPUT — the command failed with the cause in one clear line.
 check_full_disk_error() {
