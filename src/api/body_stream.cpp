@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <cstdint>
 #include <optional>
 #include <thread>
 #include <vector>
@@ -13,6 +14,10 @@ namespace berth::api {
 namespace {
 
 constexpr size_t kCopyBuffer = 256 * 1024;
+// How much of a body is read and dropped after its consumer failed, so that the client gets the
+// error: more than the rest of any image a full disk cut short, less than forever (a client
+// that streams without end gets its connection closed after this).
+constexpr uint64_t kMaxDrain = uint64_t{1} << 30;
 
 Result<std::pair<UniqueFd, UniqueFd>> make_pipe() {
     int fds[2];
@@ -49,7 +54,8 @@ Result<void> pipe_request_body(Exchange& exchange,
     });
     Result<void> copied;
     std::vector<char> buffer(kCopyBuffer);
-    for (;;) {
+    uint64_t dropped = 0;
+    while (dropped <= kMaxDrain) {
         auto got = exchange.read_body(buffer.data(), buffer.size());
         if (!got) {
             copied = std::unexpected(got.error());
@@ -60,6 +66,7 @@ Result<void> pipe_request_body(Exchange& exchange,
         // read and dropped: a client cut off while it still sends sees "broken pipe", never the
         // error that the response carries.
         if (write_end && !write_all(write_end.get(), buffer.data(), *got)) write_end.reset();
+        if (!write_end) dropped += *got;
     }
     write_end.reset();
     worker.join();
