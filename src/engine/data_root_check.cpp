@@ -1,6 +1,6 @@
 #include "engine/data_root_check.h"
 
-#include <dirent.h>
+#include <filesystem>
 
 #include "base/fs.h"
 #include "store/database.h"
@@ -10,13 +10,9 @@ namespace {
 
 std::vector<std::string> entries_of(const std::string& dir) {
     std::vector<std::string> names;
-    DIR* listing = ::opendir(dir.c_str());
-    if (!listing) return names;
-    while (const dirent* entry = ::readdir(listing)) {
-        std::string_view name = entry->d_name;
-        if (name != "." && name != "..") names.emplace_back(name);
-    }
-    ::closedir(listing);
+    std::error_code ec;  // a directory that is not there has no entries
+    for (const auto& entry : std::filesystem::directory_iterator(dir, ec))
+        names.push_back(entry.path().filename().string());
     return names;
 }
 
