@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # kill -9 of berthd in the middle of a `docker load` (a 3-layer, 40 MB archive cut off at a
-# random point, or sent whole) and of a `docker rm -f` of eight containers (killed once a random
-# number of them is gone), a few rounds each. After each restart: the image is all there (it
+# random point, or sent whole) and of a `docker rm -f` of eight containers (killed at a random
+# moment), four rounds each. After each restart: the image is all there (it
 # runs, its files whole) or not listed at all, and a retry of the load succeeds; each container
 # is all there (startable) or all gone (no directory, snapshot, monitor, mount or runtime state
 # left). At the end nothing of the interrupted loads is left in the stores.
