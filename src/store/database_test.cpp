@@ -177,8 +177,9 @@ TEST_F(DatabaseTest, ExistingCompanionFilesAreTightened) {
     ASSERT_TRUE(Database::open(path));
     for (const char* suffix : {"", "-wal", "-shm"}) {
         struct stat st {};
-        if (::stat((path + suffix).c_str(), &st) == 0)
+        if (::stat((path + suffix).c_str(), &st) == 0) {
             EXPECT_EQ(st.st_mode & 0777, 0600u) << suffix;
+        }
     }
 }
 

@@ -68,8 +68,11 @@ TEST_F(CgroupHybridTest, JoinAtBirthOpensV1TasksFilesAndTheUnifiedDirectory) {
     EXPECT_EQ(join->self_join.size(), m->paths().size() - 1);
     for (const auto& fd : join->self_join)
         ASSERT_EQ(::write(fd.get(), "0", 1), 1);
-    for (const auto& [controller, dir] : m->paths())
-        if (!controller.empty()) EXPECT_EQ(contents(dir + "/tasks"), "0") << controller;
+    for (const auto& [controller, dir] : m->paths()) {
+        if (!controller.empty()) {
+            EXPECT_EQ(contents(dir + "/tasks"), "0") << controller;
+        }
+    }
 }
 
 TEST_F(CgroupHybridTest, JoinAtBirthNeedsTheCgroupMade) {
