@@ -7,12 +7,12 @@
 #include "api/body_stream.h"
 #include "api/routes.h"
 #include "base/fs.h"
-#include "base/stdcopy.h"
 #include "engine/container_archive.h"
 #include "engine/container_changes.h"
 #include "engine/container_stats.h"
 #include "engine/container_top.h"
 #include "logs/json_log_reader.h"
+#include "wire/stdcopy.h"
 
 namespace berth::api {
 namespace {
@@ -72,10 +72,10 @@ Result<void> container_logs(const Daemon& d, Exchange& e) {
         if (source.tty)
             out = std::move(payload);
         else
-            append_frame(
-                out,
-                entry.stream == logs::LogStream::Stdout ? StreamType::Stdout : StreamType::Stderr,
-                payload);
+            wire::append_frame(out,
+                               entry.stream == logs::LogStream::Stdout ? wire::StreamType::Stdout
+                                                                       : wire::StreamType::Stderr,
+                               payload);
         return static_cast<bool>(e.write(out));
     };
     if (follow) {

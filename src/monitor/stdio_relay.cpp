@@ -8,7 +8,7 @@
 #include <ctime>
 
 #include "base/fs.h"
-#include "base/stdcopy.h"
+#include "wire/stdcopy.h"
 
 namespace berth::monitor {
 namespace {
@@ -70,7 +70,8 @@ void StdioRelay::deliver(logs::LogStream stream, std::string_view data) {
     bool is_stdout = stream == logs::LogStream::Stdout;
     if (!options_.tty) {
         frame_.clear();
-        append_frame(frame_, is_stdout ? StreamType::Stdout : StreamType::Stderr, data);
+        wire::append_frame(frame_, is_stdout ? wire::StreamType::Stdout : wire::StreamType::Stderr,
+                           data);
     }
     std::string_view bytes = options_.tty ? data : std::string_view(frame_);
     for (size_t i = 0; i < clients_.size();) {
