@@ -325,7 +325,8 @@ void Engine::unmount_rootfs(const Container& c) {
     (void)image::unmount_rootfs(rootfs_dir(c.id));
 }
 
-Result<void> Engine::write_bundle(const Container& c, const monitor::OciRuntimeConfig& runtime) {
+Result<void> Engine::write_bundle(const Container& c,
+                                  const oci_runtime::OciRuntimeConfig& runtime) {
     std::string dir = container_dir(c.id);
     TRY(write_network_files(dir, c.config, c.host_config, c.id));
     SpecContext context;

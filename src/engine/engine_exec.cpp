@@ -100,7 +100,7 @@ Result<std::string> Engine::exec_create(std::string_view ref, const Json& body) 
 Result<void> Engine::exec_start(std::string_view exec_id, ClientStream connection, bool detach) {
     std::shared_ptr<ExecEntry> exec;
     Container c;
-    monitor::OciRuntimeConfig runtime;
+    oci_runtime::OciRuntimeConfig runtime;
     {
         std::lock_guard lock(mutex_);
         auto it = execs_.find(std::string(exec_id));

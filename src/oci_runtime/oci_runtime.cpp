@@ -1,15 +1,15 @@
-#include "monitor/oci_runtime.h"
+#include "oci_runtime/oci_runtime.h"
 
 #include <sys/socket.h>
 
 #include <cstdlib>
 
 #include "base/fs.h"
-#include "monitor/external_runtime.h"
+#include "oci_runtime/external_runtime.h"
 #include "runtime/runtime.h"
 #include "runtime/sync_socket.h"
 
-namespace berth::monitor {
+namespace berth::oci_runtime {
 namespace {
 
 Result<pid_t> read_pid_file(const std::string& path) {
@@ -115,4 +115,4 @@ std::unique_ptr<OciRuntime> open_oci_runtime(const OciRuntimeConfig& config, std
     return std::make_unique<ExternalRuntime>(config, std::move(id), std::move(bundle), log);
 }
 
-}  // namespace berth::monitor
+}  // namespace berth::oci_runtime

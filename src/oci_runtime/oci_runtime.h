@@ -32,7 +32,7 @@
 #include "base/logger.h"
 #include "base/unique_fd.h"
 
-namespace berth::monitor {
+namespace berth::oci_runtime {
 
 // Which runtime, as monitor.json and exec.json carry it (runtime_root/_path/_args).
 struct OciRuntimeConfig {
@@ -95,4 +95,4 @@ class OciRuntime {
 std::unique_ptr<OciRuntime> open_oci_runtime(const OciRuntimeConfig& config, std::string id,
                                              std::string bundle, const Logger& log);
 
-}  // namespace berth::monitor
+}  // namespace berth::oci_runtime

@@ -1,8 +1,8 @@
-#include "engine/runtime_registry.h"
+#include "oci_runtime/runtime_registry.h"
 
 #include <gtest/gtest.h>
 
-namespace berth::engine {
+namespace berth::oci_runtime {
 namespace {
 
 RuntimeRegistry with_crun(std::string default_name = "berth") {
@@ -70,4 +70,4 @@ TEST(RuntimeRegistry, BerthCannotBeRegistered) {
 }
 
 }  // namespace
-}  // namespace berth::engine
+}  // namespace berth::oci_runtime

@@ -1,8 +1,8 @@
-#include "engine/runtime_registry.h"
+#include "oci_runtime/runtime_registry.h"
 
 #include "base/fs.h"
 
-namespace berth::engine {
+namespace berth::oci_runtime {
 namespace {
 
 constexpr std::string_view kRunc = "runc";
@@ -27,13 +27,13 @@ Result<std::string> RuntimeRegistry::name_for(std::string_view requested) const 
     return fail(ErrorKind::InvalidArgument, "unknown or invalid runtime name: " + name);
 }
 
-Result<monitor::OciRuntimeConfig> RuntimeRegistry::resolve(std::string_view requested) const {
+Result<OciRuntimeConfig> RuntimeRegistry::resolve(std::string_view requested) const {
     std::string name = TRY(name_for(requested));
     if (auto it = registered_.find(name); it != registered_.end())
-        return monitor::OciRuntimeConfig{join_path(exec_root_, "runtime-" + name), it->second.path,
-                                         it->second.args};
+        return OciRuntimeConfig{join_path(exec_root_, "runtime-" + name), it->second.path,
+                                it->second.args};
     // The built-in library keeps the state root it always had, whichever name chose it.
-    return monitor::OciRuntimeConfig{join_path(exec_root_, "runtime"), "", {}};
+    return OciRuntimeConfig{join_path(exec_root_, "runtime"), "", {}};
 }
 
 std::map<std::string, RuntimeBinary> RuntimeRegistry::list() const {
@@ -43,4 +43,4 @@ std::map<std::string, RuntimeBinary> RuntimeRegistry::list() const {
     return all;
 }
 
-}  // namespace berth::engine
+}  // namespace berth::oci_runtime

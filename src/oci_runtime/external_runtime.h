@@ -23,9 +23,9 @@
 #include <string_view>
 #include <vector>
 
-#include "monitor/oci_runtime.h"
+#include "oci_runtime/oci_runtime.h"
 
-namespace berth::monitor {
+namespace berth::oci_runtime {
 
 class ExternalRuntime final : public OciRuntime {
   public:
@@ -72,4 +72,4 @@ std::string last_logged_error(std::string_view log_text);
 // `ps --format json`: [pid, …].
 Result<std::vector<pid_t>> parse_ps_json(std::string_view text);
 
-}  // namespace berth::monitor
+}  // namespace berth::oci_runtime

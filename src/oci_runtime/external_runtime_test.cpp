@@ -1,4 +1,4 @@
-#include "monitor/external_runtime.h"
+#include "oci_runtime/external_runtime.h"
 
 #include <gtest/gtest.h>
 #include <stdlib.h>
@@ -9,7 +9,7 @@
 
 #include "base/fs.h"
 
-namespace berth::monitor {
+namespace berth::oci_runtime {
 namespace {
 
 // A runc stand-in: records each command line (one JSON list per line in `calls`), and behaves
@@ -320,4 +320,4 @@ TEST(OpenOciRuntime, PicksTheImplementation) {
 }
 
 }  // namespace
-}  // namespace berth::monitor
+}  // namespace berth::oci_runtime

@@ -11,9 +11,9 @@
 #include <vector>
 
 #include "base/error.h"
-#include "monitor/oci_runtime.h"
+#include "oci_runtime/oci_runtime.h"
 
-namespace berth::engine {
+namespace berth::oci_runtime {
 
 inline constexpr std::string_view kBuiltinRuntimeName = "berth";
 
@@ -33,7 +33,7 @@ class RuntimeRegistry {
     // name is docker's 400: "unknown or invalid runtime name: NAME".
     Result<std::string> name_for(std::string_view requested) const;
     // What runs a container of that name (empty: the default).
-    Result<monitor::OciRuntimeConfig> resolve(std::string_view name) const;
+    Result<OciRuntimeConfig> resolve(std::string_view name) const;
     // Every name, with the path /info shows ("berth-runtime" for the built-in library).
     std::map<std::string, RuntimeBinary> list() const;
 
@@ -43,4 +43,4 @@ class RuntimeRegistry {
     std::string default_;
 };
 
-}  // namespace berth::engine
+}  // namespace berth::oci_runtime

@@ -1,4 +1,4 @@
-#include "monitor/external_runtime.h"
+#include "oci_runtime/external_runtime.h"
 
 #include <sys/socket.h>
 #include <sys/un.h>
@@ -9,12 +9,12 @@
 
 #include "base/child_process.h"
 #include "base/fs.h"
-#include "monitor/monitor_protocol.h"
+#include "base/socket_address.h"
 #include "runtime/cgroups/cgroup_manager.h"
 #include "runtime/process_setup.h"
 #include "runtime/sync_socket.h"
 
-namespace berth::monitor {
+namespace berth::oci_runtime {
 namespace {
 
 std::string base_name(const std::string& path) {
@@ -287,4 +287,4 @@ Result<void> ExternalRuntime::remove() {
     return {};
 }
 
-}  // namespace berth::monitor
+}  // namespace berth::oci_runtime
