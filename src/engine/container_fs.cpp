@@ -17,9 +17,9 @@
 
 #include "base/path_in_root.h"
 #include "base/unique_fd.h"
-#include "engine/user_lookup.h"
 #include "image/libarchive_loader.h"
 #include "image/scoped_locale.h"
+#include "spec/user_lookup.h"
 
 namespace berth::engine {
 namespace {
@@ -126,7 +126,7 @@ Result<void> run_in_container_fs(const ContainerFsView& view, const char* locale
 Result<std::optional<std::string>> read_container_file(const HostFds& host, std::string_view path) {
     UniqueFd root(::open("/", O_PATH | O_DIRECTORY | O_CLOEXEC));
     if (!root) return fail_errno("open the container's root");
-    return read_file_in_root(root.get(), host.proc_fds, path);
+    return spec::read_file_in_root(root.get(), host.proc_fds, path);
 }
 
 Result<void> set_xattr_at_fd(const HostFds& host, int fd, const std::string& name,

@@ -31,9 +31,9 @@
 #include "engine/monitor_launcher.h"
 #include "engine/monitor_zygote.h"
 #include "engine/scheduler.h"
-#include "engine/seccomp_profile.h"
 #include "image/image_service.h"
 #include "oci_runtime/runtime_registry.h"
+#include "spec/seccomp_profile.h"
 
 namespace berth::engine {
 
@@ -272,7 +272,7 @@ class Engine {
     MonitorBinary monitor_binary_;  // berth-monitor, run from a protected copy
     MonitorZygote zygote_;          // forks the container monitors
     Janitor janitor_;               // unmounts and deletes what removals moved aside
-    DefaultSeccompProfiles default_seccomp_;
+    spec::DefaultSeccompProfiles default_seccomp_;
     MonitorWatcher watcher_;
     Scheduler scheduler_;  // restart back-offs and health checks
 };

@@ -7,15 +7,13 @@
 #include <cctype>
 #include <set>
 
-#include "engine/container_spec.h"
-#include "engine/container_update.h"
-#include "engine/default_security.h"
-#include "engine/seccomp_profile.h"
-#include "engine/spec_parts.h"
+#include "spec/container_spec.h"
+#include "spec/container_update.h"
+#include "spec/default_security.h"
+#include "spec/seccomp_profile.h"
+#include "spec/spec_parts.h"
 
-namespace berth::engine {
-
-using namespace spec;
+namespace berth::spec {
 
 namespace {
 
@@ -374,4 +372,4 @@ Result<void> validate_container_config(const Json& config, const Json& host_conf
     return {};
 }
 
-}  // namespace berth::engine
+}  // namespace berth::spec

@@ -1,8 +1,8 @@
-#include "engine/image_defaults.h"
+#include "spec/image_defaults.h"
 
 #include <gtest/gtest.h>
 
-namespace berth::engine {
+namespace berth::spec {
 namespace {
 
 const Json kImage = Json::parse(R"({
@@ -80,4 +80,4 @@ TEST(MergeImageConfig, WrongTypesAreRejected) {
 }
 
 }  // namespace
-}  // namespace berth::engine
+}  // namespace berth::spec

@@ -8,10 +8,10 @@
 #include <set>
 
 #include "base/fs.h"
-#include "engine/default_security.h"
-#include "engine/spec_parts.h"
+#include "spec/default_security.h"
+#include "spec/spec_parts.h"
 
-namespace berth::engine::spec {
+namespace berth::spec {
 
 namespace {
 
@@ -350,10 +350,6 @@ Result<DeviceSetup> build_devices(const Json& hc) {
     return setup;
 }
 
-}  // namespace berth::engine::spec
-
-namespace berth::engine {
-
 Json merge_default_ulimits(const Json& host_config, const Json& default_ulimits) {
     Json merged = host_config;
     if (!default_ulimits.is_array() || default_ulimits.empty()) return merged;
@@ -361,10 +357,10 @@ Json merge_default_ulimits(const Json& host_config, const Json& default_ulimits)
     if (!ulimits.is_array()) ulimits = Json::array();
     std::set<std::string, std::less<>> own;
     for (const Json& u : ulimits)
-        own.insert(spec::string_of(u, "Name"));
+        own.insert(string_of(u, "Name"));
     for (const Json& u : default_ulimits)
-        if (!own.contains(spec::string_of(u, "Name"))) ulimits.push_back(u);
+        if (!own.contains(string_of(u, "Name"))) ulimits.push_back(u);
     return merged;
 }
 
-}  // namespace berth::engine
+}  // namespace berth::spec

@@ -11,7 +11,7 @@
 #include "base/error.h"
 #include "base/json.h"
 
-namespace berth::engine {
+namespace berth::spec {
 
 // The checks of the body alone (400s, docker's messages); the fields berthd cannot honour yet
 // are refused as at create.
@@ -27,4 +27,4 @@ Result<Json> merge_update(const Json& host_config, const Json& update);
 // become a 100 ms period and its quota, a PidsLimit of 0 or less lifts the limit (-1).
 Json update_resources(const Json& update);
 
-}  // namespace berth::engine
+}  // namespace berth::spec

@@ -1,8 +1,8 @@
-#include "engine/container_update.h"
+#include "spec/container_update.h"
 
 #include <gtest/gtest.h>
 
-namespace berth::engine {
+namespace berth::spec {
 namespace {
 
 std::string error_of(const Result<Json>& result) {
@@ -88,4 +88,4 @@ TEST(ValidateUpdate, DockersChecksOfTheBodyAlone) {
 }
 
 }  // namespace
-}  // namespace berth::engine
+}  // namespace berth::spec

@@ -1,12 +1,12 @@
-#include "engine/seccomp_profile.h"
+#include "spec/seccomp_profile.h"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
-#include "engine/default_security.h"
 #include "runtime/seccomp.h"
+#include "spec/default_security.h"
 
-namespace berth::engine {
+namespace berth::spec {
 namespace {
 
 const SeccompHost kAmd64{"amd64", 6, 1};
@@ -218,4 +218,4 @@ TEST(DefaultSecurity, DevicesFromPath) {
 }
 
 }  // namespace
-}  // namespace berth::engine
+}  // namespace berth::spec

@@ -6,9 +6,9 @@
 #include <set>
 
 #include "base/fs.h"
-#include "engine/spec_parts.h"
+#include "spec/spec_parts.h"
 
-namespace berth::engine::spec {
+namespace berth::spec {
 
 namespace {
 
@@ -443,4 +443,4 @@ Result<Json> build_mounts(const Json& host_config, const std::vector<UserMount>&
     return out;
 }
 
-}  // namespace berth::engine::spec
+}  // namespace berth::spec

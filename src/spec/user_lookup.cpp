@@ -1,4 +1,4 @@
-#include "engine/user_lookup.h"
+#include "spec/user_lookup.h"
 
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -13,7 +13,7 @@
 #include "base/path_in_root.h"
 #include "base/unique_fd.h"
 
-namespace berth::engine {
+namespace berth::spec {
 
 namespace {
 
@@ -277,4 +277,4 @@ Result<ResolvedUser> resolve_user(const std::string& rootfs, std::string_view us
     return resolve_user_in(user_spec, group_add, passwd, group);
 }
 
-}  // namespace berth::engine
+}  // namespace berth::spec

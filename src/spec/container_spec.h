@@ -11,9 +11,9 @@
 
 #include "base/error.h"
 #include "base/json.h"
-#include "engine/seccomp_profile.h"
+#include "spec/seccomp_profile.h"
 
-namespace berth::engine {
+namespace berth::spec {
 
 // 400-class checks before anything is created, docker's checks and messages where docker has
 // them: invalid values (negative or too small memory, "Conflicting options: Nano CPUs and CPU
@@ -57,4 +57,4 @@ Json merge_default_ulimits(const Json& host_config, const Json& default_ulimits)
 Result<Json> build_runtime_spec(const Json& config, const Json& host_config,
                                 const SpecContext& context);
 
-}  // namespace berth::engine
+}  // namespace berth::spec

@@ -1,4 +1,4 @@
-#include "engine/container_spec.h"
+#include "spec/container_spec.h"
 
 #include <sys/utsname.h>
 
@@ -6,15 +6,13 @@
 #include <charconv>
 
 #include "base/fs.h"
-#include "engine/default_security.h"
-#include "engine/network_files.h"
-#include "engine/seccomp_profile.h"
-#include "engine/spec_parts.h"
-#include "engine/user_lookup.h"
+#include "spec/default_security.h"
+#include "spec/network_files.h"
+#include "spec/seccomp_profile.h"
+#include "spec/spec_parts.h"
+#include "spec/user_lookup.h"
 
-namespace berth::engine {
-
-namespace spec {
+namespace berth::spec {
 
 const Json& member(const Json& obj, std::string_view key) {
     static const Json kNull;
@@ -131,10 +129,6 @@ Result<SecurityOptions> parse_security_options(const Json& host_config) {
     }
     return out;
 }
-
-}  // namespace spec
-
-using namespace spec;
 
 namespace {
 
@@ -335,4 +329,4 @@ Result<Json> build_runtime_spec(const Json& config, const Json& host_config,
     return spec;
 }
 
-}  // namespace berth::engine
+}  // namespace berth::spec

@@ -1,4 +1,4 @@
-#include "engine/network_files.h"
+#include "spec/network_files.h"
 
 #include <arpa/inet.h>
 #include <unistd.h>
@@ -10,7 +10,7 @@
 
 #include "base/fs.h"
 
-namespace berth::engine {
+namespace berth::spec {
 
 namespace {
 
@@ -225,4 +225,4 @@ Result<std::string> write_network_files(const std::string& dir, const Json& conf
     return hostname;
 }
 
-}  // namespace berth::engine
+}  // namespace berth::spec

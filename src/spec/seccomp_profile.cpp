@@ -1,4 +1,4 @@
-#include "engine/seccomp_profile.h"
+#include "spec/seccomp_profile.h"
 
 #include <seccomp.h>
 #include <sys/utsname.h>
@@ -7,7 +7,7 @@
 #include <charconv>
 #include <string_view>
 
-namespace berth::engine {
+namespace berth::spec {
 
 namespace {
 
@@ -411,4 +411,4 @@ Result<Json> DefaultSeccompProfiles::get(const std::vector<std::string>& caps) {
     return profile;
 }
 
-}  // namespace berth::engine
+}  // namespace berth::spec

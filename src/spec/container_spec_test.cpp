@@ -1,15 +1,15 @@
-#include "engine/container_spec.h"
+#include "spec/container_spec.h"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <stdlib.h>
 
 #include "base/fs.h"
-#include "engine/network_files.h"
-#include "engine/spec_parts.h"
 #include "oci/runtime_spec.h"
+#include "spec/network_files.h"
+#include "spec/spec_parts.h"
 
-namespace berth::engine {
+namespace berth::spec {
 namespace {
 
 using ::testing::Contains;
@@ -519,4 +519,4 @@ TEST(CompleteHostConfig, DockersCreateDefaults) {
 }
 
 }  // namespace
-}  // namespace berth::engine
+}  // namespace berth::spec

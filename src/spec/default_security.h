@@ -11,7 +11,7 @@
 #include "base/error.h"
 #include "base/json.h"
 
-namespace berth::engine {
+namespace berth::spec {
 
 // docker's default capability set (14 capabilities).
 std::vector<std::string> default_capabilities();
@@ -61,4 +61,4 @@ Result<std::vector<DeviceNode>> devices_from_path(const std::string& host_path,
 // fd, mqueue, the console and fifos.
 Result<std::vector<DeviceNode>> host_devices(const std::string& dev = "/dev");
 
-}  // namespace berth::engine
+}  // namespace berth::spec

@@ -13,7 +13,7 @@
 
 #include "base/error.h"
 
-namespace berth::engine {
+namespace berth::spec {
 
 struct ResolvedUser {
     uint32_t uid = 0;
@@ -50,4 +50,4 @@ Result<std::optional<std::string>> read_file_in_root(int root_fd, int proc_fds,
                                                      std::string_view path,
                                                      size_t limit = 16 << 20);
 
-}  // namespace berth::engine
+}  // namespace berth::spec

@@ -10,7 +10,7 @@
 #include "base/error.h"
 #include "base/json.h"
 
-namespace berth::engine::spec {
+namespace berth::spec {
 
 // Field access for validated documents: a missing or mistyped field reads as its zero value.
 const Json& member(const Json& obj, std::string_view key);
@@ -91,4 +91,4 @@ Result<void> validate_ulimits(const Json& host_config);
 Result<void> validate_devices(const Json& host_config);
 Result<void> validate_sysctls(const Json& host_config);
 
-}  // namespace berth::engine::spec
+}  // namespace berth::spec

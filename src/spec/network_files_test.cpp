@@ -1,11 +1,11 @@
-#include "engine/network_files.h"
+#include "spec/network_files.h"
 
 #include <gtest/gtest.h>
 #include <stdlib.h>
 
 #include "base/fs.h"
 
-namespace berth::engine {
+namespace berth::spec {
 namespace {
 
 const std::string kId = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
@@ -112,4 +112,4 @@ TEST(NetworkFiles, MissingHostFilesAreEmpty) {
 }
 
 }  // namespace
-}  // namespace berth::engine
+}  // namespace berth::spec

@@ -1,4 +1,4 @@
-#include "engine/user_lookup.h"
+#include "spec/user_lookup.h"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -10,7 +10,7 @@
 
 #include "base/fs.h"
 
-namespace berth::engine {
+namespace berth::spec {
 namespace {
 
 using ::testing::ElementsAre;
@@ -170,4 +170,4 @@ TEST(UserLookup, ReadsAreBounded) {
 }
 
 }  // namespace
-}  // namespace berth::engine
+}  // namespace berth::spec

@@ -5,7 +5,7 @@
 #include "base/error.h"
 #include "base/json.h"
 
-namespace berth::engine {
+namespace berth::spec {
 
 // Docker's merge at create: the returned Config is what `docker inspect` shows as Config.
 //  - User, WorkingDir, StopSignal: the request's, else the image's.
@@ -20,4 +20,4 @@ namespace berth::engine {
 // `image_config` is the image config's "config" object and may be null.
 Result<Json> merge_image_config(const Json& request_config, const Json& image_config);
 
-}  // namespace berth::engine
+}  // namespace berth::spec

@@ -20,7 +20,7 @@
 #include "base/error.h"
 #include "base/json.h"
 
-namespace berth::engine {
+namespace berth::spec {
 
 // Where the host's files are (tests point these into a temporary directory).
 struct HostNetworkFiles {
@@ -49,4 +49,4 @@ std::string hosts_file_content(const Json& host_config, const std::string& host_
 std::string resolv_conf_content(const Json& host_config, const std::string& host_resolv_text,
                                 const std::string& source_path);
 
-}  // namespace berth::engine
+}  // namespace berth::spec

@@ -1,10 +1,8 @@
-#include "engine/container_update.h"
+#include "spec/container_update.h"
 
-#include "engine/spec_parts.h"
+#include "spec/spec_parts.h"
 
-namespace berth::engine {
-
-using namespace spec;
+namespace berth::spec {
 
 namespace {
 
@@ -88,4 +86,4 @@ Json update_resources(const Json& update) {
     return r;
 }
 
-}  // namespace berth::engine
+}  // namespace berth::spec

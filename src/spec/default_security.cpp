@@ -1,4 +1,4 @@
-#include "engine/default_security.h"
+#include "spec/default_security.h"
 
 #include <sys/prctl.h>
 #include <sys/stat.h>
@@ -13,7 +13,7 @@
 
 #include "runtime/capabilities.h"
 
-namespace berth::engine {
+namespace berth::spec {
 
 namespace fs = std::filesystem;
 
@@ -245,4 +245,4 @@ Result<std::vector<DeviceNode>> host_devices(const std::string& dev) {
     return out;
 }
 
-}  // namespace berth::engine
+}  // namespace berth::spec

@@ -12,7 +12,7 @@
 #include "base/error.h"
 #include "base/json.h"
 
-namespace berth::engine {
+namespace berth::spec {
 
 // What a docker profile's conditions are resolved against.
 struct SeccompHost {
@@ -55,4 +55,4 @@ class DefaultSeccompProfiles {
     std::map<std::vector<std::string>, Json> profiles_;  // by sorted capability set
 };
 
-}  // namespace berth::engine
+}  // namespace berth::spec

@@ -1,9 +1,9 @@
-#include "engine/image_defaults.h"
+#include "spec/image_defaults.h"
 
 #include <string>
 #include <string_view>
 
-namespace berth::engine {
+namespace berth::spec {
 
 namespace {
 
@@ -131,4 +131,4 @@ Result<Json> merge_image_config(const Json& request_config, const Json& image_co
     return out;
 }
 
-}  // namespace berth::engine
+}  // namespace berth::spec
