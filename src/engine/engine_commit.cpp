@@ -8,10 +8,10 @@
 #include "engine/engine.h"
 #include "engine/engine_entry.h"
 #include "engine/image_events.h"
-#include "engine/mount_placeholders.h"
 #include "image/config_changes.h"
 #include "spec/container_spec.h"
 #include "spec/spec_parts.h"
+#include "views/mount_placeholders.h"
 
 namespace berth::engine {
 namespace {
@@ -123,7 +123,7 @@ Result<std::string> Engine::commit(std::string_view ref, const CommitOptions& op
     bool paused_here = options.pause && c.state.status == RunState::Running;
     if (paused_here) TRY(pause_locked(entry));
     // docker keeps the runtime's mount targets in an init layer that commits leave out.
-    import.left_out = mount_placeholders_in(upper_dir, lower_dirs);
+    import.left_out = views::mount_placeholders_in(upper_dir, lower_dirs);
     auto committed = images_.commit(upper_dir, parent, import);
     if (committed && import.reference)
         publish_image_event(events_, "tag", committed->str(),

@@ -13,9 +13,9 @@
 #include <utility>
 
 #include "base/error.h"
-#include "engine/container_archive.h"
+#include "views/container_archive.h"
 
-namespace berth::engine {
+namespace berth::views {
 
 // What a job inside the container's file system holds of the host's, opened before the chroot:
 // in there every path, /proc included, is the container's.
@@ -54,4 +54,4 @@ IdNames read_id_names(const HostFds& host);
 Result<std::pair<uid_t, gid_t>> resolve_user_in_container(const HostFds& host,
                                                           std::string_view spec);
 
-}  // namespace berth::engine
+}  // namespace berth::views

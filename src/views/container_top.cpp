@@ -1,4 +1,4 @@
-#include "engine/container_top.h"
+#include "views/container_top.h"
 
 #include <algorithm>
 #include <charconv>
@@ -7,7 +7,7 @@
 
 #include "base/child_process.h"
 
-namespace berth::engine {
+namespace berth::views {
 
 namespace {
 
@@ -162,4 +162,4 @@ Result<Json> container_top(const std::vector<pid_t>& pids, std::string_view ps_a
     return parse_ps_output(*output, pids);
 }
 
-}  // namespace berth::engine
+}  // namespace berth::views

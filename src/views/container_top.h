@@ -16,7 +16,7 @@
 #include "base/error.h"
 #include "base/json.h"
 
-namespace berth::engine {
+namespace berth::views {
 
 // Runs argv (argv[0] is "ps") and returns its stdout; a non-zero exit is an error quoting stderr.
 using PsRunner = std::function<Result<std::string>(const std::vector<std::string>& argv)>;
@@ -35,4 +35,4 @@ Result<Json> container_top(const std::vector<pid_t>& pids, std::string_view ps_a
 Result<void> validate_ps_args(std::string_view ps_args);
 Result<Json> parse_ps_output(std::string_view output, const std::vector<pid_t>& pids);
 
-}  // namespace berth::engine
+}  // namespace berth::views

@@ -1,8 +1,8 @@
-#include "engine/container_stats.h"
+#include "views/container_stats.h"
 
 #include <gtest/gtest.h>
 
-namespace berth::engine {
+namespace berth::views {
 namespace {
 
 // What runc's `events --stats` prints on a cgroup v1 host (trimmed).
@@ -148,4 +148,4 @@ TEST(ContainerStats, ProcStat) {
 }
 
 }  // namespace
-}  // namespace berth::engine
+}  // namespace berth::views

@@ -11,7 +11,7 @@
 
 #include "image/layer_diff.h"
 
-namespace berth::engine {
+namespace berth::views {
 
 // The paths of `upper_dir` (a container's overlay upper directory; its image's layers are
 // `lower_dirs`, top first) that hold nothing of the container's own: the placeholders as the
@@ -22,4 +22,4 @@ namespace berth::engine {
 image::LeftOutPaths mount_placeholders_in(const std::string& upper_dir,
                                           const std::vector<std::string>& lower_dirs);
 
-}  // namespace berth::engine
+}  // namespace berth::views

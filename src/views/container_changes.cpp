@@ -1,4 +1,4 @@
-#include "engine/container_changes.h"
+#include "views/container_changes.h"
 
 #include <dirent.h>
 #include <fcntl.h>
@@ -13,10 +13,10 @@
 #include <set>
 
 #include "base/unique_fd.h"
-#include "engine/mount_placeholders.h"
 #include "image/whiteout.h"
+#include "views/mount_placeholders.h"
 
-namespace berth::engine {
+namespace berth::views {
 
 namespace {
 
@@ -334,4 +334,4 @@ Result<Json> container_changes(const std::string& upper_dir,
     return collector.result(mount_placeholders_in(upper_dir, lower_dirs));
 }
 
-}  // namespace berth::engine
+}  // namespace berth::views

@@ -28,7 +28,7 @@
 #include "base/error.h"
 #include "base/json.h"
 
-namespace berth::engine {
+namespace berth::views {
 
 // upper_dir: the container's overlay upper directory; lower_dirs: the image's layers, top first.
 // Returns [{"Path": "/etc", "Kind": 0}, ...], or null when nothing changed (what dockerd sends).
@@ -36,4 +36,4 @@ namespace berth::engine {
 Result<Json> container_changes(const std::string& upper_dir,
                                const std::vector<std::string>& lower_dirs);
 
-}  // namespace berth::engine
+}  // namespace berth::views

@@ -1,9 +1,9 @@
-#include "engine/container_top.h"
+#include "views/container_top.h"
 
 #include <gtest/gtest.h>
 #include <unistd.h>
 
-namespace berth::engine {
+namespace berth::views {
 namespace {
 
 constexpr const char* kPsEf =
@@ -84,4 +84,4 @@ TEST(ContainerTop, RealPsFindsThisProcess) {
 }
 
 }  // namespace
-}  // namespace berth::engine
+}  // namespace berth::views

@@ -1,4 +1,4 @@
-#include "engine/container_fs.h"
+#include "views/container_fs.h"
 
 #include <fcntl.h>
 #include <pthread.h>
@@ -21,7 +21,7 @@
 #include "image/scoped_locale.h"
 #include "spec/user_lookup.h"
 
-namespace berth::engine {
+namespace berth::views {
 namespace {
 
 // Mounts the binds inside the root (this thread's own mount namespace) and chroots there.
@@ -217,4 +217,4 @@ Result<std::pair<uid_t, gid_t>> resolve_user_in_container(const HostFds& host,
     return std::pair{uid, gid};
 }
 
-}  // namespace berth::engine
+}  // namespace berth::views

@@ -1,4 +1,4 @@
-#include "engine/mount_placeholders.h"
+#include "views/mount_placeholders.h"
 
 #include <gtest/gtest.h>
 #include <sys/stat.h>
@@ -7,7 +7,7 @@
 #include "base/fs.h"
 #include "image/layer_testing.h"
 
-namespace berth::engine {
+namespace berth::views {
 namespace {
 
 using image::testing::TempDir;
@@ -90,4 +90,4 @@ TEST(MountPlaceholders, OtherPathsAndNamesAreNeverLeftOut) {
 }
 
 }  // namespace
-}  // namespace berth::engine
+}  // namespace berth::views

@@ -1,4 +1,4 @@
-#include "engine/container_archive.h"
+#include "views/container_archive.h"
 
 #include <archive.h>
 #include <archive_entry.h>
@@ -20,11 +20,11 @@
 #include "base/json.h"
 #include "base/path_in_root.h"
 #include "base/unique_fd.h"
-#include "engine/container_fs.h"
 #include "image/archive_entries.h"
 #include "image/tree_writer.h"
+#include "views/container_fs.h"
 
-namespace berth::engine {
+namespace berth::views {
 
 namespace {
 
@@ -745,4 +745,4 @@ Result<void> export_container(const std::string& rootfs, int out_fd) {
                                });
 }
 
-}  // namespace berth::engine
+}  // namespace berth::views

@@ -1,4 +1,4 @@
-#include "engine/container_archive.h"
+#include "views/container_archive.h"
 
 #include <archive.h>
 #include <archive_entry.h>
@@ -12,7 +12,7 @@
 #include "base/json.h"
 #include "image/layer_testing.h"
 
-namespace berth::engine {
+namespace berth::views {
 namespace {
 
 using image::testing::lstat_of;
@@ -407,4 +407,4 @@ TEST(ContainerArchive, BindMountsAreSeen) {
 }
 
 }  // namespace
-}  // namespace berth::engine
+}  // namespace berth::views

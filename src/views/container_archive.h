@@ -35,7 +35,7 @@
 
 #include "base/error.h"
 
-namespace berth::engine {
+namespace berth::views {
 
 struct BindMount {
     std::string host_source;            // file or directory on the host
@@ -103,4 +103,4 @@ Result<void> export_container(const std::string& rootfs, int out_fd);
 // (archive.PreserveTrailingDotOrSeparator): "a/../../b/." -> "/b/.".
 std::string clean_container_path(std::string_view path);
 
-}  // namespace berth::engine
+}  // namespace berth::views

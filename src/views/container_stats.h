@@ -18,7 +18,7 @@
 #include "base/error.h"
 #include "base/json.h"
 
-namespace berth::engine {
+namespace berth::views {
 
 enum class CgroupFlavor { Auto, V1, V2 };
 
@@ -64,4 +64,4 @@ Json docker_stats_not_running_json(std::string_view id, std::string_view name);
 // "/name": docker's name field has the leading slash; adds one when missing.
 std::string docker_stats_name(std::string_view name);
 
-}  // namespace berth::engine
+}  // namespace berth::views

@@ -1,4 +1,4 @@
-#include "engine/container_changes.h"
+#include "views/container_changes.h"
 
 #include <gtest/gtest.h>
 #include <sys/stat.h>
@@ -8,7 +8,7 @@
 #include "base/fs.h"
 #include "image/layer_testing.h"
 
-namespace berth::engine {
+namespace berth::views {
 namespace {
 
 using image::testing::TempDir;
@@ -179,4 +179,4 @@ TEST(ContainerChanges, MissingUpperIsAnError) {
 }
 
 }  // namespace
-}  // namespace berth::engine
+}  // namespace berth::views

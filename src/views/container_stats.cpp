@@ -1,4 +1,4 @@
-#include "engine/container_stats.h"
+#include "views/container_stats.h"
 
 #include <sys/sysinfo.h>
 
@@ -10,7 +10,7 @@
 
 #include "base/clock.h"
 
-namespace berth::engine {
+namespace berth::views {
 
 namespace {
 
@@ -369,4 +369,4 @@ Json docker_stats_not_running_json(std::string_view id, std::string_view name) {
             {"storage_stats", Json::object()}};
 }
 
-}  // namespace berth::engine
+}  // namespace berth::views

@@ -1,4 +1,4 @@
-#include "engine/mount_placeholders.h"
+#include "views/mount_placeholders.h"
 
 #include <dirent.h>
 #include <fcntl.h>
@@ -12,7 +12,7 @@
 #include "base/fs.h"
 #include "base/unique_fd.h"
 
-namespace berth::engine {
+namespace berth::views {
 namespace {
 
 // The runtime's mount targets: files bind-mounted from the container's directory, and the
@@ -123,4 +123,4 @@ image::LeftOutPaths mount_placeholders_in(const std::string& upper_dir,
     return out;
 }
 
-}  // namespace berth::engine
+}  // namespace berth::views
