@@ -6,7 +6,8 @@
 # since the beginning is still listed and running, every listed container's state agrees with
 # the processes on the host, every listed container can be started, stopped and removed, and
 # nothing of any container is left (directory, snapshot, monitor or runtime state, mount,
-# cgroup, process). One data root is shared by all points.
+# cgroup, process). A container's snapshot lost while berthd is down leaves it listed dead,
+# with rm working. One data root is shared by all points.
 source "$(dirname "$0")/../lib.sh"
 require_root
 # A marker unique to this run in every container's command, to find its processes by.
@@ -152,6 +153,23 @@ docker run -d --name fp busybox sh -c "exit 3" >/dev/null
 ids_on_disk >>"$TMP/seen"
 check_eq "monitor.after-exit-record: the container's own exit is recorded" 3 "$(docker wait fp 2>&1)"
 after monitor.after-exit-record
+
+# A lost file: a container's snapshot deleted while berthd is down. It is listed dead with an
+# error naming what is missing, a start says it cannot be, and rm works.
+docker create --name fp busybox sleep "$MARK" >/dev/null
+fp_id=$(docker inspect -f '{{.Id}}' fp)
+echo "$fp_id" >>"$TMP/seen"
+stop_berthd
+rm -rf "${DATA_ROOT:?}/snapshots/active/$fp_id"
+LOG_MARK=$(stat -c %s "$TMP/berthd.log")
+start_berthd
+check_eq "a lost snapshot: the container is listed dead, saying what is missing" \
+	"dead its file system (snapshot $fp_id) is missing" \
+	"$(docker inspect -f '{{.State.Status}} {{.State.Error}}' fp 2>&1)"
+repaired "a lost snapshot" "is missing: marked dead, it can only be removed"
+check_contains "a lost snapshot: start fails as dockerd's does for a dead container" \
+	"container is marked for removal and cannot be started" "$(docker start fp 2>&1)"
+after "a lost snapshot"
 
 docker rm -f keeper >/dev/null
 check "at the end nothing is left of the acknowledged container" wait_until 10 nothing_left "$KEEPER"
