@@ -208,6 +208,11 @@ Result<void> Engine::persist(const Container& container) {
 }
 
 Result<void> Engine::persist_run_state(const Container& container) {
+    // The directory's copy follows too (not flushed), so that a rebuilt record has the last run's
+    // exit; not for AutoRemove containers, whose files are gone with them (and whose start,
+    // `run --rm`, is kept to the least work).
+    if (container.state.status != RunState::Removing && !container.auto_remove())
+        (void)write_record_file(container_dir(container.id), container, Durability::Volatile);
     return store_.update(container, Durability::Volatile);
 }
 

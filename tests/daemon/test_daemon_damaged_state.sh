@@ -26,7 +26,7 @@ refused_start() {
 	check_eq "$1: berthd refuses with exit status 65" "65" "$rc"
 	check_eq "$1: one error line" "1" "$(grep -c 'level=error' "$TMP/refused.log")"
 	check_contains "$1: it names the database" "msg=\"metadata database $DB " "$err"
-	check_contains "$1: and says what to do" "restore it from a backup, or move $DATA_ROOT aside" "$err"
+	check_contains "$1: and says what to do" "restore it from a backup, start berthd with --recover-metadata to rebuild it from the files, or move $DATA_ROOT aside" "$err"
 	check_fails "$1: no socket is left" test -e "$SOCK"
 }
 wal_aside() { mv "$DB-wal" "$TMP/saved-wal" && rm -f "$DB-shm"; }
