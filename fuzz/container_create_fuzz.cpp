@@ -17,15 +17,15 @@
 #include <vector>
 
 #include "base/json.h"
-#include "engine/container_spec.h"
-#include "engine/image_defaults.h"
-#include "engine/network_files.h"
-#include "engine/spec_parts.h"
 #include "engine/working_dir.h"
 #include "fuzz_util.h"
 #include "oci/runtime_spec.h"
 #include "private_tmp.h"
 #include "runtime/seccomp.h"
+#include "spec/container_spec.h"
+#include "spec/image_defaults.h"
+#include "spec/network_files.h"
+#include "spec/spec_parts.h"
 
 namespace {
 
@@ -109,17 +109,17 @@ void check_start(const Json& config, const Json& host_config, const std::string&
     auto workdir = engine::ensure_working_dir(kRootfs, config.value("WorkingDir", ""));
     check_refusal(workdir, "ensure_working_dir");
     if (!workdir) return;
-    auto files = engine::write_network_files(kContainerDir, config, host_config, kId);
+    auto files = berth::spec::write_network_files(kContainerDir, config, host_config, kId);
     check_refusal(files, "write_network_files");
     if (!files) return;
-    engine::SpecContext context;
+    berth::spec::SpecContext context;
     context.container_id = kId;
     context.rootfs = kRootfs;
     context.container_dir = kContainerDir;
     context.init_binary = "/usr/bin/true";
     Json ulimits = Json::object({{"nofile", {{"Name", "nofile"}, {"Soft", 1024}, {"Hard", 4096}}}});
-    auto spec = engine::build_runtime_spec(
-        config, engine::merge_default_ulimits(host_config, ulimits), context);
+    auto spec = berth::spec::build_runtime_spec(
+        config, berth::spec::merge_default_ulimits(host_config, ulimits), context);
     check_refusal(spec, "build_runtime_spec");
     if (!spec) return;
     std::string why;
@@ -168,17 +168,17 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     if (host_config.is_null()) host_config = Json::object();
     request.erase("HostConfig");
     request.erase("NetworkingConfig");
-    auto valid = engine::validate_container_config(request, host_config);
+    auto valid = berth::spec::validate_container_config(request, host_config);
     check_refusal(valid, "validate_container_config");
     if (!valid) return 0;
-    auto merged = engine::merge_image_config(request, image_config);
+    auto merged = berth::spec::merge_image_config(request, image_config);
     check_refusal(merged, "merge_image_config");
     if (!merged) return 0;
     std::string why;
     FUZZ_CHECK(serialises(*merged, why), "the merged config does not serialise (%s): %s",
                why.c_str(), text.c_str());
-    Json completed = engine::complete_host_config(host_config);
-    (void)engine::spec::discard_unsupported_resources(completed, "/sys/fs/cgroup");
+    Json completed = berth::spec::complete_host_config(host_config);
+    (void)berth::spec::discard_unsupported_resources(completed, "/sys/fs/cgroup");
     FUZZ_CHECK(serialises(completed, why), "the host config does not serialise (%s): %s",
                why.c_str(), text.c_str());
 

@@ -95,7 +95,7 @@ engine::EngineOptions engine_options(const api::DaemonConfig& options, const Log
     for (const auto& [name, limit] : options.default_ulimits)
         out.default_ulimits.push_back({{"Name", name}, {"Soft", limit.soft}, {"Hard", limit.hard}});
     for (const auto& [name, runtime] : options.runtimes)
-        out.runtimes[name] = engine::RuntimeBinary{runtime.path, runtime.args};
+        out.runtimes[name] = oci_runtime::RuntimeBinary{runtime.path, runtime.args};
     out.default_runtime = options.default_runtime;
     out.warn = [log](std::string_view message) { log("warning", message); };
     return out;

@@ -7,11 +7,11 @@
 #include "api/body_stream.h"
 #include "api/routes.h"
 #include "base/fs.h"
-#include "engine/container_archive.h"
-#include "engine/container_changes.h"
-#include "engine/container_stats.h"
-#include "engine/container_top.h"
 #include "logs/json_log_reader.h"
+#include "views/container_archive.h"
+#include "views/container_changes.h"
+#include "views/container_stats.h"
+#include "views/container_top.h"
 #include "wire/stdcopy.h"
 
 namespace berth::api {
@@ -91,8 +91,8 @@ Result<void> container_logs(const Daemon& d, Exchange& e) {
 }
 
 // The bind mounts of the container's runtime spec, as docker cp sees them.
-std::vector<engine::BindMount> spec_binds(const std::string& bundle_config) {
-    std::vector<engine::BindMount> binds;
+std::vector<views::BindMount> spec_binds(const std::string& bundle_config) {
+    std::vector<views::BindMount> binds;
     auto spec = read_json_file(bundle_config);
     if (!spec || !spec->contains("mounts") || !(*spec)["mounts"].is_array()) return binds;
     for (const auto& m : (*spec)["mounts"]) {
@@ -105,9 +105,9 @@ std::vector<engine::BindMount> spec_binds(const std::string& bundle_config) {
     return binds;
 }
 
-Result<engine::ContainerFsView> fs_view(const engine::Engine::RootfsView& rootfs,
-                                        const std::string& ref, const std::string& bundle) {
-    engine::ContainerFsView view;
+Result<views::ContainerFsView> fs_view(const engine::Engine::RootfsView& rootfs,
+                                       const std::string& ref, const std::string& bundle) {
+    views::ContainerFsView view;
     view.rootfs = rootfs.rootfs;
     view.container = ref;
     view.binds = spec_binds(bundle);
@@ -124,24 +124,24 @@ Result<void> archive(const Daemon& d, Exchange& e) {
     auto rootfs = TRY(d.engine->rootfs_view(ref));
     auto view = TRY(fs_view(rootfs, ref, join_path(rootfs.bundle_dir, "config.json")));
     if (r.method == "PUT") {
-        engine::ExtractOptions options;
+        views::ExtractOptions options;
         options.no_overwrite_dir_non_dir = r.query_bool("noOverwriteDirNonDir");
         options.copy_uid_gid = r.query_bool("copyUIDGID");
         options.container_user = container.config.value("User", "");
         TRY(pipe_request_body(
-            e, [&](int fd) { return engine::extract_into_container(view, *path, fd, options); }));
+            e, [&](int fd) { return views::extract_into_container(view, *path, fd, options); }));
         d.engine->publish_file_event(container, "extract-to-dir");
         return e.respond(200, "", "");
     }
-    auto stat = TRY(engine::stat_container_path(view, *path));
-    Fields headers{{"X-Docker-Container-Path-Stat", engine::encode_path_stat(stat)}};
+    auto stat = TRY(views::stat_container_path(view, *path));
+    Fields headers{{"X-Docker-Container-Path-Stat", views::encode_path_stat(stat)}};
     if (r.method == "HEAD") return e.respond(200, "", "", headers);
     // As dockerd: once the path is found, before the tar streams.
     d.engine->publish_file_event(container, "archive-path");
     // The stat goes out as a header before the tar streams, as with dockerd.
     return stream_response(
         e, "application/x-tar",
-        [&](int fd) { return engine::write_container_archive(view, *path, fd); }, headers);
+        [&](int fd) { return views::write_container_archive(view, *path, fd); }, headers);
 }
 
 Result<void> container_stats(const Daemon& d, Exchange& e) {
@@ -149,13 +149,13 @@ Result<void> container_stats(const Daemon& d, Exchange& e) {
     auto container = TRY(d.engine->find(r.param("id")));
     bool stream = !r.query_value("stream") || r.query_bool("stream");
     bool one_shot = r.query_bool("one-shot");
-    auto sample = [&]() -> Result<std::optional<engine::StatsSample>> {
+    auto sample = [&]() -> Result<std::optional<views::StatsSample>> {
         auto data = TRY(d.engine->runtime_stats(container.id));
-        if (data.is_null()) return std::optional<engine::StatsSample>();
-        return std::optional<engine::StatsSample>(TRY(engine::sample_stats(std::move(data))));
+        if (data.is_null()) return std::optional<views::StatsSample>();
+        return std::optional<views::StatsSample>(TRY(views::sample_stats(std::move(data))));
     };
     TRY(e.begin_stream(200, "application/json"));
-    std::optional<engine::StatsSample> previous;
+    std::optional<views::StatsSample> previous;
     if (!stream && !one_shot) {
         // Like dockerd: a single answer still carries a previous sample a second earlier, so
         // that CPU % can be computed from it.
@@ -164,9 +164,9 @@ Result<void> container_stats(const Daemon& d, Exchange& e) {
     }
     for (;;) {
         auto now = TRY(sample());
-        Json doc = now ? engine::docker_stats_json(*now, previous ? &*previous : nullptr,
-                                                   container.id, container.name)
-                       : engine::docker_stats_not_running_json(container.id, container.name);
+        Json doc = now ? views::docker_stats_json(*now, previous ? &*previous : nullptr,
+                                                  container.id, container.name)
+                       : views::docker_stats_not_running_json(container.id, container.name);
         if (!e.write(doc.dump() + "\n")) return {};
         if (!stream || !now) break;
         previous = now;
@@ -185,19 +185,18 @@ void add_container_data_routes(Router& router, const Daemon& daemon) {
     router.add("GET", "/containers/{id}/top", [d](Exchange& e) -> Result<void> {
         auto pids = TRY(d->engine->pids(e.request().param("id")));
         std::string args = e.request().query_value("ps_args").value_or("");
-        return respond_json(e, 200, TRY(engine::container_top(pids, args.empty() ? "-ef" : args)));
+        return respond_json(e, 200, TRY(views::container_top(pids, args.empty() ? "-ef" : args)));
     });
     router.add("GET", "/containers/{id}/changes", [d](Exchange& e) -> Result<void> {
         auto view = TRY(d->engine->rootfs_view(e.request().param("id")));
-        return respond_json(e, 200,
-                            TRY(engine::container_changes(view.upper_dir, view.lower_dirs)));
+        return respond_json(e, 200, TRY(views::container_changes(view.upper_dir, view.lower_dirs)));
     });
     router.add("GET", "/containers/{id}/export", [d](Exchange& e) -> Result<void> {
         auto container = TRY(d->engine->find(e.request().param("id")));
         auto view = TRY(d->engine->rootfs_view(container.id));
         d->engine->publish_file_event(container, "export");
         return stream_response(e, "application/x-tar",
-                               [&](int fd) { return engine::export_container(view.rootfs, fd); });
+                               [&](int fd) { return views::export_container(view.rootfs, fd); });
     });
     for (const char* method : {"GET", "HEAD", "PUT"})
         router.add(method, "/containers/{id}/archive", [d](Exchange& e) { return archive(*d, e); });

@@ -234,7 +234,7 @@ Result<Json> info_document(const Daemon& daemon) {
         {"ServerVersion", BERTH_VERSION},
         {"Runtimes", runtimes_document(daemon)},
         {"DefaultRuntime", daemon.engine ? daemon.engine->runtimes().default_name()
-                                         : std::string(engine::kBuiltinRuntimeName)},
+                                         : std::string(oci_runtime::kBuiltinRuntimeName)},
         {"Swarm",
          {{"NodeID", ""},
           {"NodeAddr", ""},

@@ -13,17 +13,17 @@
 #include "base/failpoint.h"
 #include "base/fs.h"
 #include "base/mountinfo.h"
-#include "engine/container_spec.h"
 #include "engine/data_root_check.h"
 #include "engine/engine_entry.h"
-#include "engine/image_defaults.h"
 #include "engine/names.h"
-#include "engine/network_files.h"
 #include "engine/record_file.h"
-#include "engine/spec_parts.h"
 #include "engine/start_error.h"
 #include "engine/working_dir.h"
 #include "logs/json_log_writer.h"
+#include "spec/container_spec.h"
+#include "spec/image_defaults.h"
+#include "spec/network_files.h"
+#include "spec/spec_parts.h"
 
 namespace berth::engine {
 namespace {
@@ -242,7 +242,7 @@ Result<Engine::Created> Engine::create(std::string_view requested_name, const Js
     if (host_config.is_null()) host_config = Json::object();
     request.erase("HostConfig");
     request.erase("NetworkingConfig");
-    TRY(validate_container_config(request, host_config));
+    TRY(spec::validate_container_config(request, host_config));
     // The runtime is chosen now, for good: the default's name is recorded (inspect shows it).
     host_config["Runtime"] = TRY(runtimes_.name_for(runtime_name_of(host_config)));
     std::string image_name = request.value("Image", "");
@@ -255,7 +255,7 @@ Result<Engine::Created> Engine::create(std::string_view requested_name, const Js
         return fail(std::move(image).error());
     }
     auto image_config = TRY(images_.config_of(*image));
-    Json merged = TRY(merge_image_config(request, image_config.raw.value("config", Json())));
+    Json merged = TRY(spec::merge_image_config(request, image_config.raw.value("config", Json())));
     if (command_of(merged).empty()) return fail(ErrorKind::InvalidArgument, "No command specified");
 
     Container c;
@@ -275,7 +275,7 @@ Result<Engine::Created> Engine::create(std::string_view requested_name, const Js
     if (!host_config.contains("RestartPolicy") || !host_config["RestartPolicy"].is_object())
         host_config["RestartPolicy"] = {{"Name", "no"}, {"MaximumRetryCount", 0}};
     if (host_config.value("NetworkMode", "").empty()) host_config["NetworkMode"] = "default";
-    c.host_config = complete_host_config(host_config);
+    c.host_config = spec::complete_host_config(host_config);
     std::vector<std::string> warnings =
         spec::discard_unsupported_resources(c.host_config, "/sys/fs/cgroup");
     // The log options are checked now, so that a bad one fails the create, not the start.
@@ -347,24 +347,25 @@ void Engine::unmount_rootfs(const Container& c) {
     (void)image::unmount_rootfs(rootfs_dir(c.id));
 }
 
-Result<void> Engine::write_bundle(const Container& c, const monitor::OciRuntimeConfig& runtime) {
+Result<void> Engine::write_bundle(const Container& c,
+                                  const oci_runtime::OciRuntimeConfig& runtime) {
     std::string dir = container_dir(c.id);
-    TRY(write_network_files(dir, c.config, c.host_config, c.id));
-    SpecContext context;
+    TRY(spec::write_network_files(dir, c.config, c.host_config, c.id));
+    spec::SpecContext context;
     context.container_id = c.id;
     context.rootfs = rootfs_dir(c.id);
     context.container_dir = dir;
     context.init_binary = options_.init_binary;
     context.cgroup_parent = options_.cgroup_parent;
     context.default_seccomp = &default_seccomp_;
-    Json spec = TRY(build_runtime_spec(
-        c.config, merge_default_ulimits(c.host_config, options_.default_ulimits), context));
+    Json runtime_spec = TRY(spec::build_runtime_spec(
+        c.config, spec::merge_default_ulimits(c.host_config, options_.default_ulimits), context));
     // Runtimes check the version before anything else and older ones know no later one (crun
     // 1.8 refuses 1.2.0); the fields are read alike whatever it says. docker 20-24 wrote 1.0.2.
-    if (!runtime.builtin()) spec["ociVersion"] = kExternalOciVersion;
+    if (!runtime.builtin()) runtime_spec["ociVersion"] = kExternalOciVersion;
     // Not fsynced: it is made anew at every start, and the runtime keeps its own copy of what a
     // running container needs.
-    return write_file_atomic(join_path(dir, "config.json"), spec.dump(), 0600,
+    return write_file_atomic(join_path(dir, "config.json"), runtime_spec.dump(), 0600,
                              Durability::Volatile);
 }
 

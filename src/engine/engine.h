@@ -31,10 +31,10 @@
 #include "engine/janitor.h"
 #include "engine/monitor_launcher.h"
 #include "engine/monitor_zygote.h"
-#include "engine/runtime_registry.h"
 #include "engine/scheduler.h"
-#include "engine/seccomp_profile.h"
 #include "image/image_service.h"
+#include "oci_runtime/runtime_registry.h"
+#include "spec/seccomp_profile.h"
 
 namespace berth::engine {
 
@@ -48,8 +48,8 @@ struct EngineOptions {
     Json default_ulimits = Json::array();
     // OCI runtimes besides the built-in one (daemon.json `runtimes`, --add-runtime) and the one
     // a container gets when it names none (`default-runtime`).
-    std::map<std::string, RuntimeBinary> runtimes;
-    std::string default_runtime = std::string(kBuiltinRuntimeName);
+    std::map<std::string, oci_runtime::RuntimeBinary> runtimes;
+    std::string default_runtime = std::string(oci_runtime::kBuiltinRuntimeName);
     // berthd's log, for what a person should know (a damaged state file); unset: stderr.
     std::function<void(std::string_view message)> warn;
 };
@@ -189,7 +189,7 @@ class Engine {
 
     size_t running_count();
     std::vector<std::string> image_ids_in_use();
-    const RuntimeRegistry& runtimes() const { return runtimes_; }
+    const oci_runtime::RuntimeRegistry& runtimes() const { return runtimes_; }
 
   private:
     struct Entry;
@@ -225,9 +225,10 @@ class Engine {
     monitor::ExitRecord reap_lost_exec(const std::string& exec_id);
     // Deletes what the runtime still holds of container `id` (processes, state, cgroups), as
     // `delete --force` does; false when it held nothing.
-    bool remove_runtime_leftovers(const monitor::OciRuntimeConfig& runtime, const std::string& id);
+    bool remove_runtime_leftovers(const oci_runtime::OciRuntimeConfig& runtime,
+                                  const std::string& id);
     // The runtime a monitor was started with (its monitor.json in `dir`).
-    monitor::OciRuntimeConfig runtime_of_monitor(const std::string& dir) const;
+    oci_runtime::OciRuntimeConfig runtime_of_monitor(const std::string& dir) const;
     void on_exec_exit(const std::string& exec_id, monitor::ExitRecord record);
     void schedule_restart(const std::shared_ptr<Entry>& entry, std::chrono::milliseconds delay);
     Result<void> remove_locked(const std::shared_ptr<Entry>& entry);
@@ -251,20 +252,21 @@ class Engine {
     Result<void> mount_rootfs(const Container& container);
     void unmount_rootfs(const Container& container);
     void release_running(Entry& entry);
-    Result<void> write_bundle(const Container& container, const monitor::OciRuntimeConfig& runtime);
+    Result<void> write_bundle(const Container& container,
+                              const oci_runtime::OciRuntimeConfig& runtime);
     std::string container_dir(const std::string& id) const;
     std::string monitor_dir(const std::string& id) const;
     std::string rootfs_dir(const std::string& id) const;
     std::string log_path(const std::string& id) const;
     // The runtime of the container's current run (kill, pause, stats, top, exec).
-    std::unique_ptr<monitor::OciRuntime> runtime_of(const Entry& entry);
+    std::unique_ptr<oci_runtime::OciRuntime> runtime_of(const Entry& entry);
     void schedule_health_check(const std::shared_ptr<Entry>& entry, bool first);
     void run_health_check(const std::string& id);
     void on_health_result(const std::string& id, uint64_t generation, monitor::ExitRecord record,
                           std::string started_at);
 
     EngineOptions options_;
-    RuntimeRegistry runtimes_;
+    oci_runtime::RuntimeRegistry runtimes_;
     Logger log_;  // the runtime library's warnings (stderr)
     void warn(const std::string& message) const;
     image::ImageService& images_;
@@ -278,7 +280,7 @@ class Engine {
     MonitorBinary monitor_binary_;  // berth-monitor, run from a protected copy
     MonitorZygote zygote_;          // forks the container monitors
     Janitor janitor_;               // unmounts and deletes what removals moved aside
-    DefaultSeccompProfiles default_seccomp_;
+    spec::DefaultSeccompProfiles default_seccomp_;
     MonitorWatcher watcher_;
     Scheduler scheduler_;  // restart back-offs and health checks
 };

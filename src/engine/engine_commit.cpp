@@ -5,13 +5,13 @@
 // meanwhile unless asked not to.
 #include <array>
 
-#include "engine/container_spec.h"
 #include "engine/engine.h"
 #include "engine/engine_entry.h"
 #include "engine/image_events.h"
-#include "engine/mount_placeholders.h"
-#include "engine/spec_parts.h"
 #include "image/config_changes.h"
+#include "spec/container_spec.h"
+#include "spec/spec_parts.h"
+#include "views/mount_placeholders.h"
 
 namespace berth::engine {
 namespace {
@@ -75,7 +75,7 @@ Result<Json> image_config_for(const Container& c, const CommitOptions& options) 
         // Checked as a create's Config is; a MAC address is no image's, so not refused here.
         Json checked = options.config;
         checked.erase("MacAddress");
-        TRY(validate_container_config(checked, nullptr));
+        TRY(spec::validate_container_config(checked, nullptr));
     }
     Json config = given ? options.config : c.config;
     for (const auto& change : options.changes)
@@ -123,7 +123,7 @@ Result<std::string> Engine::commit(std::string_view ref, const CommitOptions& op
     bool paused_here = options.pause && c.state.status == RunState::Running;
     if (paused_here) TRY(pause_locked(entry));
     // docker keeps the runtime's mount targets in an init layer that commits leave out.
-    import.left_out = mount_placeholders_in(upper_dir, lower_dirs);
+    import.left_out = views::mount_placeholders_in(upper_dir, lower_dirs);
     auto committed = images_.commit(upper_dir, parent, import);
     if (committed && import.reference)
         publish_image_event(events_, "tag", committed->str(),

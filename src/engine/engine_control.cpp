@@ -33,10 +33,10 @@ std::string short_id(const std::string& id) {
 
 }  // namespace
 
-std::unique_ptr<monitor::OciRuntime> Engine::runtime_of(const Entry& entry) {
+std::unique_ptr<oci_runtime::OciRuntime> Engine::runtime_of(const Entry& entry) {
     std::lock_guard lock(mutex_);
-    return monitor::open_oci_runtime(entry.runtime, entry.container.id,
-                                     container_dir(entry.container.id), log_);
+    return oci_runtime::open_oci_runtime(entry.runtime, entry.container.id,
+                                         container_dir(entry.container.id), log_);
 }
 
 Result<void> Engine::stop(std::string_view ref, const StopOptions& options) {

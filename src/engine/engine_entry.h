@@ -11,7 +11,7 @@
 #include "engine/container.h"
 #include "engine/engine.h"
 #include "monitor/monitor_protocol.h"
-#include "monitor/oci_runtime.h"
+#include "oci_runtime/oci_runtime.h"
 
 namespace berth::engine {
 
@@ -30,8 +30,8 @@ struct Engine::Entry {
     uint64_t restart_token = 0;          // scheduled restart, 0: none
     int restart_delay_ms = 0;            // docker's back-off: 100 ms doubling, up to a minute
     std::chrono::steady_clock::time_point started;
-    uint64_t run_generation = 0;        // bumped at every start; stale health results are dropped
-    monitor::OciRuntimeConfig runtime;  // what runs the current run (from its monitor.json)
+    uint64_t run_generation = 0;  // bumped at every start; stale health results are dropped
+    oci_runtime::OciRuntimeConfig runtime;  // what runs the current run (from its monitor.json)
     uint64_t health_token = 0;
     bool health_probe_running = false;
     std::vector<std::string> exec_ids;

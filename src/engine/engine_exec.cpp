@@ -14,8 +14,8 @@
 #include "engine/engine_entry.h"
 #include "engine/names.h"
 #include "engine/start_error.h"
-#include "engine/user_lookup.h"
 #include "runtime/capabilities.h"
+#include "spec/user_lookup.h"
 
 namespace berth::engine {
 namespace {
@@ -100,7 +100,7 @@ Result<std::string> Engine::exec_create(std::string_view ref, const Json& body) 
 Result<void> Engine::exec_start(std::string_view exec_id, ClientStream connection, bool detach) {
     std::shared_ptr<ExecEntry> exec;
     Container c;
-    monitor::OciRuntimeConfig runtime;
+    oci_runtime::OciRuntimeConfig runtime;
     {
         std::lock_guard lock(mutex_);
         auto it = execs_.find(std::string(exec_id));
@@ -138,8 +138,8 @@ Result<void> Engine::exec_start(std::string_view exec_id, ClientStream connectio
     std::string user = body.value("User", "");
     if (user.empty()) user = c.config.value("User", "");
     if (!user.empty()) {
-        auto resolved = resolve_user(rootfs_dir(c.id), user,
-                                     string_list(c.host_config.value("GroupAdd", Json())));
+        auto resolved = spec::resolve_user(rootfs_dir(c.id), user,
+                                           string_list(c.host_config.value("GroupAdd", Json())));
         if (!resolved) {
             std::lock_guard lock(mutex_);
             exec->running = false;

@@ -1,9 +1,9 @@
 // docker update: new resource limits and restart policy for a container, saved in its
 // HostConfig and applied at once to a running one (container_update.h has dockerd's rules).
-#include "engine/container_update.h"
 #include "engine/engine.h"
 #include "engine/engine_entry.h"
-#include "engine/spec_parts.h"
+#include "spec/container_update.h"
+#include "spec/spec_parts.h"
 
 namespace berth::engine {
 namespace {
@@ -21,7 +21,7 @@ Error cannot_update(const std::string& id, const Error& error) {
 }  // namespace
 
 Result<std::vector<std::string>> Engine::update(std::string_view ref, const Json& body) {
-    TRY(validate_update(body));
+    TRY(spec::validate_update(body));
     Json update = body;
     std::vector<std::string> warnings = spec::discard_unsupported_resources(update, kCgroupRoot);
     auto entry = TRY(resolve(ref));
@@ -37,7 +37,7 @@ Result<std::vector<std::string>> Engine::update(std::string_view ref, const Json
             return fail(ErrorKind::Conflict,
                         "Cannot update container " + container.id +
                             ": container is marked for removal and cannot be \"update\"");
-        auto merged = merge_update(container.host_config, update);
+        auto merged = spec::merge_update(container.host_config, update);
         if (!merged) return fail(cannot_update(container.id, merged.error()));
         previous = container.host_config;
         container.host_config = std::move(*merged);
@@ -50,7 +50,7 @@ Result<std::vector<std::string>> Engine::update(std::string_view ref, const Json
         c = container;
     }
     publish(c, "update");
-    Json resources = update_resources(update);
+    Json resources = spec::update_resources(update);
     if (!running || resources.empty()) return warnings;
     if (auto applied = runtime_of(*entry)->update(resources); !applied) {
         std::lock_guard lock(mutex_);

@@ -31,7 +31,7 @@ void Engine::warn(const std::string& message) const {
         log_.warn(message);
 }
 
-monitor::OciRuntimeConfig Engine::runtime_of_monitor(const std::string& dir) const {
+oci_runtime::OciRuntimeConfig Engine::runtime_of_monitor(const std::string& dir) const {
     std::string path = join_path(dir, "monitor.json");
     auto doc = read_json_file(path);
     auto config = doc ? monitor::container_config_from_json(*doc)
@@ -42,17 +42,17 @@ monitor::OciRuntimeConfig Engine::runtime_of_monitor(const std::string& dir) con
         if (path_exists(path))
             warn("container " + dir.substr(dir.find_last_of('/') + 1) + ": damaged state file " +
                  config.error().message() + ": its runtime is taken to be the built-in one");
-        return runtimes_.resolve(kBuiltinRuntimeName).value();
+        return runtimes_.resolve(oci_runtime::kBuiltinRuntimeName).value();
     }
     return {config->runtime_root, config->runtime_path, config->runtime_args};
 }
 
-bool Engine::remove_runtime_leftovers(const monitor::OciRuntimeConfig& runtime,
+bool Engine::remove_runtime_leftovers(const oci_runtime::OciRuntimeConfig& runtime,
                                       const std::string& id) {
     // Every runtime (berth's, runc, crun) keeps a container's state in <root>/<id>: one stat
     // tells whether there is anything to delete, without running a runtime binary.
     if (runtime.root.empty() || !path_exists(join_path(runtime.root, id))) return false;
-    auto removed = monitor::open_oci_runtime(runtime, id, container_dir(id), log_)->remove();
+    auto removed = oci_runtime::open_oci_runtime(runtime, id, container_dir(id), log_)->remove();
     if (!removed) warn("delete what is left of container " + id + ": " + removed.error().message());
     return true;
 }
@@ -107,7 +107,7 @@ void Engine::on_monitor_lost(const std::string& id, const std::string& dir) {
 void Engine::on_monitor_gone(const std::string& id) {
     if (id.starts_with("exec:")) return;
     std::shared_ptr<Entry> entry;
-    monitor::OciRuntimeConfig runtime;
+    oci_runtime::OciRuntimeConfig runtime;
     {
         std::lock_guard lock(mutex_);
         auto it = entries_.find(id);

@@ -12,6 +12,7 @@
 #include <cstring>
 
 #include "base/fs.h"
+#include "base/socket_address.h"
 #include "engine/monitor_binary.h"
 #include "engine/monitor_zygote.h"
 
@@ -181,7 +182,7 @@ Result<UniqueFd> connect_monitor(const std::string& dir) {
     std::string path = join_path(dir, "monitor.sock");
     sockaddr_un addr{};
     UniqueFd dir_fd;
-    TRY(monitor::unix_socket_address(path, addr, dir_fd));
+    TRY(unix_socket_address(path, addr, dir_fd));
     UniqueFd sock(::socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0));
     if (!sock.valid()) return fail_errno("socket");
     if (::connect(sock.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr) < 0)

@@ -29,7 +29,7 @@ bool is_running_state_of(RunState status) {
 
 // The container's init as its runtime recorded it: "pid" (berth, crun) or "init_process_pid"
 // (runc) in <runtime-root>/<id>/state.json; 0 when unknown.
-pid_t recorded_init_pid(const monitor::OciRuntimeConfig& runtime, const std::string& id) {
+pid_t recorded_init_pid(const oci_runtime::OciRuntimeConfig& runtime, const std::string& id) {
     auto state = read_json_file(join_path(join_path(runtime.root, id), "state.json"));
     if (!state || !state->is_object()) return 0;
     for (const char* key : {"pid", "init_process_pid"})

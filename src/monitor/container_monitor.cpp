@@ -15,7 +15,7 @@
 #include "base/fs.h"
 #include "base/logger.h"
 #include "monitor/monitor_loop.h"
-#include "monitor/oci_runtime.h"
+#include "oci_runtime/oci_runtime.h"
 #include "wire/detach_keys.h"
 
 namespace berth::monitor {
@@ -72,9 +72,10 @@ void release_container_stdio() {
     ::close(null_fd);
 }
 
-Result<StartedProcess> start_container(const ContainerMonitorConfig& config, const std::string& dir,
-                                       OciRuntime& runtime) {
-    RunRequest request;
+Result<oci_runtime::StartedProcess> start_container(const ContainerMonitorConfig& config,
+                                                    const std::string& dir,
+                                                    oci_runtime::OciRuntime& runtime) {
+    oci_runtime::RunRequest request;
     request.work_dir = dir;
     request.terminal = config.tty;
     auto started = runtime.run(request);
@@ -135,8 +136,9 @@ int run_container_monitor(const std::string& dir, bool forked_by_zygote) {
         log_writer.emplace(std::move(*opened));
     }
 
-    auto runtime = open_oci_runtime(
-        OciRuntimeConfig{config->runtime_root, config->runtime_path, config->runtime_args},
+    auto runtime = oci_runtime::open_oci_runtime(
+        oci_runtime::OciRuntimeConfig{config->runtime_root, config->runtime_path,
+                                      config->runtime_args},
         config->id, config->bundle, log);
     auto stdio = wire_stdio(*config);
     if (!stdio) return fail_start(stdio.error());

@@ -9,7 +9,7 @@
 #include "base/logger.h"
 #include "monitor/container_monitor.h"
 #include "monitor/monitor_loop.h"
-#include "monitor/oci_runtime.h"
+#include "oci_runtime/oci_runtime.h"
 
 namespace berth::monitor {
 namespace {
@@ -51,9 +51,10 @@ Result<ExecStdio> wire_exec_stdio(const ExecMonitorConfig& config) {
     return stdio;
 }
 
-Result<StartedProcess> start_exec(const ExecMonitorConfig& config, const std::string& dir,
-                                  OciRuntime& runtime) {
-    ExecRequest request;
+Result<oci_runtime::StartedProcess> start_exec(const ExecMonitorConfig& config,
+                                               const std::string& dir,
+                                               oci_runtime::OciRuntime& runtime) {
+    oci_runtime::ExecRequest request;
     request.work_dir = dir;
     request.args = config.args;
     request.env = config.env;
@@ -93,12 +94,13 @@ int run_exec_monitor(const std::string& dir) {
     auto control = ControlServer::listen(join_path(dir, "monitor.sock"));
     if (!control) return fail_start(control.error());
 
-    OciRuntimeConfig runtime_config{config->runtime_root, config->runtime_path,
-                                    config->runtime_args};
+    oci_runtime::OciRuntimeConfig runtime_config{config->runtime_root, config->runtime_path,
+                                                 config->runtime_args};
     // An external runtime's exec leaves the process to be reparented: to us, so that we can wait
     // for it (the built-in library makes it our child directly).
     if (!runtime_config.builtin()) ::prctl(PR_SET_CHILD_SUBREAPER, 1);
-    auto runtime = open_oci_runtime(runtime_config, config->container_id, config->bundle, log);
+    auto runtime =
+        oci_runtime::open_oci_runtime(runtime_config, config->container_id, config->bundle, log);
     auto stdio = wire_exec_stdio(*config);
     if (!stdio) return fail_start(stdio.error());
     auto started = start_exec(*config, dir, *runtime);

@@ -16,6 +16,8 @@
 #include <cstdlib>
 #include <cstring>
 
+#include "base/socket_address.h"
+
 namespace berth::monitor {
 namespace {
 

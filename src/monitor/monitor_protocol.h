@@ -26,6 +26,7 @@
 
 #include "base/error.h"
 #include "base/json.h"
+#include "base/socket_address.h"
 #include "base/unique_fd.h"
 
 namespace berth::monitor {
@@ -117,12 +118,6 @@ struct Packet {
 // An empty text with no fd means the peer closed the connection. A packet larger than
 // kMaxPacketSize is an error.
 Result<Packet> receive_packet(int socket_fd);
-
-// The address of a unix socket at `path`. A path too long for sun_path (a deep exec root) is
-// reached through its directory: /proc/self/fd/<dir>/<name>, with `dir_holder` keeping the
-// directory open for as long as the address is used.
-Result<void> unix_socket_address(const std::string& path, sockaddr_un& address,
-                                 UniqueFd& dir_holder);
 
 // A request over monitor.sock and its reply.
 Result<void> request(const std::string& socket_path, const Json& message, int fd = -1);
