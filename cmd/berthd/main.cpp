@@ -101,7 +101,22 @@ engine::EngineOptions engine_options(const api::DaemonConfig& options, const Log
     return out;
 }
 
-Result<void> serve(const api::DaemonConfig& options, const Log& log, const sigset_t& stop_signals) {
+// berthd --recover-metadata over a database set aside: the images are recorded again from the
+// stores (the containers from their container.json, by the engine's reconciliation).
+void rebuild_image_records(image::ImageService& images, const Log& log) {
+    auto report = images.rebuild_records();
+    if (!report) {
+        log("error", "recover the image records: " + report.error().message());
+        return;
+    }
+    for (const auto& lost : report->lost)
+        log("warning", "recover-metadata: cannot recover " + lost);
+    log("warning", "recover-metadata: " + std::to_string(report->recovered) +
+                       " images recorded again from the image store, without their tags");
+}
+
+Result<void> serve(const api::DaemonConfig& options, const Log& log, const sigset_t& stop_signals,
+                   bool database_set_aside) {
     // Traversable, not listable, as dockerd sets its root (the API socket may be in the exec
     // root); what holds secrets below is 0700/0600 (docs/daemon.md, "Files and secrets").
     for (const auto& dir : {options.root, options.exec_root}) {
@@ -125,6 +140,7 @@ Result<void> serve(const api::DaemonConfig& options, const Log& log, const sigse
     auto server = TRY(api::HttpServer::create(std::move(listeners), router, server_options));
 
     auto images = TRY_CTX(image::ImageService::open(options.root), "open the image store");
+    if (database_set_aside) rebuild_image_records(*images, log);
     engine::EventBus events;
     auto engine = TRY_CTX(engine::Engine::open(engine_options(options, log), *images, events),
                           "start the engine");
@@ -185,11 +201,23 @@ int main(int argc, char** argv) {
     pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
     // A damaged or lost database is not mended by starting again: an exit status of its own,
     // which the systemd unit does not restart on (RestartPreventExitStatus), so no restart loop.
+    bool database_set_aside = false;
     if (auto checked = engine::check_data_root(config->root); !checked) {
-        log("error", checked.error().message());
-        return checked.error().sys_errno() == EUCLEAN ? kDataRootRefused : 1;
+        bool refused = checked.error().sys_errno() == EUCLEAN;
+        if (!refused || !config->recover_metadata) {
+            log("error", checked.error().message());
+            return refused ? kDataRootRefused : 1;
+        }
+        auto aside = engine::set_aside_database(config->root);
+        if (!aside) {
+            log("error", aside.error().message());
+            return 1;
+        }
+        log("warning", checked.error().message().substr(0, checked.error().message().find(':')) +
+                           ": moved aside as " + *aside + "; recovering from the files");
+        database_set_aside = true;
     }
-    if (auto result = serve(*config, log, stop_signals); !result) {
+    if (auto result = serve(*config, log, stop_signals, database_set_aside); !result) {
         log("error", result.error().message());
         return 1;
     }

@@ -278,6 +278,7 @@ Result<void> apply_flags(DaemonConfig& config, const DaemonFlags& flags) {
     if (flags.pidfile) config.pidfile = *flags.pidfile;
     if (flags.group) config.group = *flags.group;
     if (flags.debug) config.debug = *flags.debug;
+    if (flags.recover_metadata) config.recover_metadata = *flags.recover_metadata;
     if (flags.log_level) config.log_level = *flags.log_level;
     if (flags.tls) config.tls = *flags.tls;
     if (flags.tls_verify) config.tls_verify = *flags.tls_verify;
@@ -467,7 +468,8 @@ ParsedCommandLine parse_daemon_flags(int argc, const char* const* argv) {
     std::string config_file, root, exec_root, pidfile, group, log_level, tls_ca, tls_cert, tls_key,
         default_runtime, log_driver;
     std::vector<std::string> hosts, runtimes, log_opts, ulimits;
-    bool debug = false, tls = false, tls_verify = false, insecure_tcp = false, live_restore = false;
+    bool debug = false, tls = false, tls_verify = false, insecure_tcp = false, live_restore = false,
+         recover_metadata = false;
     std::vector<std::function<void()>> copy;
     auto option = [&](const char* names, auto& value, auto member, const char* help) {
         CLI::Option* o = app.add_option(names, value, help);
@@ -523,6 +525,9 @@ ParsedCommandLine parse_daemon_flags(int argc, const char* const* argv) {
         ->allow_extra_args(false);
     flag("--live-restore", live_restore, &DaemonFlags::live_restore,
          "Accepted for dockerd's sake: containers always outlive berthd");
+    flag("--recover-metadata", recover_metadata, &DaemonFlags::recover_metadata,
+         "Rebuild a damaged or lost metadata.db from the containers' and images' files (the "
+         "damaged file is kept as metadata.db.damaged-TIME)");
     app.set_version_flag("-v,--version",
                          "berthd version " BERTH_VERSION ", build " BERTH_GIT_COMMIT);
     try {

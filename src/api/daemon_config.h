@@ -57,6 +57,9 @@ struct DaemonConfig {
     std::map<std::string, std::string> log_opts;  // validated for json-file
     std::map<std::string, Ulimit> default_ulimits;
     bool live_restore = true;  // accepted for dockerd's sake: containers always outlive berthd
+    // --recover-metadata (command line only): a damaged or lost metadata.db is moved aside and
+    // rebuilt from the containers' and images' files instead of refused.
+    bool recover_metadata = false;
 
     bool has_tcp_host() const;
 };
@@ -67,7 +70,7 @@ struct DaemonFlags {
     std::optional<std::string> config_file;
     std::optional<std::vector<std::string>> hosts;
     std::optional<std::string> root, exec_root, pidfile, group, log_level;
-    std::optional<bool> debug, tls, tls_verify, insecure_tcp, live_restore;
+    std::optional<bool> debug, tls, tls_verify, insecure_tcp, live_restore, recover_metadata;
     std::optional<std::string> tls_ca, tls_cert, tls_key;
     std::optional<std::vector<std::string>> add_runtime;      // NAME=PATH
     std::optional<std::string> default_runtime, log_driver;   //

@@ -68,8 +68,10 @@ Result<void> check_data_root(const std::string& root) {
     if (error.kind() != ErrorKind::NotFound && error.sys_errno() != EUCLEAN) return checked;
     std::string message = error.message();
     if (!held.empty()) message += ", yet " + root + " holds " + held;
-    message += ": berthd does not start over it; restore it from a backup, or move " + root +
-               " aside to start anew";
+    message +=
+        ": berthd does not start over it; restore it from a backup, start berthd with "
+        "--recover-metadata to rebuild it from the files, or move " +
+        root + " aside to start anew";
     return fail(Error(ErrorKind::Internal, std::move(message), EUCLEAN));
 }
 
@@ -80,6 +82,23 @@ std::vector<std::string> unrecorded_container_dirs(
     for (const auto& name : entries_of(containers))
         if (!recorded(name)) unrecorded.push_back(join_path(containers, name));
     return unrecorded;
+}
+
+Result<std::string> set_aside_database(const std::string& root) {
+    std::string db = join_path(root, "metadata.db");
+    char stamp[32];
+    time_t now = ::time(nullptr);
+    tm utc{};
+    ::gmtime_r(&now, &utc);
+    ::strftime(stamp, sizeof stamp, "%Y%m%dT%H%M%SZ", &utc);
+    std::string aside = db + ".damaged-" + stamp;
+    // The -wal and -shm go along: SQLite would otherwise apply them to the new database.
+    for (const char* suffix : {"", "-wal", "-shm"}) {
+        std::string from = db + suffix, to = aside + suffix;
+        if (::rename(from.c_str(), to.c_str()) != 0 && errno != ENOENT)
+            return fail_errno("move " + from + " aside");
+    }
+    return aside;
 }
 
 }  // namespace berth::engine

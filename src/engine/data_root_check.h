@@ -20,6 +20,10 @@ Result<void> check_data_root(const std::string& root);
 
 // The directories under <root>/containers whose id `recorded` does not know: a create cut short
 // by a crash, or records lost with the database's -wal. Named in a warning, left in place.
+// berthd --recover-metadata: moves <root>/metadata.db (and its -wal, -shm) aside as
+// metadata.db.damaged-<UTC time>, so that a new one is made; returns the new name.
+Result<std::string> set_aside_database(const std::string& root);
+
 std::vector<std::string> unrecorded_container_dirs(
     const std::string& root, const std::function<bool(const std::string& id)>& recorded);
 

@@ -50,7 +50,8 @@ TEST_F(DataRootCheck, MissingDatabaseOverContainersIsRefused) {
     EXPECT_EQ(checked.error().message(),
               "metadata database " + db_path_ + " is missing, yet " + root_ +
                   " holds 1 container directory and 0 image layers: berthd does not start over "
-                  "it; restore it from a backup, or move " +
+                  "it; restore it from a backup, start berthd with --recover-metadata to rebuild "
+                  "it from the files, or move " +
                   root_ + " aside to start anew");
     EXPECT_EQ(checked.error().sys_errno(), EUCLEAN);
     EXPECT_FALSE(path_exists(db_path_)) << "the check must not create the database";

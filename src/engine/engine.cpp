@@ -10,11 +10,13 @@
 #include <set>
 
 #include "base/clock.h"
+#include "base/failpoint.h"
 #include "base/fs.h"
 #include "base/mountinfo.h"
 #include "engine/data_root_check.h"
 #include "engine/engine_entry.h"
 #include "engine/names.h"
+#include "engine/record_file.h"
 #include "engine/start_error.h"
 #include "engine/working_dir.h"
 #include "logs/json_log_writer.h"
@@ -198,10 +200,19 @@ Durability durability_of(const Container& container) {
 }  // namespace
 
 Result<void> Engine::persist(const Container& container) {
+    // The directory's copy keeps what defines the container; a removal's mark lives in the
+    // database alone (the directory goes with the removal).
+    if (container.state.status != RunState::Removing)
+        TRY(write_record_file(container_dir(container.id), container, durability_of(container)));
     return store_.update(container, durability_of(container));
 }
 
 Result<void> Engine::persist_run_state(const Container& container) {
+    // The directory's copy follows too (not flushed), so that a rebuilt record has the last run's
+    // exit; not for AutoRemove containers, whose files are gone with them (and whose start,
+    // `run --rm`, is kept to the least work).
+    if (container.state.status != RunState::Removing && !container.auto_remove())
+        (void)write_record_file(container_dir(container.id), container, Durability::Volatile);
     return store_.update(container, Durability::Volatile);
 }
 
@@ -292,11 +303,21 @@ Result<Engine::Created> Engine::create(std::string_view requested_name, const Js
     }
 
     TRY(mkdir_all(container_dir(c.id), 0710));
+    failpoint("create.after-dir");
     auto cleanup_dir = [&] { (void)remove_all(container_dir(c.id)); };
     if (auto prepared = images_.snapshotter().prepare_active(c.id); !prepared) {
         cleanup_dir();
         return fail(std::move(prepared).error());
     }
+    failpoint("create.after-snapshot");
+    // Before the record: a directory without one is either empty (a create cut short, removed
+    // at the next start) or holds what rebuilds it (reconcile.cpp).
+    if (auto written = write_record_file(container_dir(c.id), c, durability_of(c)); !written) {
+        (void)images_.snapshotter().remove_active(c.id);
+        cleanup_dir();
+        return fail(std::move(written).error());
+    }
+    failpoint("create.after-record-file");
     auto entry = std::make_shared<Entry>();
     entry->container = c;
     {
@@ -308,6 +329,7 @@ Result<Engine::Created> Engine::create(std::string_view requested_name, const Js
         }
         entries_[c.id] = entry;
     }
+    failpoint("create.after-record");
     publish(c, "create");
     return Created{c.id, std::move(warnings)};
 }
@@ -373,6 +395,10 @@ Result<void> Engine::start_locked(const std::shared_ptr<Entry>& entry) {
                         "cannot start a paused container, try unpause instead");
         if (is_running(entry->container.state.status))
             return fail(ErrorKind::AlreadyExists, "container already started");
+        // dockerd's words for a dead container (its files are missing: reconcile.cpp).
+        if (entry->container.state.status == RunState::Dead)
+            return fail(ErrorKind::Conflict,
+                        "container is marked for removal and cannot be started");
         if (entry->restart_token) {
             scheduler_.cancel(entry->restart_token);
             entry->restart_token = 0;
@@ -415,6 +441,7 @@ Result<void> Engine::start_locked(const std::shared_ptr<Entry>& entry) {
         return fail_start(std::move(made).error());
     if (auto written = write_bundle(c, *runtime); !written)
         return fail_start(std::move(written).error());
+    failpoint("start.after-mount");
 
     monitor::ContainerMonitorConfig config;
     config.id = c.id;
@@ -453,6 +480,7 @@ Result<void> Engine::start_locked(const std::shared_ptr<Entry>& entry) {
         (void)remove_runtime_leftovers(*runtime, c.id);
         return fail_start(std::move(spawned).error());
     }
+    failpoint("start.after-runtime-create");
 
     {
         std::lock_guard lock(mutex_);
@@ -474,6 +502,7 @@ Result<void> Engine::start_locked(const std::shared_ptr<Entry>& entry) {
         // Before the exit can be watched: a container that ends at once still starts first.
         publish(c, "start");
     }
+    failpoint("start.after-record");
     TRY(watcher_.watch(c.id, std::move(spawned->status), std::move(spawned->pending), dir));
     schedule_health_check(entry, true);
     return {};
@@ -654,6 +683,7 @@ Result<void> Engine::remove_locked(const std::shared_ptr<Entry>& entry) {
         if (entry->health_token) scheduler_.cancel(entry->health_token);
         c = entry->container;
     }
+    failpoint("rm.after-mark-removing");
     // Moved aside (renames; the rootfs stays mounted in the container's dir) first, unmounted
     // and deleted once the waiters know: `run --rm` waits for the removal, an unmount can wait
     // for the container's mount namespace to go, and deleting a container's files is several
@@ -669,10 +699,12 @@ Result<void> Engine::remove_locked(const std::shared_ptr<Entry>& entry) {
     auto snapshot = images_.snapshotter().retire_active(c.id);
     if (!snapshot) return put_back(std::move(snapshot).error());
     moved.snapshot = *snapshot;
+    failpoint("rm.after-snapshot-retire");
     auto container_files = move_to_trash(container_dir(c.id), options_.root, c.id);
     if (!container_files) return put_back(std::move(container_files).error());
     moved.container_dir = *container_files;
     moved.monitor_dir = move_to_trash(monitor_dir(c.id), options_.exec_root, c.id).value_or("");
+    failpoint("rm.after-dir-move");
     Result<void> removed;
     {
         std::lock_guard lock(mutex_);
@@ -680,6 +712,7 @@ Result<void> Engine::remove_locked(const std::shared_ptr<Entry>& entry) {
         if (removed) mark_removed(*entry);
     }
     if (!removed) return put_back(std::move(removed).error());
+    failpoint("rm.after-record-delete");
     changed_.notify_all();
     publish(c, "destroy");
     janitor_.post([moved] {
@@ -811,19 +844,21 @@ Result<void> Engine::recover() {
             entries_[entry->container.id] = entry;
         }
     }
+    reconcile_unrecorded_dirs(damaged);
     std::vector<std::shared_ptr<Entry>> all;
     {
         std::lock_guard lock(mutex_);
         for (auto& [id, entry] : entries_)
             all.push_back(entry);
-        auto recorded = [&](const std::string& id) {
-            return entries_.contains(id) || damaged.contains(id);
-        };
-        for (const auto& dir : unrecorded_container_dirs(options_.root, recorded))
-            warn("container directory " + dir +
-                 " has no record in metadata.db (a create cut short, or records lost with the "
-                 "database): left as it is");
     }
+    auto listed = images_.snapshotter().list_active();
+    std::set<std::string> active;
+    if (listed) active.insert(listed->begin(), listed->end());
+    if (listed)
+        std::erase_if(all, [&](const auto& entry) { return !reconcile_entry(entry, active); });
+    else
+        warn("snapshots cannot be listed (" + listed.error().message() +
+             "): the containers' files are not checked");
     // Exits recorded here may remove containers (AutoRemove) from entries_ as we go.
     for (auto& entry : all) {
         const std::string id = entry->container.id;

@@ -144,6 +144,16 @@ class ImageService {
     // Mounts an image's root file system read-only at `target` (podman's `image mount`).
     Result<void> mount(std::string_view name, const std::string& target);
 
+    // berthd --recover-metadata, over a new metadata.db: records again every image whose
+    // manifest, config and unpacked layers are all in the stores (its tags are lost with the
+    // database). Returns one line for each image that could not be recovered, and the number
+    // recovered.
+    struct RebuildReport {
+        size_t recovered = 0;
+        std::vector<std::string> lost;
+    };
+    Result<RebuildReport> rebuild_records();
+
   private:
     ImageService(std::string root, ContentStore content, OverlaySnapshotter snapshotter,
                  store::Database db);
