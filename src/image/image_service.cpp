@@ -298,6 +298,8 @@ Result<GcReport> ImageService::collect_garbage(bool wait) {
         report.removed_layers.push_back(layer);
     }
     TRY(snapshotter_.clean_temp());
+    // An rmi or prune on a full disk spent it; the room it freed makes it again.
+    (void)db_.reserve().restore();
     return report;
 }
 
