@@ -10,6 +10,7 @@
 #include <set>
 
 #include "base/clock.h"
+#include "base/failpoint.h"
 #include "base/fs.h"
 #include "base/mountinfo.h"
 #include "engine/container_spec.h"
@@ -18,6 +19,7 @@
 #include "engine/image_defaults.h"
 #include "engine/names.h"
 #include "engine/network_files.h"
+#include "engine/record_file.h"
 #include "engine/spec_parts.h"
 #include "engine/start_error.h"
 #include "engine/working_dir.h"
@@ -206,6 +208,18 @@ Durability durability_of(const Container& container) {
 }  // namespace
 
 Result<void> Engine::persist(const Container& container, store::ReserveUse reserve_use) {
+    // The directory's copy keeps what defines the container; a removal's mark lives in the
+    // database alone (the directory goes with the removal).
+    if (container.state.status != RunState::Removing) {
+        std::string dir = container_dir(container.id);
+        auto written = write_record_file(dir, container, durability_of(container));
+        // A stop on a full disk: the file comes first, so it spends the space reserve first.
+        if (!written && written.error().sys_errno() == ENOSPC &&
+            reserve_use == store::ReserveUse::WhenFull &&
+            store_.reserve().release().value_or(false))
+            written = write_record_file(dir, container, durability_of(container));
+        TRY(std::move(written));
+    }
     return store_.update(container, durability_of(container), reserve_use);
 }
 
@@ -300,11 +314,21 @@ Result<Engine::Created> Engine::create(std::string_view requested_name, const Js
     }
 
     TRY(mkdir_all(container_dir(c.id), 0710));
+    failpoint("create.after-dir");
     auto cleanup_dir = [&] { (void)remove_all(container_dir(c.id)); };
     if (auto prepared = images_.snapshotter().prepare_active(c.id); !prepared) {
         cleanup_dir();
         return fail(std::move(prepared).error());
     }
+    failpoint("create.after-snapshot");
+    // Before the record: a directory without one is either empty (a create cut short, removed
+    // at the next start) or holds what rebuilds it (reconcile.cpp).
+    if (auto written = write_record_file(container_dir(c.id), c, durability_of(c)); !written) {
+        (void)images_.snapshotter().remove_active(c.id);
+        cleanup_dir();
+        return fail(std::move(written).error());
+    }
+    failpoint("create.after-record-file");
     auto entry = std::make_shared<Entry>();
     entry->container = c;
     {
@@ -316,6 +340,7 @@ Result<Engine::Created> Engine::create(std::string_view requested_name, const Js
         }
         entries_[c.id] = entry;
     }
+    failpoint("create.after-record");
     publish(c, "create");
     return Created{c.id, std::move(warnings)};
 }
@@ -380,6 +405,10 @@ Result<void> Engine::start_locked(const std::shared_ptr<Entry>& entry) {
                         "cannot start a paused container, try unpause instead");
         if (is_running(entry->container.state.status))
             return fail(ErrorKind::AlreadyExists, "container already started");
+        // dockerd's words for a dead container (its files are missing: reconcile.cpp).
+        if (entry->container.state.status == RunState::Dead)
+            return fail(ErrorKind::Conflict,
+                        "container is marked for removal and cannot be started");
         if (entry->restart_token) {
             scheduler_.cancel(entry->restart_token);
             entry->restart_token = 0;
@@ -422,6 +451,7 @@ Result<void> Engine::start_locked(const std::shared_ptr<Entry>& entry) {
         return fail_start(std::move(made).error());
     if (auto written = write_bundle(c, *runtime); !written)
         return fail_start(std::move(written).error());
+    failpoint("start.after-mount");
 
     monitor::ContainerMonitorConfig config;
     config.id = c.id;
@@ -460,6 +490,7 @@ Result<void> Engine::start_locked(const std::shared_ptr<Entry>& entry) {
         (void)remove_runtime_leftovers(*runtime, c.id);
         return fail_start(std::move(spawned).error());
     }
+    failpoint("start.after-runtime-create");
 
     {
         std::lock_guard lock(mutex_);
@@ -481,6 +512,7 @@ Result<void> Engine::start_locked(const std::shared_ptr<Entry>& entry) {
         // Before the exit can be watched: a container that ends at once still starts first.
         publish(c, "start");
     }
+    failpoint("start.after-record");
     TRY(watcher_.watch(c.id, std::move(spawned->status), std::move(spawned->pending), dir));
     schedule_health_check(entry, true);
     return {};
@@ -661,6 +693,7 @@ Result<void> Engine::remove_locked(const std::shared_ptr<Entry>& entry) {
         if (entry->health_token) scheduler_.cancel(entry->health_token);
         c = entry->container;
     }
+    failpoint("rm.after-mark-removing");
     // Moved aside (renames; the rootfs stays mounted in the container's dir) first, unmounted
     // and deleted once the waiters know: `run --rm` waits for the removal, an unmount can wait
     // for the container's mount namespace to go, and deleting a container's files is several
@@ -676,10 +709,12 @@ Result<void> Engine::remove_locked(const std::shared_ptr<Entry>& entry) {
     auto snapshot = images_.snapshotter().retire_active(c.id);
     if (!snapshot) return put_back(std::move(snapshot).error());
     moved.snapshot = *snapshot;
+    failpoint("rm.after-snapshot-retire");
     auto container_files = move_to_trash(container_dir(c.id), options_.root, c.id);
     if (!container_files) return put_back(std::move(container_files).error());
     moved.container_dir = *container_files;
     moved.monitor_dir = move_to_trash(monitor_dir(c.id), options_.exec_root, c.id).value_or("");
+    failpoint("rm.after-dir-move");
     Result<void> removed;
     {
         std::lock_guard lock(mutex_);
@@ -687,6 +722,7 @@ Result<void> Engine::remove_locked(const std::shared_ptr<Entry>& entry) {
         if (removed) mark_removed(*entry);
     }
     if (!removed) return put_back(std::move(removed).error());
+    failpoint("rm.after-record-delete");
     changed_.notify_all();
     publish(c, "destroy");
     janitor_.post([this, moved] {
@@ -828,19 +864,21 @@ Result<void> Engine::recover() {
             entries_[entry->container.id] = entry;
         }
     }
+    reconcile_unrecorded_dirs(damaged);
     std::vector<std::shared_ptr<Entry>> all;
     {
         std::lock_guard lock(mutex_);
         for (auto& [id, entry] : entries_)
             all.push_back(entry);
-        auto recorded = [&](const std::string& id) {
-            return entries_.contains(id) || damaged.contains(id);
-        };
-        for (const auto& dir : unrecorded_container_dirs(options_.root, recorded))
-            warn("container directory " + dir +
-                 " has no record in metadata.db (a create cut short, or records lost with the "
-                 "database): left as it is");
     }
+    auto listed = images_.snapshotter().list_active();
+    std::set<std::string> active;
+    if (listed) active.insert(listed->begin(), listed->end());
+    if (listed)
+        std::erase_if(all, [&](const auto& entry) { return !reconcile_entry(entry, active); });
+    else
+        warn("snapshots cannot be listed (" + listed.error().message() +
+             "): the containers' files are not checked");
     // Exits recorded here may remove containers (AutoRemove) from entries_ as we go.
     for (auto& entry : all) {
         const std::string id = entry->container.id;

@@ -16,6 +16,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <string>
 #include <thread>
 #include <vector>
@@ -198,6 +199,13 @@ class Engine {
 
     Result<std::shared_ptr<Entry>> resolve(std::string_view ref);
     Result<void> recover();
+    // reconcile.cpp: at start, each record against the files and processes the crash left,
+    // before exits and restarts are settled. Each repair is one line in the log.
+    void reconcile_unrecorded_dirs(const std::set<std::string>& damaged);
+    void adopt_or_clean_unrecorded(const std::string& id);
+    // false when the container was removed (its files were gone).
+    bool reconcile_entry(const std::shared_ptr<Entry>& entry, const std::set<std::string>& active);
+    void settle_stray_run(const std::shared_ptr<Entry>& entry);
     Result<void> start_locked(const std::shared_ptr<Entry>& entry);
     // publish_stop: a "stop" event at the end (docker stop and restart; not rm -f).
     Result<void> stop_locked(const std::shared_ptr<Entry>& entry, const StopOptions& options,

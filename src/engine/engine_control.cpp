@@ -3,6 +3,7 @@
 // was started with (Entry::runtime, see oci_runtime.h).
 #include <signal.h>
 
+#include "base/failpoint.h"
 #include "engine/engine.h"
 #include "engine/engine_entry.h"
 #include "runtime/signals.h"
@@ -62,6 +63,7 @@ Result<void> Engine::stop_locked(const std::shared_ptr<Entry>& entry, const Stop
         return fail(ErrorKind::AlreadyExists, "container already stopped");
     }
     (void)persist(c, store::ReserveUse::WhenFull);
+    failpoint("stop.after-manual-flag");
     int timeout = options.timeout.value_or(c.config.value("StopTimeout", kDefaultStopTimeout));
     std::string signal_text =
         options.signal.empty() ? c.config.value("StopSignal", "") : options.signal;
@@ -83,6 +85,7 @@ Result<void> Engine::stop_locked(const std::shared_ptr<Entry>& entry, const Stop
     // The stop signal goes first even with no time to act on it (stop -t 0), as dockerd sends it.
     publish(before, "kill", {{"signal", std::to_string(sig)}});
     auto killed = runtime->kill(sig);
+    failpoint("stop.after-signal");
     lock.lock();
     if (sig != SIGKILL) {
         if (timeout < 0)

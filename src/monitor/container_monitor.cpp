@@ -11,6 +11,7 @@
 
 #include "base/child_process.h"
 #include "base/clock.h"
+#include "base/failpoint.h"
 #include "base/fs.h"
 #include "base/logger.h"
 #include "monitor/monitor_loop.h"
@@ -188,6 +189,7 @@ int run_container_monitor(const std::string& dir, bool forked_by_zygote) {
                                          Durability::Volatile);
         !written)
         log.error("write exit.json: " + written.error().message());
+    failpoint("monitor.after-exit-record");
     // The exit is reported first, as containerd's shim does before its runtime's `delete`: the
     // client waiting for it need not wait for the cleanup below. berthd starts this container
     // again only once this process has gone (its status pipe ends), so the cleanup never races

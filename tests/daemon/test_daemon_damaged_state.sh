@@ -2,8 +2,9 @@
 # berthd started over damaged state. A damaged or lost metadata.db (garbage, truncated, zero
 # bytes, missing, a -wal lost before the first checkpoint) is refused: exit 65 within bounds and
 # one error line naming the file, no crash, no hang, and nothing touched (the good file put back
-# starts as before). A -wal lost after a checkpoint starts with the checkpointed state and names
-# what it lost. Damaged per-container files (monitor.json, exit.json, a record in the database,
+# starts as before). A -wal lost after a checkpoint starts with the checkpointed state, records
+# again the containers whose directories hold a container.json (a running one adopted), and a
+# container removed since does not come back. Damaged per-container files (monitor.json, exit.json, a record in the database,
 # config.json, a log with garbage and a block of zeros, the runtime's state.json) and a garbage
 # engine-id cost that container at most, with a log line naming the file; the rest works.
 source "$(dirname "$0")/../lib.sh"
@@ -49,6 +50,7 @@ docker run -d --name up2 busybox sleep 300 >/dev/null
 docker run -d --name quitter -v "$TMP/trigger:/trigger" busybox \
 	sh -c 'until [ -e /trigger/go ]; do usleep 20000; done; exit 3' >/dev/null
 docker create --name cr busybox true >/dev/null
+docker create --name doomed busybox true >/dev/null
 id_of() { docker inspect -f '{{.Id}}' "$1"; }
 UP=$(id_of up) UP2=$(id_of up2) QUITTER=$(id_of quitter) CR=$(id_of cr) KEEP=$(id_of keep)
 LOGGER=$(id_of logger)
@@ -70,21 +72,33 @@ rm -f "$DB"
 refused_start "missing"
 put_back
 
-# A -wal lost after a checkpoint: the checkpointed state, and a warning for what is lost.
+# A -wal lost after a checkpoint: the containers it held are recorded again from their
+# directories' container.json (a running one adopted with its process), and one removed since
+# the checkpoint does not come back.
 start_berthd
 check_eq "the good database put back starts as before" "running" "$(docker inspect -f '{{.State.Status}}' up)"
 docker create --name late busybox true >/dev/null
-LATE=$(id_of late)
+docker run -d --name late-up busybox sleep 300 >/dev/null
+docker rm doomed >/dev/null
+LATE=$(id_of late) LATE_UP=$(id_of late-up)
 stop_berthd KILL
 wal_aside
 start_berthd
-check_fails "a -wal lost after a checkpoint loses what it held" docker inspect late
-check_contains "and names the container directory left without a record" \
-	"container directory $DATA_ROOT/containers/$LATE has no record" "$(grep -a level=warning "$TMP/berthd.log")"
-check_eq "what was checkpointed is all there" "cr early keep logger quitter up up2" \
+warnings=$(grep -a level=warning "$TMP/berthd.log")
+check_eq "a -wal lost after a checkpoint: its containers are recorded again, the running one runs" \
+	"created running" "$(docker inspect -f '{{.State.Status}}' late late-up | tr '\n' ' ' | sed 's/ $//')"
+check_contains "and the log says from where" \
+	"had no record in metadata.db: recorded again from $DATA_ROOT/containers/$LATE/container.json" "$warnings"
+check_eq "the adopted one's process is its own" "$(docker inspect -f '{{.State.Pid}}' late-up)" \
+	"$(pgrep -f "berth-monitor container $EXEC_ROOT/containers/$LATE_UP" >/dev/null && docker top late-up -o pid | sed -n 2p)"
+check_fails "a container removed after the checkpoint does not come back" docker inspect doomed
+check_contains "its removal is finished, and said so" "has a record but no directory: its removal was finished" "$warnings"
+check_eq "what was checkpointed is all there" "cr early keep late late-up logger quitter up up2" \
 	"$(docker ps -a --format '{{.Names}}' | sort | tr '\n' ' ' | sed 's/ $//')"
 check_eq "a running container is still adopted" "running" "$(docker inspect -f '{{.State.Status}}' up)"
-rm -rf "${DATA_ROOT:?}/containers/$LATE"
+check "the recovered containers can be removed" docker rm -f late late-up
+late_up_gone() { ! pgrep -f "berth-monitor container $EXEC_ROOT/containers/$LATE_UP" >/dev/null; }
+check "and nothing of the adopted one runs on" wait_until 20 late_up_gone
 
 # Damaged per-container state, made while berthd is down.
 stop_berthd TERM
