@@ -8,6 +8,7 @@
 #include <ctime>
 #include <set>
 
+#include "base/failpoint.h"
 #include "base/fs.h"
 #include "image/layer_unpack.h"
 #include "image/media_types.h"
@@ -358,6 +359,7 @@ Result<int64_t> ImageService::ensure_layer(const Digest& blob, const Digest& exp
                         " but the image config says " + expected_diff_id.str());
     }
     TRY(snapshotter_.commit_layer(temp, chain_id));
+    failpoint("load.after-layer-unpack");
     return static_cast<int64_t>(unpacked->uncompressed_size);
 }
 
