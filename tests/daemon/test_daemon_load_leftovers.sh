@@ -50,11 +50,15 @@ for point in load.after-blob-write load.after-layer-unpack load.before-image-rec
 	rc=$?
 	check_eq "$point: berthd dies of SIGKILL there" "137 yes" \
 		"$rc $(grep -q "berth failpoint $point: SIGKILL" "$TMP/berthd.log" && echo yes)"
+	left=$(($(usage) - before))
 	mark=$(stat -c %s "$TMP/berthd.log")
 	start_berthd
 	back_to_before "$point"
-	check_contains "$point: the collection is logged" "collected leftovers of interrupted loads" \
-		"$(tail -c +$((mark + 1)) "$TMP/berthd.log")"
+	# (The first blob written may be one busybox has already: then nothing is left.)
+	if [ "$left" -gt "$tolerance" ]; then
+		check_contains "$point: the collection of the $left bytes left is logged" \
+			"collected leftovers of interrupted loads" "$(tail -c +$((mark + 1)) "$TMP/berthd.log")"
+	fi
 	check_eq "$point: the images are as they were" "$images_before" "$(images)"
 	check_eq "$point: they still run" "hi" "$(docker run --rm busybox echo hi 2>&1)"
 done
