@@ -144,6 +144,7 @@ Result<void> serve(const api::DaemonConfig& options, const Log& log, const sigse
     engine::EventBus events;
     auto engine = TRY_CTX(engine::Engine::open(engine_options(options, log), *images, events),
                           "start the engine");
+    images->collect_leftovers([&](std::string_view message) { log("info", message); });
     api::Daemon daemon{
         .root = options.root,
         .engine_id = TRY(api::load_engine_id(

@@ -299,6 +299,14 @@ void add_system_routes(Router& router, const Daemon& daemon) {
     router.add("GET", "/info", [&daemon](Exchange& exchange) -> Result<void> {
         return respond_json(exchange, 200, TRY(info_document(daemon)));
     });
+    // `docker system prune` asks these too: berthd has no user networks and no build cache
+    // yet, so there is nothing to delete (answered as dockerd does when it finds nothing).
+    router.add("POST", "/networks/prune", [](Exchange& exchange) {
+        return respond_json(exchange, 200, {{"NetworksDeleted", nullptr}});
+    });
+    router.add("POST", "/build/prune", [](Exchange& exchange) {
+        return respond_json(exchange, 200, {{"CachesDeleted", nullptr}, {"SpaceReclaimed", 0}});
+    });
 }
 
 }  // namespace berth::api

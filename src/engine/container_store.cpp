@@ -36,7 +36,8 @@ Result<void> ContainerStore::insert(const Container& container, Durability durab
         durability);
 }
 
-Result<void> ContainerStore::update(const Container& container, Durability durability) {
+Result<void> ContainerStore::update(const Container& container, Durability durability,
+                                    store::ReserveUse reserve_use) {
     return db_.transaction(
         [&]() -> Result<void> {
             auto update =
@@ -49,7 +50,7 @@ Result<void> ContainerStore::update(const Container& container, Durability durab
                 return fail(ErrorKind::NotFound, "No such container: " + container.id);
             return {};
         },
-        durability);
+        durability, reserve_use);
 }
 
 Result<void> ContainerStore::remove(const std::string& id, Durability durability) {
@@ -59,7 +60,7 @@ Result<void> ContainerStore::remove(const std::string& id, Durability durability
             remove.bind(1, id);
             return remove.run();
         },
-        durability);
+        durability, store::ReserveUse::WhenFull);
 }
 
 Result<std::vector<Container>> ContainerStore::load_all(const DamagedRecord& damaged) {

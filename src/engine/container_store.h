@@ -23,12 +23,18 @@ class ContainerStore {
     // Conflict when the name is taken (docker's 409 message), AlreadyExists for the id. Each
     // change is flushed to disk before it returns unless it is Volatile (store/database.h).
     Result<void> insert(const Container& container, Durability durability);
-    Result<void> update(const Container& container, Durability durability);
+    // An update that records space being freed (the removing mark, a stop) may spend the
+    // database's space reserve on a full disk; a removal always may.
+    Result<void> update(const Container& container, Durability durability,
+                        store::ReserveUse reserve_use = store::ReserveUse::Never);
     Result<void> remove(const std::string& id, Durability durability);
     // Every container whose record reads back; a damaged record (hand-edited, garbage) is
     // skipped and told to `damaged` with its id, so that one bad row costs one container.
     using DamagedRecord = std::function<void(const std::string& id, const Error& error)>;
     Result<std::vector<Container>> load_all(const DamagedRecord& damaged = {});
+
+    // To be made again once a removal's files are gone.
+    const store::SpaceReserve& reserve() const { return db_.reserve(); }
 
   private:
     explicit ContainerStore(store::Database db) : db_(std::move(db)) {}

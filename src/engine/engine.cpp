@@ -117,6 +117,8 @@ Result<std::string> move_to_trash(const std::string& dir, const std::string& bas
 
 Engine::~Engine() {
     images_.set_usage_probe(nullptr);
+    // While the scheduler still takes what they schedule (the space reserve's retries).
+    janitor_.drain();
     scheduler_.stop();
     watcher_.stop();
 }
@@ -193,18 +195,32 @@ Result<Container> Engine::find(std::string_view ref) {
 
 namespace {
 
+// A removal, and a stop, must work on a full disk: they are how it is cured.
+constexpr store::ReserveUse kFreesSpace = store::ReserveUse::WhenFull;
+// How long a removal's janitor keeps trying to make the space reserve again: 5 s.
+constexpr int kReserveAttempts = 20;
+constexpr auto kReserveRetryDelay = std::chrono::milliseconds(250);
+
 Durability durability_of(const Container& container) {
     return container.auto_remove() ? Durability::Volatile : Durability::Flushed;
 }
 
 }  // namespace
 
-Result<void> Engine::persist(const Container& container) {
+Result<void> Engine::persist(const Container& container, store::ReserveUse reserve_use) {
     // The directory's copy keeps what defines the container; a removal's mark lives in the
     // database alone (the directory goes with the removal).
-    if (container.state.status != RunState::Removing)
-        TRY(write_record_file(container_dir(container.id), container, durability_of(container)));
-    return store_.update(container, durability_of(container));
+    if (container.state.status != RunState::Removing) {
+        std::string dir = container_dir(container.id);
+        auto written = write_record_file(dir, container, durability_of(container));
+        // A stop on a full disk: the file comes first, so it spends the space reserve first.
+        if (!written && written.error().sys_errno() == ENOSPC &&
+            reserve_use == store::ReserveUse::WhenFull &&
+            store_.reserve().release().value_or(false))
+            written = write_record_file(dir, container, durability_of(container));
+        TRY(std::move(written));
+    }
+    return store_.update(container, durability_of(container), reserve_use);
 }
 
 Result<void> Engine::persist_run_state(const Container& container) {
@@ -675,7 +691,7 @@ Result<void> Engine::remove_locked(const std::shared_ptr<Entry>& entry) {
         // removal (recover), so no record outlives its files. AutoRemove containers need no
         // mark: the start removes every one it finds not running.
         if (!entry->container.auto_remove())
-            if (auto marked = persist(entry->container); !marked) {
+            if (auto marked = persist(entry->container, kFreesSpace); !marked) {
                 entry->container.state.status = before;
                 return fail(std::move(marked).error().context(cannot_remove(entry->container)));
             }
@@ -693,7 +709,7 @@ Result<void> Engine::remove_locked(const std::shared_ptr<Entry>& entry) {
         put_back_moved(c.id, moved);
         std::lock_guard lock(mutex_);
         entry->container.state.status = before;
-        if (!c.auto_remove()) (void)persist(entry->container);
+        if (!c.auto_remove()) (void)persist(entry->container, kFreesSpace);
         return fail(std::move(error).context(cannot_remove(c)));
     };
     auto snapshot = images_.snapshotter().retire_active(c.id);
@@ -715,14 +731,24 @@ Result<void> Engine::remove_locked(const std::shared_ptr<Entry>& entry) {
     failpoint("rm.after-record-delete");
     changed_.notify_all();
     publish(c, "destroy");
-    janitor_.post([moved] {
+    janitor_.post([this, moved] {
         // Not mounted (never started, or unmounted at its exit) fails harmlessly.
         if (!moved.container_dir.empty())
             (void)image::unmount_rootfs(join_path(moved.container_dir, "rootfs"));
         for (const auto& dir : {moved.snapshot, moved.container_dir, moved.monitor_dir})
             if (!dir.empty()) (void)remove_all(dir);
+        // A removal on a full disk spent it; the room it freed makes it again.
+        restore_space_reserve(kReserveAttempts);
     });
     return {};
+}
+
+void Engine::restore_space_reserve(int attempts_left) {
+    // The files of a container are freed only once its overlay mount goes with its last
+    // process, a moment after they are deleted: a reserve that does not fit yet is tried again.
+    if (store_.reserve().restore() || attempts_left <= 1) return;
+    scheduler_.schedule(kReserveRetryDelay,
+                        [this, attempts_left] { restore_space_reserve(attempts_left - 1); });
 }
 
 void Engine::mark_removed(Entry& entry) {

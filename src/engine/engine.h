@@ -238,14 +238,18 @@ class Engine {
         std::string snapshot, container_dir, monitor_dir;
     };
     void put_back_moved(const std::string& id, const MovedAside& moved);
+    // Makes the database's space reserve again after a removal; tried again a few times.
+    void restore_space_reserve(int attempts_left);
     // The record is gone: forget the entry and wake whoever waits on it (under mutex_).
     void mark_removed(Entry& entry);
     // Saves a container's record. persist flushes it to disk (the container's config, names,
     // manually stopped...); persist_run_state does not, for what a power cut or kernel crash
     // makes moot anyway: every container has stopped then, whatever the store says, and the
     // recovery settles the rest. Nothing of an AutoRemove container is flushed: one found not
-    // running at start-up is removed (as dockerd does).
-    Result<void> persist(const Container& container);
+    // running at start-up is removed (as dockerd does). A removal's and a stop's records may
+    // spend the database's space reserve on a full disk (store/database.h).
+    Result<void> persist(const Container& container,
+                         store::ReserveUse reserve_use = store::ReserveUse::Never);
     Result<void> persist_run_state(const Container& container);
     void publish(const Container& container, std::string action, Json extra = Json::object());
     Result<std::vector<std::string>> lower_dirs_of(const Container& container);

@@ -50,17 +50,19 @@ Result<void> Engine::stop_locked(const std::shared_ptr<Entry>& entry, const Stop
     std::unique_lock lock(mutex_);
     auto& c = entry->container;
     c.manually_stopped = true;
+    // A stop on a full disk is kept too (the database's space reserve), so that a restart
+    // policy does not start the container again when berthd starts.
     if (entry->restart_token) {
         scheduler_.cancel(entry->restart_token);
         entry->restart_token = 0;
         if (c.state.status == RunState::Restarting) c.state.status = RunState::Exited;
-        (void)persist(c);
+        (void)persist(c, store::ReserveUse::WhenFull);
     }
     if (!is_running(c.state.status)) {
-        (void)persist(c);
+        (void)persist(c, store::ReserveUse::WhenFull);
         return fail(ErrorKind::AlreadyExists, "container already stopped");
     }
-    (void)persist(c);
+    (void)persist(c, store::ReserveUse::WhenFull);
     failpoint("stop.after-manual-flag");
     int timeout = options.timeout.value_or(c.config.value("StopTimeout", kDefaultStopTimeout));
     std::string signal_text =

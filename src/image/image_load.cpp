@@ -12,6 +12,7 @@
 #include <semaphore>
 #include <thread>
 
+#include "base/failpoint.h"
 #include "base/fs.h"
 #include "image/image_service.h"
 #include "image/layer_unpack.h"
@@ -182,6 +183,7 @@ class ImageLoader {
             }
         }
         file.digest = TRY(writer.commit(expected));
+        failpoint("load.after-blob-write");
         // A blob we had before most likely has its layer unpacked already; finish() checks.
         existed = writer.was_present() || unpacks_.contains(file.digest);
         if (head.size() <= kMaxDocumentSize && !head.empty() && head.front() == '{') {
@@ -370,6 +372,7 @@ class ImageLoader {
             sizes[slot / 100000][slot % 100000] = *size;
         }
         if (first_error) return std::unexpected(*first_error);
+        failpoint("load.before-image-record");
 
         LoadResult result;
         for (size_t i = 0; i < images.size(); ++i) {
@@ -413,6 +416,7 @@ class ImageLoader {
                                               unpacked->diff_id.str() +
                                               " but the image config says " + diff_id.str());
                                   TRY(service_.snapshotter_.commit_layer(job.temp_dir, chain));
+                                  failpoint("load.after-layer-unpack");
                                   return static_cast<int64_t>(unpacked->uncompressed_size);
                               })
                 .share();
@@ -436,8 +440,12 @@ class ImageLoader {
 };
 
 Result<LoadResult> ImageService::load(int fd, const std::optional<Platform>& platform) {
-    ImageLoader loader(*this, platform.value_or(host_platform()));
-    return loader.run(fd);
+    auto loaded = ImageLoader(*this, platform.value_or(host_platform())).run(fd);
+    // What a failed load wrote (blobs, layers: its temporary directories went with the loader)
+    // goes at once, not at the next rmi or start: a full disk stays no fuller than before. Not
+    // while another load runs (its blobs are not referenced yet); the next collection has them.
+    if (!loaded) (void)collect_garbage(false);
+    return loaded;
 }
 
 }  // namespace berth::image

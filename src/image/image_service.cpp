@@ -8,6 +8,7 @@
 #include <ctime>
 #include <set>
 
+#include "base/failpoint.h"
 #include "base/fs.h"
 #include "image/layer_unpack.h"
 #include "image/media_types.h"
@@ -298,6 +299,8 @@ Result<GcReport> ImageService::collect_garbage(bool wait) {
         report.removed_layers.push_back(layer);
     }
     TRY(snapshotter_.clean_temp());
+    // An rmi or prune on a full disk spent it; the room it freed makes it again.
+    (void)db_.reserve().restore();
     return report;
 }
 
@@ -356,6 +359,7 @@ Result<int64_t> ImageService::ensure_layer(const Digest& blob, const Digest& exp
                         " but the image config says " + expected_diff_id.str());
     }
     TRY(snapshotter_.commit_layer(temp, chain_id));
+    failpoint("load.after-layer-unpack");
     return static_cast<int64_t>(unpacked->uncompressed_size);
 }
 

@@ -123,6 +123,11 @@ class ImageService {
     // Sweeps blobs and layers that no image references. Waits for in-flight operations to end,
     // or with wait=false gives an Unavailable error while any runs.
     Result<GcReport> collect_garbage(bool wait = true);
+    // At berthd's start, before serving: deletes what killed or failed loads, imports and
+    // removals left (snapshots/tmp; blobs and layers no image references) and tells `log` in one
+    // line what was freed (nothing when nothing was). Blobs and layers stay when an image cannot
+    // be read (it may reference them) or another process holds a lease (a local-mode load).
+    void collect_leftovers(const std::function<void(std::string_view)>& log);
     // Re-hashes the stored blobs of one image, or of all when `name` is empty.
     Result<VerifyReport> verify(std::string_view name);
 

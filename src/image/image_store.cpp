@@ -123,22 +123,32 @@ Result<void> ImageStore::set_tag(const std::string& full_name, const Digest& id)
     return query.run();
 }
 
+// Deletions may spend the space reserve: an rmi or prune is how a full disk is cured.
 Result<bool> ImageStore::remove_tag(const std::string& full_name) {
-    auto query = TRY(db_->prepare("DELETE FROM image_tags WHERE name = ?1"));
-    query.bind(1, full_name);
-    TRY(query.run());
-    return db_->changes() > 0;
+    bool removed = false;
+    TRY(db_->transaction(
+        [&]() -> Result<void> {
+            auto query = TRY(db_->prepare("DELETE FROM image_tags WHERE name = ?1"));
+            query.bind(1, full_name);
+            TRY(query.run());
+            removed = db_->changes() > 0;
+            return {};
+        },
+        Durability::Flushed, store::ReserveUse::WhenFull));
+    return removed;
 }
 
 Result<void> ImageStore::remove(const Digest& id) {
-    return db_->transaction([&]() -> Result<void> {
-        auto tags = TRY(db_->prepare("DELETE FROM image_tags WHERE image_id = ?1"));
-        tags.bind(1, id.str());
-        TRY(tags.run());
-        auto image = TRY(db_->prepare("DELETE FROM images WHERE id = ?1"));
-        image.bind(1, id.str());
-        return image.run();
-    });
+    return db_->transaction(
+        [&]() -> Result<void> {
+            auto tags = TRY(db_->prepare("DELETE FROM image_tags WHERE image_id = ?1"));
+            tags.bind(1, id.str());
+            TRY(tags.run());
+            auto image = TRY(db_->prepare("DELETE FROM images WHERE id = ?1"));
+            image.bind(1, id.str());
+            return image.run();
+        },
+        Durability::Flushed, store::ReserveUse::WhenFull);
 }
 
 Result<std::optional<LayerRecord>> ImageStore::layer(const Digest& chain_id) {
@@ -152,9 +162,13 @@ Result<std::optional<LayerRecord>> ImageStore::layer(const Digest& chain_id) {
 }
 
 Result<void> ImageStore::remove_layer(const Digest& chain_id) {
-    auto query = TRY(db_->prepare("DELETE FROM layers WHERE chain_id = ?1"));
-    query.bind(1, chain_id.str());
-    return query.run();
+    return db_->transaction(
+        [&]() -> Result<void> {
+            auto query = TRY(db_->prepare("DELETE FROM layers WHERE chain_id = ?1"));
+            query.bind(1, chain_id.str());
+            return query.run();
+        },
+        Durability::Flushed, store::ReserveUse::WhenFull);
 }
 
 }  // namespace berth::image

@@ -160,15 +160,20 @@ struct TailStart {
     int64_t found = 0;  // how many lines that is: fewer than `want` if the file has fewer
 };
 
-// Scans back from the end of the file. A trailing unterminated fragment is no line; with want 0
-// the start is right after the last complete line.
-Result<TailStart> tail_start(int fd, int64_t want) {
-    struct stat st {};
-    if (::fstat(fd, &st) != 0) return fail_errno("stat log file");
+// Scans back from the end of what the read takes of the file (`limit`, the size when it was
+// opened; -1: its size now): a file that grows meanwhile must not have its tail counted past
+// where the read stops, or the read gets nothing. A trailing unterminated fragment is no line;
+// with want 0 the start is right after the last complete line.
+Result<TailStart> tail_start(int fd, int64_t want, off_t limit) {
+    off_t end = limit;
+    if (end < 0) {
+        struct stat st {};
+        if (::fstat(fd, &st) != 0) return fail_errno("stat log file");
+        end = st.st_size;
+    }
     std::string block(kReadChunk, '\0');
     bool seen_last_newline = false;
     int64_t found = 0;
-    off_t end = st.st_size;
     while (end > 0) {
         off_t begin =
             end > static_cast<off_t>(block.size()) ? end - static_cast<off_t>(block.size()) : 0;
@@ -244,7 +249,7 @@ Result<bool> read_existing(LogFiles& files, const LogReadOptions& options, Forwa
         // Newest first; the file where the count is reached is read from there, older ones not.
         while (want > 0 && first > 0) {
             Source& source = *all[first - 1];
-            auto tail = TRY(tail_start(source.fd.get(), want));
+            auto tail = TRY(tail_start(source.fd.get(), want, source.limit));
             if (::lseek(source.fd.get(), tail.start, SEEK_SET) < 0)
                 return fail_errno("seek log file");
             want -= tail.found;
@@ -252,7 +257,7 @@ Result<bool> read_existing(LogFiles& files, const LogReadOptions& options, Forwa
         }
         if (options.tail == 0 && files.current.fd) {
             // Nothing old: a follower starts after the last complete line.
-            auto tail = TRY(tail_start(files.current.fd.get(), 0));
+            auto tail = TRY(tail_start(files.current.fd.get(), 0, files.current.limit));
             if (::lseek(files.current.fd.get(), tail.start, SEEK_SET) < 0)
                 return fail_errno("seek log file");
         }

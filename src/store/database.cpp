@@ -155,28 +155,34 @@ Result<Database> Database::open(const std::string& path) {
     int rc =
         sqlite3_open_v2(path.c_str(), &raw,
                         SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
-    Database db(raw);
+    Database db(raw, SpaceReserve(path + "-reserve"));
     if (rc != SQLITE_OK) {
         std::string message = raw ? sqlite3_errmsg(raw) : "out of memory";
         return fail(ErrorKind::Unavailable, "open metadata database " + path + ": " + message);
     }
     sqlite3_busy_timeout(raw, 30000);
     TRY(db.exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;"));
+    // On a full disk it stays missing until a transaction finds room for it.
+    db.reserve_.remove_leftovers();
+    (void)db.reserve_.restore();
     return db;
 }
 
-Database::Database(sqlite3* db) : db_(db), cache_(std::make_shared<StatementCache>()) {}
+Database::Database(sqlite3* db, SpaceReserve reserve)
+    : db_(db), cache_(std::make_shared<StatementCache>()), reserve_(std::move(reserve)) {}
 
 Database::Database(Database&& other) noexcept
     : db_(std::exchange(other.db_, nullptr)),
       cache_(std::move(other.cache_)),
-      durability_(other.durability_) {}
+      durability_(other.durability_),
+      reserve_(std::move(other.reserve_)) {}
 Database& Database::operator=(Database&& other) noexcept {
     if (this != &other) {
         close();
         db_ = std::exchange(other.db_, nullptr);
         cache_ = std::move(other.cache_);
         durability_ = other.durability_;
+        reserve_ = std::move(other.reserve_);
     }
     return *this;
 }
@@ -221,10 +227,21 @@ Result<void> Database::set_durability(Durability durability) {
     return {};
 }
 
-Result<void> Database::transaction(const std::function<Result<void>()>& body,
-                                   Durability durability) {
+Result<void> Database::transaction(const std::function<Result<void>()>& body, Durability durability,
+                                   ReserveUse reserve_use) {
     // Outside the transaction: SQLite ignores the setting inside one.
     TRY(set_durability(durability));
+    auto result = attempt(body);
+    if (!result && result.error().sys_errno() == ENOSPC && reserve_use == ReserveUse::WhenFull &&
+        reserve_.release().value_or(false))
+        result = attempt(body);
+    // Made again once there is room: usually after the files of a removal are gone. One
+    // access(2) when it is there.
+    if (result) (void)reserve_.restore();
+    return result;
+}
+
+Result<void> Database::attempt(const std::function<Result<void>()>& body) {
     TRY(run("BEGIN IMMEDIATE"));
     auto result = body();
     if (!result) {

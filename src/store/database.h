@@ -6,6 +6,11 @@
 // anyway (whether a container runs). Several processes (berthd, a local-mode berth) may open the
 // same file; writers wait for each other (busy timeout) instead of failing.
 //
+// A full disk: a transaction that frees space (ReserveUse::WhenFull) and fails for want of room
+// deletes the space reserve beside the file (space_reserve.h) and runs once more; the reserve is
+// made again after a later transaction, once there is room. Transactions that add are refused on
+// a full disk as before: the reserve is kept for the removals that cure it.
+//
 // A Database is used by one thread at a time; open one per thread if needed.
 #pragma once
 
@@ -18,6 +23,7 @@
 
 #include "base/error.h"
 #include "base/fs.h"  // Durability
+#include "store/space_reserve.h"
 
 struct sqlite3;
 struct sqlite3_stmt;
@@ -25,6 +31,9 @@ struct sqlite3_stmt;
 namespace berth::store {
 
 class StatementCache;
+
+// Whether a transaction may spend the space reserve when the disk is full.
+enum class ReserveUse { Never, WhenFull };
 
 class Statement {
   public:
@@ -71,18 +80,26 @@ class Database {
     Result<Statement> prepare(std::string_view sql);
     int64_t changes() const;
 
-    // Runs `body` inside BEGIN IMMEDIATE ... COMMIT; an error from the body rolls back.
+    // Runs `body` inside BEGIN IMMEDIATE ... COMMIT; an error from the body rolls back. With
+    // ReserveUse::WhenFull, a failure for want of room releases the reserve and runs `body`
+    // once more (so `body` must be safe to run twice).
     Result<void> transaction(const std::function<Result<void>()>& body,
-                             Durability durability = Durability::Flushed);
+                             Durability durability = Durability::Flushed,
+                             ReserveUse reserve_use = ReserveUse::Never);
+
+    // <database>-reserve
+    const SpaceReserve& reserve() const { return reserve_; }
 
   private:
-    explicit Database(sqlite3* db);
+    Database(sqlite3* db, SpaceReserve reserve);
     void close();
+    Result<void> attempt(const std::function<Result<void>()>& body);
     Result<void> set_durability(Durability durability);
     Result<void> run(std::string_view sql);  // one statement without rows, from the cache
     sqlite3* db_ = nullptr;
     std::shared_ptr<StatementCache> cache_;
     Durability durability_ = Durability::Flushed;  // the connection's synchronous setting
+    SpaceReserve reserve_;
 };
 
 }  // namespace berth::store
