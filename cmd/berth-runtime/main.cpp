@@ -5,15 +5,16 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <charconv>
 #include <cstdio>
 #include <functional>
 #include <sstream>
 #include <string>
 
+#include "base/byte_size.h"
 #include "base/child_process.h"
 #include "base/fs.h"
 #include "base/logger.h"
+#include "base/parse_int.h"
 #include "command_line.h"
 #include "oci/runtime_spec.h"
 #include "runtime/runtime.h"
@@ -131,37 +132,12 @@ Result<void> write_default_spec(const std::string& bundle) {
     return berth::write_file(path, berth::oci::default_spec_json().dump(4) + "\n", 0644);
 }
 
-// runc's `exec ID COMMAND...` takes everything after the id as the command, even words that look
-// like flags (`exec ID sh -c 'echo hi'`). CLI11 would read "-c" as exec's --cap, so the command is
-// cut off argv here, before parsing.
-// "512m", "1g", "1024" → bytes; "-1" stays -1 (unlimited), as runc's --memory takes them.
+// runc's --memory flags: go-units RAMInBytes ("512m", "1g", "1.5GiB"), and "-1" for unlimited.
 Result<int64_t> parse_bytes(const std::string& text, std::string_view what) {
     if (text == "-1") return int64_t{-1};
-    int64_t value = 0;
-    auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
-    std::string_view unit(end, static_cast<size_t>(text.data() + text.size() - end));
-    int64_t scale = 1;
-    if (unit == "k" || unit == "K" || unit == "kb" || unit == "KB")
-        scale = int64_t{1} << 10;
-    else if (unit == "m" || unit == "M" || unit == "mb" || unit == "MB")
-        scale = int64_t{1} << 20;
-    else if (unit == "g" || unit == "G" || unit == "gb" || unit == "GB")
-        scale = int64_t{1} << 30;
-    else if (!unit.empty())
-        ec = std::errc::invalid_argument;
-    if (ec != std::errc() || value < 0)
-        return berth::fail(ErrorKind::InvalidArgument,
-                           std::string(what) + ": \"" + text + "\" is not a size");
-    return value * scale;
-}
-
-Result<int64_t> parse_int64(const std::string& text, std::string_view what) {
-    int64_t value = 0;
-    auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
-    if (ec != std::errc() || end != text.data() + text.size())
-        return berth::fail(ErrorKind::InvalidArgument,
-                           std::string(what) + ": \"" + text + "\" is not a number");
-    return value;
+    auto bytes = berth::parse_ram_in_bytes(text);
+    if (!bytes) return berth::fail(std::move(bytes).error().context(what));
+    return *bytes;
 }
 
 // `update`: linux.resources from --resources (a file, or - for stdin) and runc's flags on top.
@@ -185,8 +161,9 @@ Result<Json> update_resources(const ParsedArgs& a) {
     auto set = [&](const char* flag, const char* group, const char* key,
                    bool bytes) -> Result<void> {
         if (!a.has(flag)) return {};
-        r[group][key] = bytes ? TRY(parse_bytes(a.get(flag), std::string("--") + flag))
-                              : TRY(parse_int64(a.get(flag), std::string("--") + flag));
+        r[group][key] = bytes
+                            ? TRY(parse_bytes(a.get(flag), std::string("--") + flag))
+                            : TRY(berth::parse_int<int64_t>(a.get(flag), std::string("--") + flag));
         return {};
     };
     TRY(set("memory", "memory", "limit", true));
@@ -268,10 +245,10 @@ size_t subcommand_index(const std::vector<std::string>& args) {
     return i;
 }
 
-Result<int> parse_int(const std::string& text, std::string_view what) {
-    int value = 0;
-    auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
-    if (ec != std::errc() || end != text.data() + text.size() || value < 0)
+// A count flag (--preserve-fds, --interval): a number, 0 or more.
+Result<int> parse_count(const std::string& text, std::string_view what) {
+    int value = TRY(berth::parse_int<int>(text, what));
+    if (value < 0)
         return berth::fail(ErrorKind::InvalidArgument,
                            std::string(what) + ": \"" + text + "\" is not a number");
     return value;
@@ -310,7 +287,7 @@ Result<berth::runtime::CreateOptions> create_options(const ParsedArgs& a) {
     o.console_socket = a.get("console-socket");
     o.pid_file = a.get("pid-file");
     if (a.has("preserve-fds"))
-        o.preserve_fds = TRY(parse_int(a.get("preserve-fds"), "--preserve-fds"));
+        o.preserve_fds = TRY(parse_count(a.get("preserve-fds"), "--preserve-fds"));
     o.no_pivot = a.has("no-pivot");
     o.no_new_keyring = a.has("no-new-keyring");
     o.detach = a.has("detach");
@@ -429,7 +406,7 @@ std::vector<Command> commands() {
              o.detach = a.has("detach");
              o.pid_file = a.get("pid-file");
              if (a.has("preserve-fds"))
-                 o.preserve_fds = TRY(parse_int(a.get("preserve-fds"), "--preserve-fds"));
+                 o.preserve_fds = TRY(parse_count(a.get("preserve-fds"), "--preserve-fds"));
              if (a.has("process-label"))
                  c.log.warn("--process-label is ignored: no SELinux support");
              if (a.has("apparmor")) c.log.warn("--apparmor is ignored: no AppArmor support");
@@ -488,7 +465,7 @@ std::vector<Command> commands() {
          [](const ParsedArgs& a, Context& c) -> Result<int> {
              std::string interval = a.get("interval", "5s");
              if (!interval.empty() && interval.back() == 's') interval.pop_back();
-             int seconds = TRY(parse_int(interval, "--interval"));
+             int seconds = TRY(parse_count(interval, "--interval"));
              if (seconds <= 0)
                  return berth::fail(ErrorKind::InvalidArgument, "--interval must be positive");
              return ok(print_events(c.runtime, a.positionals[0], a.has("stats"), seconds * 1000));

@@ -8,6 +8,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "base/byte_size.h"
 #include "cli/units.h"
 
 namespace berth::cli {
@@ -84,7 +85,7 @@ Result<Json> parse_mount(const std::string& spec) {
         } else if (key == "bind-propagation") {
             bind_options["Propagation"] = value;
         } else if (key == "tmpfs-size") {
-            tmpfs_options["SizeBytes"] = TRY(parse_ram_size(value));
+            tmpfs_options["SizeBytes"] = TRY(parse_ram_in_bytes(value));
         } else if (key == "tmpfs-mode") {
             char* end = nullptr;
             long mode = std::strtol(value.c_str(), &end, 8);
@@ -182,7 +183,7 @@ Result<int64_t> duration_flag(const std::string& text, const std::string& flag) 
 Result<int64_t> size_flag(const std::string& text, const std::string& flag) {
     if (text.empty()) return 0;
     if (text == "-1" && flag == "--memory-swap") return -1;
-    auto bytes = parse_ram_size(text);
+    auto bytes = parse_ram_in_bytes(text);
     if (!bytes)
         return invalid("invalid argument \"" + text + "\" for \"" + flag +
                        "\" flag: " + bytes.error().message());

@@ -12,6 +12,7 @@
 #include <iostream>
 #include <set>
 
+#include "base/byte_size.h"
 #include "base/fs.h"
 #include "cli/container_commands.h"
 #include "cli/human.h"

@@ -10,9 +10,9 @@
 #include <ctime>
 #include <set>
 
+#include "base/byte_size.h"
 #include "base/fs.h"
 #include "cli/container_commands.h"
-#include "cli/human.h"
 #include "cli/image_options.h"
 #include "cli/list_output.h"
 #include "image/bootstrap.h"

@@ -1,8 +1,8 @@
 // berth stop, restart, kill, rm, pause, unpause, rename, wait, container prune.
 #include <CLI/CLI.hpp>
 
+#include "base/byte_size.h"
 #include "cli/container_commands.h"
-#include "cli/human.h"
 
 namespace berth::cli {
 namespace {

@@ -5,6 +5,7 @@
 #include <chrono>
 #include <ctime>
 
+#include "base/byte_size.h"
 #include "cli/container_commands.h"
 #include "cli/go_template.h"
 #include "cli/human.h"
@@ -149,16 +150,7 @@ Result<void> info_command(CliContext& context, const std::string& format) {
     text += " OSType: " + str("OSType") + "\n";
     text += " Architecture: " + str("Architecture") + "\n";
     text += " CPUs: " + str("NCPU") + "\n";
-    char memory[32];
-    double bytes = s.value("MemTotal", 0.0);
-    int unit = 0;
-    static constexpr const char* kUnits[] = {"B", "KiB", "MiB", "GiB", "TiB"};
-    while (bytes >= 1024 && unit < 4) {
-        bytes /= 1024;
-        ++unit;
-    }
-    std::snprintf(memory, sizeof memory, "%.4g%s", bytes, kUnits[unit]);
-    text += std::string(" Total Memory: ") + memory + "\n";
+    text += " Total Memory: " + binary_size(s.value("MemTotal", 0.0)) + "\n";
     text += " Name: " + str("Name") + "\n";
     text += " ID: " + str("ID") + "\n";
     text += " Docker Root Dir: " + str("DockerRootDir") + "\n";
