@@ -5,6 +5,7 @@
 
 #include <charconv>
 #include <concepts>
+#include <expected>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -14,15 +15,26 @@
 
 namespace berth {
 
+// All of `text` as a base-`base` integer of type T, or why not: std::errc::invalid_argument
+// (empty, not a number, characters left over) or std::errc::result_out_of_range (digits only, but
+// too large for T), for callers that word the two apart as Go's strconv does.
+template <std::integral T>
+std::expected<T, std::errc> parse_int_or_errc(std::string_view text, int base = 10) {
+    T value{};
+    const char* end = text.data() + text.size();
+    auto [stop, ec] = std::from_chars(text.data(), end, value, base);
+    if (text.empty() || stop != end) return std::unexpected(std::errc::invalid_argument);
+    if (ec != std::errc()) return std::unexpected(ec);
+    return value;
+}
+
 // All of `text` as a base-`base` integer of type T, or nullopt: "42" → 42, "-1" → -1 for signed T,
 // "" / "+1" / " 1" / "1x" / out-of-range → nullopt.
 template <std::integral T>
 std::optional<T> parse_int(std::string_view text, int base = 10) {
-    T value{};
-    const char* end = text.data() + text.size();
-    auto [stop, ec] = std::from_chars(text.data(), end, value, base);
-    if (text.empty() || ec != std::errc() || stop != end) return std::nullopt;
-    return value;
+    auto value = parse_int_or_errc<T>(text, base);
+    if (!value) return std::nullopt;
+    return *value;
 }
 
 // The same, with an error that names what was being read: `what: "12x" is not a number`.

@@ -29,6 +29,15 @@ TEST(ParseInt, RejectsAnythingElse) {
     EXPECT_EQ(parse_int<unsigned>("8", 8), std::nullopt);
 }
 
+TEST(ParseInt, TellsOutOfRangeFromNotANumber) {
+    EXPECT_EQ(parse_int_or_errc<int>("12").value_or(0), 12);
+    EXPECT_EQ(parse_int_or_errc<int>("99999999999").error(), std::errc::result_out_of_range);
+    EXPECT_EQ(parse_int_or_errc<unsigned>("-1").error(), std::errc::invalid_argument);
+    EXPECT_EQ(parse_int_or_errc<int>("").error(), std::errc::invalid_argument);
+    EXPECT_EQ(parse_int_or_errc<int>("12x").error(), std::errc::invalid_argument);
+    EXPECT_EQ(parse_int_or_errc<int>("99999999999x").error(), std::errc::invalid_argument);
+}
+
 TEST(ParseInt, NamesTheFieldInItsError) {
     EXPECT_EQ(parse_int<int64_t>("7", "--cpu-quota").value_or(0), 7);
     auto bad = parse_int<int64_t>("7s", "--cpu-quota");

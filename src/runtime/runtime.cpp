@@ -11,11 +11,11 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <charconv>
 #include <cstring>
 
 #include "base/child_process.h"
 #include "base/fs.h"
+#include "base/parse_int.h"
 #include "runtime/cgroups/cgroup_layout.h"
 #include "runtime/cgroups/device_rules.h"
 #include "runtime/container_init.h"
@@ -90,15 +90,13 @@ std::vector<pid_t> processes_in_pid_namespace(pid_t init) {
     DIR* dir = ::opendir("/proc");
     if (dir == nullptr) return pids;
     while (auto* entry = ::readdir(dir)) {
-        pid_t pid = 0;
-        auto [end, ec] =
-            std::from_chars(entry->d_name, entry->d_name + std::strlen(entry->d_name), pid);
-        if (ec != std::errc() || *end != '\0') continue;
+        auto pid = parse_int<pid_t>(entry->d_name);
+        if (!pid) continue;
         struct stat st {};
         std::string path = std::string("/proc/") + entry->d_name + "/ns/pid";
         if (::stat(path.c_str(), &st) == 0 && st.st_ino == target.st_ino &&
             st.st_dev == target.st_dev)
-            pids.push_back(pid);
+            pids.push_back(*pid);
     }
     ::closedir(dir);
     return pids;
