@@ -1,6 +1,6 @@
 // Errors as values: every fallible function returns Result<T>.
 //
-// An Error carries a kind (which decides CLI exit codes and, later, HTTP status codes), the errno
+// An Error carries a kind (which decides CLI exit codes and HTTP status codes), the errno
 // and syscall where there is one, and a human message built up as context is added on the way out:
 //   "mount proc on /proc: permission denied".
 #pragma once
