@@ -263,6 +263,7 @@ class Lexer {
         return from;
     }
 
+    // long: one lexer state, a case per kind of character, as Go's text/template lexInsideAction.
     Result<void> lex_action() {
         int paren_depth = 0;
         while (true) {
