@@ -63,6 +63,7 @@ Json blkio_entries_json(const std::vector<BlkioEntry>& entries) {
 
 }  // namespace
 
+// long: one field after another, in the shape of runc's `events --stats` JSON.
 Json stats_to_json(const CgroupStats& s) {
     Json cpu = Json::object();
     const auto& c = s.cpu;
