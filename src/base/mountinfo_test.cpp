@@ -37,7 +37,6 @@ TEST(MountPointsUnder, DeepestFirstAndNotSiblingsWithTheSamePrefix) {
     ASSERT_TRUE(points) << points.error().message();
     EXPECT_EQ(*points, (std::vector<std::string>{"/var/trash/x/rootfs/proc", "/var/trash/x/rootfs",
                                                  "/var/trash"}));
-    (void)remove_all(tmpl);
 }
 
 }  // namespace berth

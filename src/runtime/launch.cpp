@@ -1,5 +1,6 @@
 // Runtime::launch, the create and run commands: each step of bringing up a container's init,
 // in the order runc takes them.
+#include <fcntl.h>
 #include <sched.h>
 #include <sys/stat.h>
 #include <unistd.h>
