@@ -10,7 +10,7 @@
 #include "resource_flags.h"
 #include "runtime/signals.h"
 
-namespace runtime_cmd {
+namespace berth::runtime_cmd {
 namespace {
 
 using cli::FlagSpec;
@@ -317,4 +317,4 @@ std::vector<Command> commands() {
             events_command(), spec_command(),   features_command()};
 }
 
-}  // namespace runtime_cmd
+}  // namespace berth::runtime_cmd
