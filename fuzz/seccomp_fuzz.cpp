@@ -14,13 +14,16 @@
 #include <vector>
 
 #include "base/json.h"
-#include "classic_bpf.h"
 #include "fuzz_util.h"
+#include "runtime/classic_bpf.h"
 #include "runtime/seccomp.h"
 
 namespace {
 
 using berth::Json;
+using berth::runtime::BpfVerdict;
+using berth::runtime::classic_bpf_malformation;
+using berth::runtime::run_classic_bpf;
 using berth::runtime::SeccompFilter;
 
 constexpr uint32_t kAuditArchs[] = {AUDIT_ARCH_X86_64, AUDIT_ARCH_I386, AUDIT_ARCH_AARCH64,

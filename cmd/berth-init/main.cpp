@@ -118,10 +118,9 @@ void usage() {
         "  -g  forward signals to the child's process group instead of the child alone\n");
 }
 
-}  // namespace
-
-int main(int argc, char** argv) {
-    bool to_group = false;
+// The options before PROGRAM: -g, --version, --help. The index of PROGRAM in argv, or a negative
+// exit status when there is nothing to run (-status: 0 after --version/--help, 2 on bad usage).
+int parse_options(int argc, char** argv, bool& to_group) {
     int first = 1;
     for (; first < argc; ++first) {
         const char* arg = argv[first];
@@ -141,39 +140,21 @@ int main(int argc, char** argv) {
         } else if (arg[0] == '-') {
             say_error("unknown option", arg);
             usage();
-            return 2;
+            return -2;
         } else {
             break;
         }
     }
     if (first >= argc) {
         usage();
-        return 2;
+        return -2;
     }
+    return first;
+}
 
-    // Outside PID 1, orphans of the child would go to some other reaper: become theirs.
-    if (::getpid() != 1 && ::prctl(PR_SET_CHILD_SUBREAPER, 1) != 0)
-        say_error("become a child subreaper", strerror(errno));
-
-    // Every signal waits in the queue for sigwaitinfo below, none runs a handler; the child
-    // gets the mask we were started with.
-    sigset_t waited, original;
-    ::sigfillset(&waited);
-    for (int sig = 1; sig < NSIG; ++sig)
-        if (is_synchronous(sig)) ::sigdelset(&waited, sig);
-    ::sigprocmask(SIG_BLOCK, &waited, &original);
-    Dispositions inherited;
-    take_ignored_signals(waited, inherited);
-
-    pid_t child = ::fork();
-    if (child < 0) {
-        say_error("fork", strerror(errno));
-        return 1;
-    }
-    if (child == 0) run_child(argv + first, original, inherited);
-    // Both sides set the group: whichever runs first, a signal forwarded to it finds it.
-    ::setpgid(child, child);
-
+// Forwards every signal but SIGCHLD to the child (or its group); reaps whatever exits, and
+// returns the child's exit status once it has exited.
+int forward_and_reap(pid_t child, bool to_group, const sigset_t& waited) {
     for (;;) {
         siginfo_t info;
         int sig = ::sigwaitinfo(&waited, &info);
@@ -201,4 +182,36 @@ int main(int argc, char** argv) {
         }
         if (child_done) return exit_status(status);
     }
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    bool to_group = false;
+    int first = parse_options(argc, argv, to_group);
+    if (first <= 0) return -first;
+
+    // Outside PID 1, orphans of the child would go to some other reaper: become theirs.
+    if (::getpid() != 1 && ::prctl(PR_SET_CHILD_SUBREAPER, 1) != 0)
+        say_error("become a child subreaper", strerror(errno));
+
+    // Every signal waits in the queue for sigwaitinfo below, none runs a handler; the child
+    // gets the mask we were started with.
+    sigset_t waited, original;
+    ::sigfillset(&waited);
+    for (int sig = 1; sig < NSIG; ++sig)
+        if (is_synchronous(sig)) ::sigdelset(&waited, sig);
+    ::sigprocmask(SIG_BLOCK, &waited, &original);
+    Dispositions inherited;
+    take_ignored_signals(waited, inherited);
+
+    pid_t child = ::fork();
+    if (child < 0) {
+        say_error("fork", strerror(errno));
+        return 1;
+    }
+    if (child == 0) run_child(argv + first, original, inherited);
+    // Both sides set the group: whichever runs first, a signal forwarded to it finds it.
+    ::setpgid(child, child);
+    return forward_and_reap(child, to_group, waited);
 }

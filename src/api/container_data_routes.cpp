@@ -1,12 +1,13 @@
 // The routes that read a container's data: logs (json-file, followed), stats, top, changes,
 // export and archive (docker cp).
-#include <charconv>
 
 #include <thread>
 
 #include "api/body_stream.h"
 #include "api/routes.h"
+#include "base/clock.h"
 #include "base/fs.h"
+#include "base/parse_int.h"
 #include "logs/json_log_reader.h"
 #include "views/container_archive.h"
 #include "views/container_changes.h"
@@ -21,26 +22,10 @@ namespace {
 Result<std::optional<timespec>> log_time(const Request& r, std::string_view name) {
     auto text = r.query_value(name);
     if (!text || text->empty() || *text == "0") return std::optional<timespec>();
-    std::string_view s = *text, fraction;
-    if (auto dot = s.find('.'); dot != std::string_view::npos) {
-        fraction = s.substr(dot + 1);
-        s = s.substr(0, dot);
-    }
-    timespec t{};
-    int64_t seconds = 0;
-    auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), seconds);
-    if (ec != std::errc() || end != s.data() + s.size()) {
-        if (auto parsed = logs::parse_rfc3339_nano(*text)) return parsed;
-        return fail(ErrorKind::InvalidArgument,
-                    "invalid value for " + std::string(name) + ": " + *text);
-    }
-    std::string nanos(fraction.substr(0, 9));
-    nanos.resize(9, '0');
-    int64_t frac = 0;
-    std::from_chars(nanos.data(), nanos.data() + nanos.size(), frac);
-    t.tv_sec = seconds;
-    t.tv_nsec = frac;
-    return std::optional<timespec>(t);
+    if (auto t = parse_unix_time(*text)) return t;
+    if (auto parsed = logs::parse_rfc3339_nano(*text)) return parsed;
+    return fail(ErrorKind::InvalidArgument,
+                "invalid value for " + std::string(name) + ": " + *text);
 }
 
 Result<void> container_logs(const Daemon& d, Exchange& e) {
@@ -56,9 +41,7 @@ Result<void> container_logs(const Daemon& d, Exchange& e) {
     options.until = TRY(log_time(r, "until"));
     std::string tail = r.query_value("tail").value_or("all");
     if (!tail.empty() && tail != "all") {
-        int64_t n = 0;
-        auto [end, ec] = std::from_chars(tail.data(), tail.data() + tail.size(), n);
-        if (ec == std::errc() && end == tail.data() + tail.size() && n >= 0) options.tail = n;
+        if (auto n = parse_int<int64_t>(tail); n && *n >= 0) options.tail = *n;
     }
     bool timestamps = r.query_bool("timestamps");
     bool follow = r.query_bool("follow");

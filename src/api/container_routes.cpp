@@ -8,6 +8,7 @@
 #include "api/create_body.h"
 #include "api/routes.h"
 #include "base/fs.h"
+#include "base/parse_int.h"
 #include "engine/image_events.h"
 #include "wire/stdcopy.h"
 
@@ -42,12 +43,7 @@ Result<Json> read_json_body(Exchange& exchange, bool allow_empty) {
 Result<std::optional<int>> int_query(const Request& request, std::string_view name) {
     auto text = request.query_value(name);
     if (!text || text->empty()) return std::optional<int>();
-    try {
-        size_t used = 0;
-        int value = std::stoi(*text, &used);
-        if (used == text->size()) return std::optional<int>(value);
-    } catch (const std::exception&) {
-    }
+    if (auto value = parse_int<int>(*text)) return value;
     return fail(ErrorKind::InvalidArgument,
                 "invalid value for " + std::string(name) + ": " + *text);
 }

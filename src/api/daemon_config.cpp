@@ -3,14 +3,14 @@
 #include <CLI/CLI.hpp>
 #include <algorithm>
 #include <array>
-#include <charconv>
-#include <cmath>
 #include <functional>
 #include <set>
 
 #include "api/listeners.h"
+#include "base/byte_size.h"
 #include "base/fs.h"
 #include "base/json.h"
+#include "base/parse_int.h"
 
 #ifndef BERTH_VERSION
 #define BERTH_VERSION "dev"
@@ -318,13 +318,12 @@ Result<void> validate_log_opts(const DaemonConfig& config) {
     for (const auto& [key, value] : config.log_opts) {
         if (common.contains(key)) continue;
         if (key == "max-size") {
-            int64_t size = TRY_CTX(parse_size(value), "log-opts max-size");
-            if (size <= 0 && value != "-1")
-                return fail(invalid("log-opts max-size: must be more than 0"));
+            // json-file reads max-size in decimal units (go-units FromHumanSize), as dockerd does.
+            int64_t size = TRY_CTX(parse_human_size(value), "log-opts max-size");
+            if (size <= 0) return fail(invalid("log-opts max-size: must be more than 0"));
         } else if (key == "max-file") {
-            int files = 0;
-            auto [ptr, ec] = std::from_chars(value.data(), value.data() + value.size(), files);
-            if (ec != std::errc() || ptr != value.data() + value.size() || files < 1)
+            auto files = parse_int<int>(value);
+            if (!files || *files < 1)
                 return fail(
                     invalid("log-opts max-file: must be a number of files, 1 or more, "
                             "not \"" +
@@ -405,33 +404,6 @@ bool DaemonConfig::has_tcp_host() const {
                        [](const std::string& host) { return host.starts_with("tcp://"); });
 }
 
-Result<int64_t> parse_size(std::string_view text) {
-    auto bad = [&] { return fail(invalid("invalid size: '" + std::string(text) + "'")); };
-    if (text.empty()) return bad();
-    size_t end = 0;
-    while (end < text.size() &&
-           (std::isdigit(static_cast<unsigned char>(text[end])) || text[end] == '.'))
-        ++end;
-    if (end == 0) return bad();
-    double number = 0;
-    auto [ptr, ec] = std::from_chars(text.data(), text.data() + end, number);
-    if (ec != std::errc() || ptr != text.data() + end) return bad();
-    std::string unit(text.substr(end));
-    std::transform(unit.begin(), unit.end(), unit.begin(), ::tolower);
-    if (unit.ends_with("ib")) unit.erase(unit.size() - 2, 1);  // "MiB" = "mb"
-    if (unit.size() == 2 && unit[1] == 'b') unit.pop_back();
-    static const std::string units = "bkmgtp";
-    double scale = 1;
-    if (!unit.empty()) {
-        size_t power = units.find(unit);
-        if (unit.size() != 1 || power == std::string::npos) return bad();
-        scale = std::pow(1024.0, static_cast<double>(power));
-    }
-    double bytes = number * scale;
-    if (bytes >= 9.2e18) return bad();
-    return static_cast<int64_t>(bytes);
-}
-
 Result<Ulimit> parse_ulimit(std::string_view text) {
     static const std::set<std::string, std::less<>> names = {
         "core",   "cpu",   "data", "fsize",  "locks",  "memlock",    "msgqueue", "nice",
@@ -439,12 +411,11 @@ Result<Ulimit> parse_ulimit(std::string_view text) {
     auto [name, values] = TRY(split_pair(text, "ulimit", "NAME=SOFT[:HARD]"));
     if (!names.contains(name)) return fail(invalid("invalid ulimit type: " + name));
     auto number = [&](std::string_view part) -> Result<int64_t> {
-        int64_t value = 0;
-        auto [ptr, ec] = std::from_chars(part.data(), part.data() + part.size(), value);
-        if (ec != std::errc() || ptr != part.data() + part.size() || part.empty() || value < -1)
+        auto value = parse_int<int64_t>(part);
+        if (!value || *value < -1)
             return fail(invalid("invalid ulimit " + std::string(text) + ": \"" + std::string(part) +
                                 "\" is not a limit (-1 for unlimited)"));
-        return value;
+        return *value;
     };
     Ulimit limit;
     limit.name = name;

@@ -91,8 +91,6 @@ ParsedCommandLine parse_daemon_flags(int argc, const char* const* argv);
 Result<DaemonConfig> load_daemon_config(const DaemonFlags& flags,
                                         const std::string& default_file = kDefaultConfigFile);
 
-// Parses docker's size strings for log-opts max-size: "10m", "1.5g", "4096" (1024-based).
-Result<int64_t> parse_size(std::string_view text);
 // Parses --default-ulimit's NAME=SOFT[:HARD].
 Result<Ulimit> parse_ulimit(std::string_view text);
 

@@ -257,17 +257,5 @@ TEST(ParseUlimit, Forms) {
     EXPECT_FALSE(parse_ulimit("nofile=x"));
 }
 
-TEST(ParseSize, Units) {
-    EXPECT_EQ(parse_size("4096").value_or(0), 4096);
-    EXPECT_EQ(parse_size("10k").value_or(0), 10 * 1024);
-    EXPECT_EQ(parse_size("10m").value_or(0), 10 * 1024 * 1024);
-    EXPECT_EQ(parse_size("1.5g").value_or(0), 3LL * 512 * 1024 * 1024);
-    EXPECT_EQ(parse_size("2MB").value_or(0), 2 * 1024 * 1024);
-    EXPECT_EQ(parse_size("2MiB").value_or(0), 2 * 1024 * 1024);
-    EXPECT_FALSE(parse_size(""));
-    EXPECT_FALSE(parse_size("m"));
-    EXPECT_FALSE(parse_size("10q"));
-}
-
 }  // namespace
 }  // namespace berth::api

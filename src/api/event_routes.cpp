@@ -2,10 +2,10 @@
 #include <poll.h>
 
 #include <algorithm>
-#include <charconv>
 
 #include "api/routes.h"
 #include "base/clock.h"
+#include "base/parse_int.h"
 
 namespace berth::api {
 namespace {
@@ -13,20 +13,7 @@ namespace {
 // docker's timestamps: "seconds[.fraction]" or RFC 3339; nanoseconds since the epoch.
 Result<int64_t> parse_event_time(std::string_view name, const std::string& text) {
     if (text.empty()) return 0;
-    std::string_view whole = text, fraction;
-    if (auto dot = text.find('.'); dot != std::string::npos) {
-        whole = std::string_view(text).substr(0, dot);
-        fraction = std::string_view(text).substr(dot + 1);
-    }
-    int64_t seconds = 0;
-    auto [end, ec] = std::from_chars(whole.data(), whole.data() + whole.size(), seconds);
-    if (ec == std::errc() && end == whole.data() + whole.size()) {
-        std::string nanos(fraction.substr(0, 9));
-        nanos.resize(9, '0');
-        int64_t frac = 0;
-        std::from_chars(nanos.data(), nanos.data() + nanos.size(), frac);
-        return seconds * 1000000000 + frac;
-    }
+    if (auto t = parse_unix_time(text)) return int64_t{t->tv_sec} * 1000000000 + t->tv_nsec;
     if (auto t = parse_rfc3339(text)) return *t * 1000000000;
     return fail(ErrorKind::InvalidArgument, "invalid value for " + std::string(name) + ": " + text);
 }

@@ -9,26 +9,18 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-#include <charconv>
 #include <cstdlib>
 #include <cstring>
 #include <optional>
 
 #include "api/daemon_config.h"
 #include "base/fs.h"
+#include "base/parse_int.h"
 
 namespace berth::api {
 namespace {
 
 constexpr int kFirstActivatedFd = 3;  // SD_LISTEN_FDS_START
-
-template <typename T>
-std::optional<T> parse_number(std::string_view text) {
-    T value{};
-    auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
-    if (ec != std::errc() || ptr != text.data() + text.size() || text.empty()) return std::nullopt;
-    return value;
-}
 
 Result<sockaddr_un> unix_address(const std::string& path) {
     sockaddr_un address{};
@@ -75,7 +67,7 @@ std::optional<gid_t> group_id(const std::string& name) {
         if (gid_start == std::string_view::npos) return std::nullopt;
         std::string_view gid_text =
             line.substr(gid_start + 1, line.find(':', gid_start + 1) - gid_start - 1);
-        return parse_number<gid_t>(gid_text);
+        return parse_int<gid_t>(gid_text);
     }
     return std::nullopt;
 }
@@ -143,7 +135,7 @@ Result<HostAddress> parse_host(std::string_view text, bool tls) {
         address.kind = HostAddress::Kind::Fd;
         std::string_view rest = text.substr(5);
         if (rest.empty() || rest == "*") return address;
-        auto fd = parse_number<int>(rest);
+        auto fd = parse_int<int>(rest);
         if (!fd || *fd < kFirstActivatedFd) return bad("fd:// takes a socket number from 3 on");
         address.fd = *fd;
         return address;
@@ -175,7 +167,7 @@ Result<HostAddress> parse_host(std::string_view text, bool tls) {
         if (port_text.empty()) {
             address.port = tls ? 2376 : 2375;
         } else {
-            auto port = parse_number<uint16_t>(port_text);
+            auto port = parse_int<uint16_t>(port_text);
             if (!port) return bad("invalid port " + std::string(port_text));
             address.port = *port;
         }
@@ -271,8 +263,8 @@ Result<std::string> bound_address(int fd) {
 Result<std::vector<UniqueFd>> take_activated_sockets(int which) {
     const char* pid_text = std::getenv("LISTEN_PID");
     const char* count_text = std::getenv("LISTEN_FDS");
-    auto pid = parse_number<pid_t>(pid_text ? pid_text : "");
-    auto count = parse_number<int>(count_text ? count_text : "");
+    auto pid = parse_int<pid_t>(pid_text ? pid_text : "");
+    auto count = parse_int<int>(count_text ? count_text : "");
     // Ours only once: a child must not take them for its own.
     ::unsetenv("LISTEN_PID");
     ::unsetenv("LISTEN_FDS");

@@ -3,9 +3,8 @@
 #include <signal.h>
 #include <unistd.h>
 
-#include <charconv>
-
 #include "base/fs.h"
+#include "base/parse_int.h"
 
 namespace berth::api {
 
@@ -15,10 +14,8 @@ Result<PidFile> PidFile::create(const std::string& path) {
         std::string_view digits = *text;
         while (!digits.empty() && (digits.back() == '\n' || digits.back() == ' '))
             digits.remove_suffix(1);
-        pid_t pid = 0;
-        auto [ptr, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), pid);
-        bool parsed = ec == std::errc() && ptr == digits.data() + digits.size() && pid > 0;
-        if (parsed && pid != ::getpid() && (::kill(pid, 0) == 0 || errno == EPERM))
+        pid_t pid = parse_int<pid_t>(digits).value_or(0);
+        if (pid > 0 && pid != ::getpid() && (::kill(pid, 0) == 0 || errno == EPERM))
             return fail(ErrorKind::AlreadyExists,
                         "pid file found, ensure berthd is not running or delete " + path +
                             " (process " + std::to_string(pid) + " is alive)");

@@ -1,6 +1,6 @@
 #include "api/router.h"
 
-#include <charconv>
+#include "base/parse_int.h"
 
 namespace berth::api {
 namespace {
@@ -49,12 +49,6 @@ bool match(const std::vector<std::string>& pattern, size_t p, const std::vector<
     return false;
 }
 
-bool parse_number(std::string_view text, int& out) {
-    if (text.empty()) return false;
-    auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), out);
-    return ec == std::errc() && end == text.data() + text.size();
-}
-
 }  // namespace
 
 Result<std::pair<std::optional<ApiVersion>, std::string>> split_version(std::string_view path) {
@@ -65,12 +59,14 @@ Result<std::pair<std::optional<ApiVersion>, std::string>> split_version(std::str
     // Like docker's "/v{version:[0-9.]+}": anything else is an ordinary path ("/version").
     if (text.empty() || text.find_first_not_of("0123456789.") != std::string_view::npos)
         return std::pair<std::optional<ApiVersion>, std::string>{std::nullopt, std::string(path)};
-    ApiVersion version;
     size_t dot = text.find('.');
-    if (dot == std::string_view::npos || !parse_number(text.substr(0, dot), version.major) ||
-        !parse_number(text.substr(dot + 1), version.minor))
+    auto major = parse_int<int>(text.substr(0, dot));
+    auto minor =
+        dot == std::string_view::npos ? std::nullopt : parse_int<int>(text.substr(dot + 1));
+    if (!major || !minor)
         return fail(ErrorKind::InvalidArgument,
                     "invalid API version \"" + std::string(text) + "\" in the request path");
+    ApiVersion version{*major, *minor};
     std::string rest = slash == std::string_view::npos ? "/" : std::string(path.substr(slash));
     if (version > kMaxApiVersion)
         return fail(ErrorKind::InvalidArgument,

@@ -166,6 +166,7 @@ Json runtimes_document(const Daemon& daemon) {
     return runtimes;
 }
 
+// long: one field of docker's GET /info after another.
 Result<Json> info_document(const Daemon& daemon) {
     Uname u = uname_facts();
     auto [os_name, os_version] = os_release();

@@ -6,6 +6,8 @@
 #include <cstdio>
 #include <ctime>
 
+#include "base/parse_int.h"
+
 namespace berth {
 
 std::string rfc3339_now() {
@@ -20,6 +22,18 @@ std::string rfc3339_now() {
     size_t n = std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
     std::snprintf(buf + n, sizeof buf - n, ".%09lldZ", static_cast<long long>(nanos));
     return buf;
+}
+
+std::optional<timespec> parse_unix_time(std::string_view text) {
+    size_t dot = text.find('.');
+    auto seconds = parse_int<int64_t>(text.substr(0, dot));
+    if (!seconds) return std::nullopt;
+    std::string nanos;
+    if (dot != std::string_view::npos) nanos = text.substr(dot + 1, 9);
+    nanos.resize(9, '0');
+    auto fraction = parse_int<uint32_t>(nanos);
+    if (!fraction) return std::nullopt;
+    return timespec{static_cast<time_t>(*seconds), static_cast<long>(*fraction)};
 }
 
 std::optional<int64_t> parse_rfc3339(std::string_view text) {

@@ -204,4 +204,11 @@ std::string clean_path(std::string_view path) {
     return out;
 }
 
+Result<std::string> absolute_path(std::string_view path) {
+    if (path.starts_with('/')) return clean_path(path);
+    char cwd[4096];
+    if (::getcwd(cwd, sizeof cwd) == nullptr) return fail_errno("getcwd");
+    return clean_path(join_path(cwd, path));
+}
+
 }  // namespace berth

@@ -30,7 +30,10 @@ Result<UniqueFd> open_fd(const std::string& path, int flags, mode_t mode = 0);
 
 // Joins two paths with exactly one '/' between them.
 std::string join_path(std::string_view a, std::string_view b);
-// Lexically cleans a path: collapses "//", removes "." and resolves ".." (never above "/").
+// Lexically cleans a path as Go's filepath.Clean: collapses "//", removes "." and resolves ".."
+// (never above "/"; a relative path keeps its leading ".."s). "" cleans to ".".
 std::string clean_path(std::string_view path);
+// The path made absolute against the working directory and cleaned (Go's filepath.Abs).
+Result<std::string> absolute_path(std::string_view path);
 
 }  // namespace berth

@@ -7,17 +7,10 @@
 #include <cstdlib>
 
 #include "base/mountinfo.h"
+#include "base/test_support.h"
 
 namespace berth {
-namespace {
-
-std::string make_temp_dir() {
-    std::string tmpl = "/tmp/berth-fs-test-XXXXXX";
-    if (::mkdtemp(tmpl.data()) == nullptr) std::abort();
-    return tmpl;
-}
-
-}  // namespace
+namespace {}  // namespace
 
 TEST(CleanPath, CollapsesDotsAndSlashes) {
     EXPECT_EQ(clean_path("/a//b/./c/"), "/a/b/c");
@@ -26,13 +19,33 @@ TEST(CleanPath, CollapsesDotsAndSlashes) {
     EXPECT_EQ(clean_path(""), ".");
 }
 
+TEST(CleanPath, MatchesGoFilepathClean) {
+    EXPECT_EQ(clean_path("./"), ".");
+    EXPECT_EQ(clean_path("/abc/.."), "/");
+    EXPECT_EQ(clean_path("/.."), "/");
+    EXPECT_EQ(clean_path("abc/./../def"), "def");
+    EXPECT_EQ(clean_path("abc/def/../../.."), "..");
+    EXPECT_EQ(clean_path("../../abc"), "../../abc");
+    EXPECT_EQ(clean_path("abc/../../../ghi"), "../../ghi");
+    EXPECT_EQ(clean_path("//abc//def//"), "/abc/def");
+}
+
+TEST(AbsolutePath, JoinsTheWorkingDirectoryAndCleans) {
+    char cwd[4096];
+    ASSERT_NE(::getcwd(cwd, sizeof cwd), nullptr);
+    EXPECT_EQ(absolute_path("/a/./b/..").value_or(""), "/a");
+    EXPECT_EQ(absolute_path("x/../y").value_or(""), clean_path(std::string(cwd) + "/y"));
+    EXPECT_EQ(absolute_path(".").value_or(""), clean_path(cwd));
+}
+
 TEST(JoinPath, PutsOneSlashBetween) {
     EXPECT_EQ(join_path("/run/", "/x"), "/run/x");
     EXPECT_EQ(join_path("/run", "x"), "/run/x");
 }
 
 TEST(RemoveAll, RemovesATreeAndToleratesAMissingPath) {
-    std::string dir = make_temp_dir();
+    TempDir temp;
+    const std::string& dir = temp.path();
     ASSERT_TRUE(mkdir_all(join_path(dir, "a/b/c")));
     ASSERT_TRUE(write_file(join_path(dir, "a/b/file"), "x"));
     ASSERT_EQ(::symlink("/etc", join_path(dir, "a/etc").c_str()), 0);
@@ -44,7 +57,8 @@ TEST(RemoveAll, RemovesATreeAndToleratesAMissingPath) {
 
 // A mount left below a doomed tree (a container's rootfs in the trash) keeps what is in it.
 TEST(RemoveAll, LeavesWhatIsMountedBelowAlone) {
-    std::string dir = make_temp_dir();
+    TempDir temp;
+    const std::string& dir = temp.path();
     std::string point = join_path(dir, "rootfs");
     ASSERT_TRUE(mkdir_all(point));
     if (::mount("tmpfs", point.c_str(), "tmpfs", 0, nullptr) != 0) {

@@ -5,6 +5,7 @@
 #include <cstdlib>
 
 #include "base/fs.h"
+#include "base/test_support.h"
 
 namespace berth {
 
@@ -24,9 +25,8 @@ TEST(ParseMountinfo, ReadsFieldsAfterOptionalOnesAndDecodesEscapes) {
 }
 
 TEST(MountPointsUnder, DeepestFirstAndNotSiblingsWithTheSamePrefix) {
-    std::string tmpl = "/tmp/berth-mountinfo-test-XXXXXX";
-    ASSERT_NE(::mkdtemp(tmpl.data()), nullptr);
-    std::string file = join_path(tmpl, "mountinfo");
+    TempDir dir("berth-mountinfo-test");
+    std::string file = dir / "mountinfo";
     ASSERT_TRUE(write_file(file,
                            "1 0 8:1 / / rw - ext4 /dev/sda1 rw\n"
                            "2 1 0:5 / /var/trash rw - tmpfs t rw\n"
@@ -37,7 +37,6 @@ TEST(MountPointsUnder, DeepestFirstAndNotSiblingsWithTheSamePrefix) {
     ASSERT_TRUE(points) << points.error().message();
     EXPECT_EQ(*points, (std::vector<std::string>{"/var/trash/x/rootfs/proc", "/var/trash/x/rootfs",
                                                  "/var/trash"}));
-    (void)remove_all(tmpl);
 }
 
 }  // namespace berth

@@ -9,29 +9,10 @@
 #include <string>
 
 #include "base/fs.h"
+#include "base/test_support.h"
 
 namespace berth {
 namespace {
-
-// A fresh directory under /tmp, removed with everything in it at the end of the test.
-class TempDir {
-  public:
-    explicit TempDir(const char* prefix = "/tmp/berth-test-") {
-        std::string tmpl = std::string(prefix) + "XXXXXX";
-        char* made = ::mkdtemp(tmpl.data());
-        if (made == nullptr) std::abort();
-        path_ = made;
-    }
-    ~TempDir() { (void)remove_all(path_); }
-    TempDir(const TempDir&) = delete;
-    TempDir& operator=(const TempDir&) = delete;
-
-    const std::string& path() const { return path_; }
-    std::string operator/(std::string_view rel) const { return join_path(path_, rel); }
-
-  private:
-    std::string path_;
-};
 
 bool exists_nofollow(const std::string& path) {
     struct stat st {};
@@ -230,7 +211,7 @@ TEST_P(RootResolverTest, SymlinkLoopIsEloop) {
 }
 
 TEST_P(RootResolverTest, SymlinkToHostAbsolutePathResolvesInsideRoot) {
-    TempDir host("/tmp/berth-host-target-");
+    TempDir host("berth-host-target");
     write_text(host / "secret", "host");
     make_dirs(in_root(host.path()));
     write_text(in_root(host.path() + "/secret"), "root");
@@ -265,7 +246,7 @@ TEST_P(RootResolverTest, EnsureDirectoryCreatesMissingComponents) {
 
 TEST_P(RootResolverTest, EnsureDirectoryThroughAbsoluteSymlinkStaysInRoot) {
     // A host directory that exists and a host path that does not (its parent, /tmp, does).
-    TempDir host("/tmp/berth-host-target-");
+    TempDir host("berth-host-target");
     std::string missing = host.path() + "-missing";
     ASSERT_FALSE(exists_nofollow(missing));
     make_symlink(host.path(), in_root("existing_link"));
@@ -310,7 +291,7 @@ TEST_P(RootResolverTest, EnsureFileCreatesEmptyFile) {
 }
 
 TEST_P(RootResolverTest, EnsureFileThroughDanglingAbsoluteSymlinkStaysInRoot) {
-    TempDir host("/tmp/berth-host-target-");
+    TempDir host("berth-host-target");
     std::string missing = host.path() + "-missing";
     make_symlink(missing + "/file", in_root("link"));
     auto r = resolver();

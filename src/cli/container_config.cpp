@@ -8,6 +8,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "base/byte_size.h"
 #include "cli/units.h"
 
 namespace berth::cli {
@@ -84,7 +85,7 @@ Result<Json> parse_mount(const std::string& spec) {
         } else if (key == "bind-propagation") {
             bind_options["Propagation"] = value;
         } else if (key == "tmpfs-size") {
-            tmpfs_options["SizeBytes"] = TRY(parse_ram_size(value));
+            tmpfs_options["SizeBytes"] = TRY(parse_ram_in_bytes(value));
         } else if (key == "tmpfs-mode") {
             char* end = nullptr;
             long mode = std::strtol(value.c_str(), &end, 8);
@@ -182,7 +183,7 @@ Result<int64_t> duration_flag(const std::string& text, const std::string& flag) 
 Result<int64_t> size_flag(const std::string& text, const std::string& flag) {
     if (text.empty()) return 0;
     if (text == "-1" && flag == "--memory-swap") return -1;
-    auto bytes = parse_ram_size(text);
+    auto bytes = parse_ram_in_bytes(text);
     if (!bytes)
         return invalid("invalid argument \"" + text + "\" for \"" + flag +
                        "\" flag: " + bytes.error().message());
@@ -226,69 +227,69 @@ Environment Environment::process() {
     };
 }
 
-Result<CreateRequest> build_create_request(const ContainerOptions& o, const Environment& env) {
+namespace {
+
+struct AttachStreams {
+    bool in = false, out = false, err = false;
+};
+
+// -a/--attach, or docker's default: stdout and stderr unless detached, stdin with -i.
+Result<AttachStreams> attach_streams(const ContainerOptions& o) {
     if (o.detach && !o.attach.empty())
         return invalid("conflicting options: cannot specify both --attach and --detach");
-    Json config = Json::object();
-    bool attach_stdin = false, attach_stdout = !o.detach, attach_stderr = !o.detach;
-    if (!o.attach.empty()) {
-        attach_stdout = attach_stderr = false;
-        for (auto& stream : o.attach) {
-            std::string lower = stream;
-            std::transform(lower.begin(), lower.end(), lower.begin(), ::tolower);
-            if (lower == "stdin")
-                attach_stdin = true;
-            else if (lower == "stdout")
-                attach_stdout = true;
-            else if (lower == "stderr")
-                attach_stderr = true;
-            else
-                return invalid(
-                    "invalid argument \"" + stream +
-                    "\" for \"-a, --attach\" flag: valid streams are STDIN, STDOUT and STDERR");
-        }
-    } else if (o.interactive && !o.detach) {
-        attach_stdin = true;
+    if (o.attach.empty()) return AttachStreams{o.interactive && !o.detach, !o.detach, !o.detach};
+    AttachStreams streams;
+    for (auto& stream : o.attach) {
+        std::string lower = stream;
+        std::transform(lower.begin(), lower.end(), lower.begin(), ::tolower);
+        if (lower == "stdin")
+            streams.in = true;
+        else if (lower == "stdout")
+            streams.out = true;
+        else if (lower == "stderr")
+            streams.err = true;
+        else
+            return invalid(
+                "invalid argument \"" + stream +
+                "\" for \"-a, --attach\" flag: valid streams are STDIN, STDOUT and STDERR");
     }
-    config["Hostname"] = o.hostname;
-    config["User"] = o.user;
-    config["AttachStdin"] = attach_stdin;
-    config["AttachStdout"] = attach_stdout;
-    config["AttachStderr"] = attach_stderr;
-    config["Tty"] = o.tty;
-    config["OpenStdin"] = o.interactive;
-    config["StdinOnce"] = o.interactive && attach_stdin;
+    return streams;
+}
 
+Result<Json> env_json(const ContainerOptions& o, const Environment& env) {
     Json env_list = Json::array();
     for (auto& file : o.env_files)
         for (auto& entry : TRY(read_env_file(file, env)))
             env_list.push_back(entry);
     for (auto& entry : o.env)
         env_list.push_back(TRY(env_entry(entry, env)));
-    config["Env"] = env_list;
-    config["Cmd"] = o.command.empty() ? Json() : Json(o.command);
+    return env_list;
+}
 
+// --health-* and --no-healthcheck; nullopt when none is given (the image's own applies).
+Result<std::optional<Json>> healthcheck_json(const ContainerOptions& o) {
+    bool any = !o.health_cmd.empty() || !o.health_interval.empty() || !o.health_timeout.empty() ||
+               !o.health_start_period.empty() || o.health_retries != 0;
     if (o.no_healthcheck) {
-        if (!o.health_cmd.empty() || !o.health_interval.empty() || !o.health_timeout.empty() ||
-            !o.health_start_period.empty() || o.health_retries != 0)
-            return invalid("--no-healthcheck conflicts with --health-* options");
-        config["Healthcheck"] = {{"Test", {"NONE"}}};
-    } else if (!o.health_cmd.empty() || !o.health_interval.empty() || !o.health_timeout.empty() ||
-               !o.health_start_period.empty() || o.health_retries != 0) {
-        Json health = Json::object();
-        if (!o.health_cmd.empty()) health["Test"] = {"CMD-SHELL", o.health_cmd};
-        health["Interval"] = TRY(duration_flag(o.health_interval, "--health-interval"));
-        health["Timeout"] = TRY(duration_flag(o.health_timeout, "--health-timeout"));
-        health["StartPeriod"] = TRY(duration_flag(o.health_start_period, "--health-start-period"));
-        if (o.health_retries < 0) return invalid("--health-retries cannot be negative");
-        health["Retries"] = o.health_retries;
-        for (auto key : {"Interval", "Timeout", "StartPeriod"})
-            if (health[key].get<int64_t>() < 0)
-                return invalid(std::string("--health-") + key + " cannot be negative");
-        config["Healthcheck"] = health;
+        if (any) return invalid("--no-healthcheck conflicts with --health-* options");
+        return Json{{"Test", {"NONE"}}};
     }
-    config["Image"] = o.image;
+    if (!any) return std::optional<Json>();
+    Json health = Json::object();
+    if (!o.health_cmd.empty()) health["Test"] = {"CMD-SHELL", o.health_cmd};
+    health["Interval"] = TRY(duration_flag(o.health_interval, "--health-interval"));
+    health["Timeout"] = TRY(duration_flag(o.health_timeout, "--health-timeout"));
+    health["StartPeriod"] = TRY(duration_flag(o.health_start_period, "--health-start-period"));
+    if (o.health_retries < 0) return invalid("--health-retries cannot be negative");
+    health["Retries"] = o.health_retries;
+    for (auto key : {"Interval", "Timeout", "StartPeriod"})
+        if (health[key].get<int64_t>() < 0)
+            return invalid(std::string("--health-") + key + " cannot be negative");
+    return health;
+}
 
+// -v: a bare path is an anonymous volume (Config.Volumes), anything else a bind (HostConfig.Binds).
+Result<std::pair<Json, Json>> volumes_and_binds(const ContainerOptions& o) {
     Json volumes = Json::object(), binds = Json::array();
     for (auto& spec : o.volumes) {
         auto parts = split(spec, ':');
@@ -299,27 +300,100 @@ Result<CreateRequest> build_create_request(const ContainerOptions& o, const Envi
         else
             binds.push_back(spec);
     }
-    config["Volumes"] = volumes;
-    config["WorkingDir"] = o.workdir;
-    if (o.entrypoint) config["Entrypoint"] = Json::array({*o.entrypoint});
-    Json labels = Json::object();
-    for (auto& label : o.labels) {
-        auto eq = label.find('=');
-        labels[label.substr(0, eq)] = eq == std::string::npos ? "" : label.substr(eq + 1);
-    }
-    config["Labels"] = labels;
-    if (!o.stop_signal.empty()) config["StopSignal"] = o.stop_signal;
-    if (o.stop_timeout) config["StopTimeout"] = *o.stop_timeout;
+    return std::pair{std::move(volumes), std::move(binds)};
+}
 
-    Json host = Json::object();
-    host["Binds"] = binds;
+// "key=value" (or a bare key, for "") list flags as a JSON object.
+Json key_values(const std::vector<std::string>& entries, char separator) {
+    Json out = Json::object();
+    for (auto& entry : entries) {
+        auto at = entry.find(separator);
+        out[entry.substr(0, at)] = at == std::string::npos ? "" : entry.substr(at + 1);
+    }
+    return out;
+}
+
+Result<Json> log_config_json(const ContainerOptions& o) {
     Json log_config = {{"Type", o.log_driver}, {"Config", Json::object()}};
     for (auto& opt : o.log_opts) {
         auto eq = opt.find('=');
         if (eq == std::string::npos) return invalid("invalid key/value pair format in log-opt");
         log_config["Config"][opt.substr(0, eq)] = opt.substr(eq + 1);
     }
-    host["LogConfig"] = log_config;
+    return log_config;
+}
+
+Result<Json> sysctls_json(const ContainerOptions& o) {
+    Json sysctls = Json::object();
+    for (auto& spec : o.sysctls) {
+        auto eq = spec.find('=');
+        if (eq == std::string::npos)
+            return invalid("invalid argument \"" + spec + "\" for \"--sysctl\" flag: sysctl '" +
+                           spec + "' is not allowed");
+        sysctls[spec.substr(0, eq)] = spec.substr(eq + 1);
+    }
+    return sysctls;
+}
+
+// Each of `specs` parsed by `parse`, as a JSON array (--device, --ulimit, --mount).
+Result<Json> parsed_list(const std::vector<std::string>& specs,
+                         Result<Json> (*parse)(const std::string&)) {
+    Json out = Json::array();
+    for (auto& spec : specs)
+        out.push_back(TRY(parse(spec)));
+    return out;
+}
+
+// The container's Config part of the create request; the -v binds, for HostConfig, into `binds`.
+Result<Json> container_json(const ContainerOptions& o, const Environment& env, Json& binds) {
+    auto streams = TRY(attach_streams(o));
+    Json config = Json::object();
+    config["Hostname"] = o.hostname;
+    config["User"] = o.user;
+    config["AttachStdin"] = streams.in;
+    config["AttachStdout"] = streams.out;
+    config["AttachStderr"] = streams.err;
+    config["Tty"] = o.tty;
+    config["OpenStdin"] = o.interactive;
+    config["StdinOnce"] = o.interactive && streams.in;
+    config["Env"] = TRY(env_json(o, env));
+    config["Cmd"] = o.command.empty() ? Json() : Json(o.command);
+    if (auto health = TRY(healthcheck_json(o))) config["Healthcheck"] = *health;
+    config["Image"] = o.image;
+    auto [volumes, bind_list] = TRY(volumes_and_binds(o));
+    config["Volumes"] = std::move(volumes);
+    binds = std::move(bind_list);
+    config["WorkingDir"] = o.workdir;
+    if (o.entrypoint) config["Entrypoint"] = Json::array({*o.entrypoint});
+    config["Labels"] = key_values(o.labels, '=');
+    if (!o.stop_signal.empty()) config["StopSignal"] = o.stop_signal;
+    if (o.stop_timeout) config["StopTimeout"] = *o.stop_timeout;
+    return config;
+}
+
+// HostConfig's resource limits: memory, CPU, devices, pids, ulimits.
+Result<void> add_resources(Json& host, const ContainerOptions& o) {
+    host["ShmSize"] = TRY(size_flag(o.shm_size, "--shm-size"));
+    host["Sysctls"] = TRY(sysctls_json(o));
+    host["CpuShares"] = o.cpu_shares;
+    host["Memory"] = TRY(size_flag(o.memory, "-m, --memory"));
+    host["NanoCpus"] = TRY(cpus_flag(o.cpus));
+    host["CpuPeriod"] = o.cpu_period;
+    host["CpuQuota"] = o.cpu_quota;
+    host["CpusetCpus"] = o.cpuset_cpus;
+    host["Devices"] = TRY(parsed_list(o.devices, parse_device));
+    host["MemoryReservation"] = TRY(size_flag(o.memory_reservation, "--memory-reservation"));
+    host["MemorySwap"] = TRY(size_flag(o.memory_swap, "--memory-swap"));
+    host["MemorySwappiness"] = -1;
+    if (o.pids_limit != 0) host["PidsLimit"] = o.pids_limit;
+    host["Ulimits"] = TRY(parsed_list(o.ulimits, parse_ulimit));
+    return {};
+}
+
+Result<Json> host_config_json(const ContainerOptions& o, Json binds) {
+    Json host = Json::object();
+    host["Binds"] = std::move(binds);
+    host["LogConfig"] = TRY(log_config_json(o));
     host["NetworkMode"] = o.network.empty() ? "default" : o.network;
     host["RestartPolicy"] = TRY(parse_restart(o.restart));
     if (o.rm && host["RestartPolicy"]["Name"] != "no")
@@ -337,46 +411,19 @@ Result<CreateRequest> build_create_request(const ContainerOptions& o, const Envi
     host["Privileged"] = o.privileged;
     host["ReadonlyRootfs"] = o.read_only;
     host["SecurityOpt"] = o.security_opts;
-    Json tmpfs = Json::object();
-    for (auto& spec : o.tmpfs) {
-        auto colon = spec.find(':');
-        tmpfs[spec.substr(0, colon)] = colon == std::string::npos ? "" : spec.substr(colon + 1);
-    }
-    host["Tmpfs"] = tmpfs;
-    host["ShmSize"] = TRY(size_flag(o.shm_size, "--shm-size"));
-    Json sysctls = Json::object();
-    for (auto& spec : o.sysctls) {
-        auto eq = spec.find('=');
-        if (eq == std::string::npos)
-            return invalid("invalid argument \"" + spec + "\" for \"--sysctl\" flag: sysctl '" +
-                           spec + "' is not allowed");
-        sysctls[spec.substr(0, eq)] = spec.substr(eq + 1);
-    }
-    host["Sysctls"] = sysctls;
-    host["CpuShares"] = o.cpu_shares;
-    host["Memory"] = TRY(size_flag(o.memory, "-m, --memory"));
-    host["NanoCpus"] = TRY(cpus_flag(o.cpus));
-    host["CpuPeriod"] = o.cpu_period;
-    host["CpuQuota"] = o.cpu_quota;
-    host["CpusetCpus"] = o.cpuset_cpus;
-    Json devices = Json::array();
-    for (auto& spec : o.devices)
-        devices.push_back(TRY(parse_device(spec)));
-    host["Devices"] = devices;
-    host["MemoryReservation"] = TRY(size_flag(o.memory_reservation, "--memory-reservation"));
-    host["MemorySwap"] = TRY(size_flag(o.memory_swap, "--memory-swap"));
-    host["MemorySwappiness"] = -1;
-    if (o.pids_limit != 0) host["PidsLimit"] = o.pids_limit;
-    Json ulimits = Json::array();
-    for (auto& spec : o.ulimits)
-        ulimits.push_back(TRY(parse_ulimit(spec)));
-    host["Ulimits"] = ulimits;
-    Json mounts = Json::array();
-    for (auto& spec : o.mounts)
-        mounts.push_back(TRY(parse_mount(spec)));
-    host["Mounts"] = mounts;
+    host["Tmpfs"] = key_values(o.tmpfs, ':');
+    TRY(add_resources(host, o));
+    host["Mounts"] = TRY(parsed_list(o.mounts, parse_mount));
     if (o.init) host["Init"] = true;
-    config["HostConfig"] = host;
+    return host;
+}
+
+}  // namespace
+
+Result<CreateRequest> build_create_request(const ContainerOptions& o, const Environment& env) {
+    Json binds;
+    Json config = TRY(container_json(o, env, binds));
+    config["HostConfig"] = TRY(host_config_json(o, std::move(binds)));
     config["NetworkingConfig"] = {{"EndpointsConfig", Json::object()}};
     return CreateRequest{std::move(config), o.name};
 }

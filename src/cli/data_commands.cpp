@@ -75,101 +75,138 @@ std::string base_name(std::string path) {
     return slash == std::string::npos ? path : path.substr(slash + 1);
 }
 
-// Container -> host: the daemon's tar is rooted at the source's base name; entries are renamed
-// so that the root lands on `target` (docker's rules: into an existing directory, or as a new
-// name).
+// With --follow-link, the target of a symlink source (the daemon's path stat says it).
+Result<std::string> followed_source(client::DockerClient& client, const std::string& container,
+                                    const std::string& source, bool follow) {
+    if (!follow) return source;
+    auto head = TRY(client.request("HEAD", "/containers/" + url_escape(container) + "/archive" +
+                                               Query().add("path", source).str()));
+    if (!head.ok()) return source;
+    Json stat = TRY(decode_path_stat(head.path_stat));
+    std::string link = stat.is_object() ? stat.value("linkTarget", "") : "";
+    return link.empty() ? source : link;
+}
+
+// The daemon's tar as libarchive reads it: pulled through a callback, a block at a time.
+class TarFromBody {
+  public:
+    static Result<std::unique_ptr<TarFromBody>> open(client::BodyReader& body) {
+        auto tar = std::unique_ptr<TarFromBody>(new TarFromBody(body));
+        archive_read_support_format_tar(tar->reader_.get());
+        if (archive_read_open(tar->reader_.get(), tar.get(), nullptr, read_block, nullptr) !=
+            ARCHIVE_OK)
+            return tar->error();
+        return tar;
+    }
+    archive* reader() const { return reader_.get(); }
+    std::unexpected<Error> error() const {
+        return fail(ErrorKind::Internal,
+                    std::string("read archive: ") + archive_error_string(reader_.get()));
+    }
+
+  private:
+    explicit TarFromBody(client::BodyReader& body) : body_(&body), reader_(archive_read_new()) {}
+    static la_ssize_t read_block(archive*, void* data, const void** buffer) {
+        auto* self = static_cast<TarFromBody*>(data);
+        auto n = self->body_->read_some(self->block_, sizeof self->block_);
+        if (!n) return -1;
+        *buffer = self->block_;
+        return static_cast<la_ssize_t>(*n);
+    }
+    client::BodyReader* body_;
+    ReadArchive reader_;
+    char block_[65536];
+};
+
+// Where each entry of the daemon's tar lands (docker's rules): the tar is rooted at the source's
+// base name, and that root becomes `dest` itself, or a new entry in `dest` when it is an existing
+// directory; "SRC/." puts what is inside SRC into DEST.
+class EntryPlacement {
+  public:
+    EntryPlacement(std::string dest, bool contents_only)
+        : dest_(std::move(dest)), contents_only_(contents_only) {
+        struct stat st {};
+        dest_is_dir_ = ::stat(dest_.c_str(), &st) == 0 && S_ISDIR(st.st_mode);
+    }
+
+    // Renames `entry` (and its hard link target) to its place on the host.
+    Result<std::string> place(archive_entry* entry) {
+        std::string name = without_dot_slash(archive_entry_pathname(entry));
+        if (name == ".") name.clear();
+        std::string out;
+        if (contents_only_) {
+            out = name.empty() ? dest_ : dest_ + "/" + name;
+        } else {
+            if (root_.empty()) {
+                root_ = name.substr(0, name.find('/'));
+                if (archive_entry_filetype(entry) != AE_IFDIR && !dest_is_dir_ &&
+                    dest_.ends_with("/"))
+                    return fail(ErrorKind::InvalidArgument,
+                                "destination \"" + dest_ + "\" must be a directory");
+                target_ = dest_is_dir_ ? dest_ + "/" + root_ : dest_;
+            }
+            out = target_ + (name.size() > root_.size() ? name.substr(root_.size()) : "");
+        }
+        archive_entry_set_pathname(entry, out.c_str());
+        if (const char* link = archive_entry_hardlink(entry)) {
+            std::string hard = without_dot_slash(link);
+            if (contents_only_)
+                hard = dest_ + "/" + hard;
+            else if (hard.starts_with(root_))
+                hard = target_ + hard.substr(root_.size());
+            archive_entry_set_hardlink(entry, hard.c_str());
+        }
+        return out;
+    }
+
+  private:
+    static std::string without_dot_slash(std::string name) {
+        while (name.starts_with("./"))
+            name.erase(0, 2);
+        return name;
+    }
+    std::string dest_;
+    bool contents_only_;
+    bool dest_is_dir_ = false;
+    std::string root_;  // the archive's first component
+    std::string target_;
+};
+
+// Writes the current entry's data from `tar` to `writer`.
+Result<void> copy_entry_data(const TarFromBody& tar, archive* writer, const std::string& out) {
+    const void* block;
+    size_t size;
+    la_int64_t offset;
+    int rc;
+    while ((rc = archive_read_data_block(tar.reader(), &block, &size, &offset)) == ARCHIVE_OK)
+        if (archive_write_data_block(writer, block, size, offset) < ARCHIVE_WARN)
+            return fail(ErrorKind::Internal, out + ": " + archive_error_string(writer));
+    if (rc < ARCHIVE_WARN) return tar.error();
+    return {};
+}
+
+// Container -> host: the daemon's tar, its entries renamed by EntryPlacement.
 Result<void> copy_from_container(client::DockerClient& client, const std::string& container,
                                  const std::string& source, const std::string& dest, bool follow) {
-    std::string path = source;
-    if (follow) {
-        auto head = TRY(client.request("HEAD", "/containers/" + url_escape(container) + "/archive" +
-                                                   Query().add("path", path).str()));
-        if (head.ok()) {
-            Json stat = TRY(decode_path_stat(head.path_stat));
-            std::string link = stat.is_object() ? stat.value("linkTarget", "") : "";
-            if (!link.empty()) path = link;
-        }
-    }
+    std::string path = TRY(followed_source(client, container, source, follow));
     auto body = TRY(client.stream("GET", "/containers/" + url_escape(container) + "/archive" +
                                              Query().add("path", path).str()));
     if (dest == "-") return body_to_fd(*body, STDOUT_FILENO);
-    bool contents_only = source.ends_with("/.");
-    struct stat st {};
-    bool dest_is_dir = ::stat(dest.c_str(), &st) == 0 && S_ISDIR(st.st_mode);
-    ReadArchive reader(archive_read_new());
-    archive_read_support_format_tar(reader.get());
-    // libarchive pulls the daemon's tar through this callback, a block at a time.
-    struct Source {
-        client::BodyReader* body;
-        char block[65536];
-    };
-    auto source_state = std::make_unique<Source>();
-    source_state->body = body.get();
-    auto read_callback = [](archive*, void* data, const void** buffer) -> la_ssize_t {
-        auto* source = static_cast<Source*>(data);
-        auto n = source->body->read_some(source->block, sizeof source->block);
-        if (!n) return -1;
-        *buffer = source->block;
-        return static_cast<la_ssize_t>(*n);
-    };
-    if (archive_read_open(reader.get(), source_state.get(), nullptr, read_callback, nullptr) !=
-        ARCHIVE_OK)
-        return fail(ErrorKind::Internal,
-                    std::string("read archive: ") + archive_error_string(reader.get()));
+    EntryPlacement placement(dest, source.ends_with("/."));
+    auto tar = TRY(TarFromBody::open(*body));
     WriteArchive writer(archive_write_disk_new());
     archive_write_disk_set_options(writer.get(), ARCHIVE_EXTRACT_TIME | ARCHIVE_EXTRACT_PERM |
                                                      ARCHIVE_EXTRACT_SECURE_NODOTDOT |
                                                      ARCHIVE_EXTRACT_SECURE_SYMLINKS);
-    std::string root;  // the archive's first component
-    std::string target;
     archive_entry* entry = nullptr;
     while (true) {
-        int rc = archive_read_next_header(reader.get(), &entry);
+        int rc = archive_read_next_header(tar->reader(), &entry);
         if (rc == ARCHIVE_EOF) break;
-        if (rc < ARCHIVE_WARN)
-            return fail(ErrorKind::Internal,
-                        std::string("read archive: ") + archive_error_string(reader.get()));
-        std::string name = archive_entry_pathname(entry);
-        while (name.starts_with("./"))
-            name.erase(0, 2);
-        if (name == ".") name.clear();
-        std::string out;
-        if (contents_only) {
-            // "SRC/." copies what is inside SRC into DEST (created if missing).
-            out = name.empty() ? dest : dest + "/" + name;
-        } else {
-            if (root.empty()) {
-                root = name.substr(0, name.find('/'));
-                if (archive_entry_filetype(entry) != AE_IFDIR && !dest_is_dir &&
-                    dest.ends_with("/"))
-                    return fail(ErrorKind::InvalidArgument,
-                                "destination \"" + dest + "\" must be a directory");
-                target = dest_is_dir ? dest + "/" + root : dest;
-            }
-            out = target + (name.size() > root.size() ? name.substr(root.size()) : "");
-        }
-        archive_entry_set_pathname(entry, out.c_str());
-        if (const char* link = archive_entry_hardlink(entry)) {
-            std::string hard = link;
-            while (hard.starts_with("./"))
-                hard.erase(0, 2);
-            if (contents_only)
-                hard = dest + "/" + hard;
-            else if (hard.starts_with(root))
-                hard = target + hard.substr(root.size());
-            archive_entry_set_hardlink(entry, hard.c_str());
-        }
+        if (rc < ARCHIVE_WARN) return tar->error();
+        std::string out = TRY(placement.place(entry));
         if (archive_write_header(writer.get(), entry) < ARCHIVE_WARN)
             return fail(ErrorKind::Internal, out + ": " + archive_error_string(writer.get()));
-        const void* block;
-        size_t size;
-        la_int64_t offset;
-        while ((rc = archive_read_data_block(reader.get(), &block, &size, &offset)) == ARCHIVE_OK)
-            if (archive_write_data_block(writer.get(), block, size, offset) < ARCHIVE_WARN)
-                return fail(ErrorKind::Internal, out + ": " + archive_error_string(writer.get()));
-        if (rc < ARCHIVE_WARN)
-            return fail(ErrorKind::Internal,
-                        std::string("read archive: ") + archive_error_string(reader.get()));
+        TRY(copy_entry_data(*tar, writer.get(), out));
         archive_write_finish_entry(writer.get());
     }
     archive_write_close(writer.get());

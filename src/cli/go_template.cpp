@@ -3,11 +3,11 @@
 #include "cli/go_template.h"
 
 #include <algorithm>
-#include <charconv>
 #include <cstdio>
 #include <cstdlib>
 #include <optional>
 
+#include "base/parse_int.h"
 #include "base/utf8.h"
 #include "cli/go_template_funcs.h"
 #include "cli/go_template_tree.h"
@@ -116,10 +116,9 @@ bool unescape(std::string_view body, char quote, std::string& out) {
         size_t start = e >= '0' && e <= '7' ? i : i + 1;
         int base = e >= '0' && e <= '7' ? 8 : 16;
         if (start + digits > body.size()) return false;
-        uint32_t value = 0;
-        auto [end, ec] =
-            std::from_chars(body.data() + start, body.data() + start + digits, value, base);
-        if (ec != std::errc() || end != body.data() + start + digits) return false;
+        auto code = parse_int<uint32_t>(body.substr(start, digits), base);
+        if (!code) return false;
+        uint32_t value = *code;
         i = start + digits - 1;
         if (e == 'x' || base == 8) {
             if (value > 255) return false;
@@ -153,13 +152,11 @@ std::optional<Json> parse_number(std::string_view text) {
     }
     bool is_float = base != 16 && body.find_first_of(".eEpP") != std::string_view::npos;
     if (!is_float && !body.empty()) {
-        uint64_t magnitude = 0;
-        auto [end, ec] = std::from_chars(body.data(), body.data() + body.size(), magnitude, base);
-        if (ec == std::errc() && end == body.data() + body.size()) {
-            if (!negative && magnitude <= static_cast<uint64_t>(INT64_MAX))
-                return Json(static_cast<int64_t>(magnitude));
-            if (negative && magnitude <= static_cast<uint64_t>(INT64_MAX) + 1)
-                return Json(static_cast<int64_t>(0 - magnitude));
+        if (auto magnitude = parse_int<uint64_t>(body, base)) {
+            if (!negative && *magnitude <= static_cast<uint64_t>(INT64_MAX))
+                return Json(static_cast<int64_t>(*magnitude));
+            if (negative && *magnitude <= static_cast<uint64_t>(INT64_MAX) + 1)
+                return Json(static_cast<int64_t>(0 - *magnitude));
             return std::nullopt;
         }
         if (base != 10) return std::nullopt;
@@ -266,6 +263,7 @@ class Lexer {
         return from;
     }
 
+    // long: one lexer state, a case per kind of character, as Go's text/template lexInsideAction.
     Result<void> lex_action() {
         int paren_depth = 0;
         while (true) {

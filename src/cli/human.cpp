@@ -8,18 +8,6 @@
 
 namespace berth::cli {
 
-std::string human_size(double bytes) {
-    static constexpr const char* units[] = {"B", "kB", "MB", "GB", "TB", "PB", "EB", "ZB", "YB"};
-    size_t unit = 0;
-    while (bytes >= 1000.0 && unit + 1 < std::size(units)) {
-        bytes /= 1000.0;
-        ++unit;
-    }
-    char buffer[32];
-    std::snprintf(buffer, sizeof buffer, "%.3g%s", bytes, units[unit]);
-    return buffer;
-}
-
 std::string human_duration(int64_t seconds) {
     return berth::human_duration(seconds);
 }

@@ -1,5 +1,5 @@
-// Numbers and times as docker prints them (go-units): "4.26MB", "2 hours ago",
-// "2024-05-01 12:00:00 +0000 UTC".
+// Times as docker prints them (go-units): "2 hours ago", "2024-05-01 12:00:00 +0000 UTC". Sizes
+// are base/byte_size.h.
 #pragma once
 
 #include <cstdint>
@@ -7,8 +7,6 @@
 
 namespace berth::cli {
 
-// Decimal units with three significant digits: 0B, 999B, 1kB, 4.26MB, 1.5GB.
-std::string human_size(double bytes);
 // "Less than a second", "About a minute", "3 hours", "2 weeks" (go-units HumanDuration).
 std::string human_duration(int64_t seconds);
 // human_duration of now - unix_seconds, plus " ago".

@@ -5,15 +5,6 @@
 namespace berth::cli {
 namespace {
 
-TEST(Human, SizesLikeDocker) {
-    EXPECT_EQ(human_size(0), "0B");
-    EXPECT_EQ(human_size(999), "999B");
-    EXPECT_EQ(human_size(1000), "1kB");
-    EXPECT_EQ(human_size(4261234), "4.26MB");
-    EXPECT_EQ(human_size(123456), "123kB");
-    EXPECT_EQ(human_size(1.5e9), "1.5GB");
-}
-
 TEST(Human, DurationsLikeDocker) {
     EXPECT_EQ(human_duration(0), "Less than a second");
     EXPECT_EQ(human_duration(1), "1 second");

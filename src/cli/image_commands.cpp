@@ -12,6 +12,7 @@
 #include <iostream>
 #include <set>
 
+#include "base/byte_size.h"
 #include "base/fs.h"
 #include "cli/container_commands.h"
 #include "cli/human.h"
@@ -234,6 +235,22 @@ Result<void> print_image_history(const Json& history, const HistoryOptions& opti
     return {};
 }
 
+bool confirm_image_prune(bool all, bool force) {
+    if (force) return true;
+    return confirm(all ? "WARNING! This will remove all images without at least one container "
+                         "associated to them."
+                       : "WARNING! This will remove all dangling images.");
+}
+
+void print_image_prune(const Json& deleted, double reclaimed_bytes) {
+    if (deleted.is_array() && !deleted.empty()) {
+        std::printf("Deleted Images:\n");
+        print_removals(deleted, true);
+        std::printf("\n");
+    }
+    std::printf("Total reclaimed space: %s\n", human_size(reclaimed_bytes).c_str());
+}
+
 namespace {
 
 Result<void> show_history(CliContext& context, const HistoryOptions& options) {
@@ -243,24 +260,13 @@ Result<void> show_history(CliContext& context, const HistoryOptions& options) {
 }
 
 Result<void> prune_images(CliContext& context, bool all, bool force) {
-    if (!force) {
-        std::string warning = all ? "WARNING! This will remove all images without at least one "
-                                    "container associated to them."
-                                  : "WARNING! This will remove all dangling images.";
-        if (!confirm(warning)) return {};
-    }
+    if (!confirm_image_prune(all, force)) return {};
     auto* client = TRY(context.client());
     Json filters = Json::object();
     if (all) filters["dangling"]["false"] = true;
     Json report = TRY(client->call(
         "POST", "/images/prune" + Query().add_if(all, "filters", filters.dump()).str()));
-    if (report["ImagesDeleted"].is_array() && !report["ImagesDeleted"].empty()) {
-        std::printf("Deleted Images:\n");
-        print_removals(report["ImagesDeleted"], true);
-        std::printf("\n");
-    }
-    std::printf("Total reclaimed space: %s\n",
-                human_size(report.value("SpaceReclaimed", 0.0)).c_str());
+    print_image_prune(report["ImagesDeleted"], report.value("SpaceReclaimed", 0.0));
     return {};
 }
 
@@ -375,11 +381,11 @@ Result<void> import_image(CliContext& context, const ImportCommand& command) {
 
 }  // namespace
 
-void add_image_commands(const CommandGroups& groups, CliContext& context) {
+namespace {
+
+void add_images_command(const CommandGroups& groups, CliContext& context) {
     CLI::App& app = *groups.app;
     CLI::App* image = groups.image;
-
-    // images / image ls / image list
     auto images_opts = std::make_shared<ImagesOptions>();
     for (auto* command : groups.add({{&app, "images"}, {image, "ls", {"list"}}}, "List images")) {
         add_images_flags(command, *images_opts);
@@ -390,7 +396,10 @@ void add_image_commands(const CommandGroups& groups, CliContext& context) {
             });
         });
     }
+}
 
+void add_inspect_command(const CommandGroups& groups, CliContext& context) {
+    CLI::App* image = groups.image;
     auto inspect_names = std::make_shared<std::vector<std::string>>();
     auto inspect_format = std::make_shared<std::string>();
     for (auto* command :
@@ -405,7 +414,11 @@ void add_image_commands(const CommandGroups& groups, CliContext& context) {
             });
         });
     }
+}
 
+void add_remove_command(const CommandGroups& groups, CliContext& context) {
+    CLI::App& app = *groups.app;
+    CLI::App* image = groups.image;
     auto rm_names = std::make_shared<std::vector<std::string>>();
     auto rm_force = std::make_shared<bool>(false);
     auto rm_no_prune = std::make_shared<bool>(false);
@@ -420,7 +433,11 @@ void add_image_commands(const CommandGroups& groups, CliContext& context) {
             guarded(context, [&] { return store::remove_images(context, *rm_names, *rm_force); });
         });
     }
+}
 
+void add_tag_command(const CommandGroups& groups, CliContext& context) {
+    CLI::App& app = *groups.app;
+    CLI::App* image = groups.image;
     auto tag_args = std::make_shared<std::vector<std::string>>();
     for (auto* command : groups.add({{&app, "tag"}, {image, "tag"}},
                                     "Create a tag TARGET_IMAGE that refers to SOURCE_IMAGE")) {
@@ -440,7 +457,11 @@ void add_image_commands(const CommandGroups& groups, CliContext& context) {
             });
         });
     }
+}
 
+void add_history_command(const CommandGroups& groups, CliContext& context) {
+    CLI::App& app = *groups.app;
+    CLI::App* image = groups.image;
     auto history_opts = std::make_shared<HistoryOptions>();
     for (auto* command :
          groups.add({{&app, "history"}, {image, "history"}}, "Show the history of an image")) {
@@ -457,7 +478,10 @@ void add_image_commands(const CommandGroups& groups, CliContext& context) {
             });
         });
     }
+}
 
+void add_prune_command(const CommandGroups& groups, CliContext& context) {
+    CLI::App* image = groups.image;
     auto prune_all = std::make_shared<bool>(false);
     auto prune_force = std::make_shared<bool>(false);
     for (auto* prune : groups.add({{image, "prune"}}, "Remove unused images")) {
@@ -471,7 +495,11 @@ void add_image_commands(const CommandGroups& groups, CliContext& context) {
             });
         });
     }
+}
 
+void add_save_command(const CommandGroups& groups, CliContext& context) {
+    CLI::App& app = *groups.app;
+    CLI::App* image = groups.image;
     auto save_names = std::make_shared<std::vector<std::string>>();
     auto save_output = std::make_shared<std::string>();
     auto save_format = std::make_shared<std::string>();
@@ -494,7 +522,11 @@ void add_image_commands(const CommandGroups& groups, CliContext& context) {
             });
         });
     }
+}
 
+void add_load_command(const CommandGroups& groups, CliContext& context) {
+    CLI::App& app = *groups.app;
+    CLI::App* image = groups.image;
     auto load_input = std::make_shared<std::string>();
     auto load_quiet = std::make_shared<bool>(false);
     auto load_platform = std::make_shared<std::string>();
@@ -513,7 +545,11 @@ void add_image_commands(const CommandGroups& groups, CliContext& context) {
             });
         });
     }
+}
 
+void add_import_command(const CommandGroups& groups, CliContext& context) {
+    CLI::App& app = *groups.app;
+    CLI::App* image = groups.image;
     auto import_cmd = std::make_shared<ImportCommand>();
     for (auto* command :
          groups.add({{&app, "import"}, {image, "import"}},
@@ -535,7 +571,10 @@ void add_image_commands(const CommandGroups& groups, CliContext& context) {
             });
         });
     }
+}
 
+void add_mount_commands(const CommandGroups& groups, CliContext& context) {
+    CLI::App* image = groups.image;
     auto mount_args = std::make_shared<std::vector<std::string>>();
     for (auto* mount :
          groups.add({{image, "mount"}},
@@ -556,7 +595,10 @@ void add_image_commands(const CommandGroups& groups, CliContext& context) {
             guarded(context, [&] { return image::unmount_rootfs(*umount_target); });
         });
     }
+}
 
+void add_bootstrap_command(const CommandGroups& groups, CliContext& context) {
+    CLI::App* image = groups.image;
     auto bootstrap_what = std::make_shared<std::string>();
     auto bootstrap_tag = std::make_shared<std::string>();
     auto bootstrap_mirror = std::make_shared<std::string>();
@@ -579,7 +621,10 @@ void add_image_commands(const CommandGroups& groups, CliContext& context) {
                 });
             });
     }
+}
 
+void add_verify_command(const CommandGroups& groups, CliContext& context) {
+    CLI::App* image = groups.image;
     auto verify_name = std::make_shared<std::string>();
     for (auto* verify :
          groups.add({{image, "verify"}}, "Re-hash stored blobs of one image, or of all images")) {
@@ -588,6 +633,23 @@ void add_image_commands(const CommandGroups& groups, CliContext& context) {
             guarded(context, [&] { return store::verify_images(context, *verify_name); });
         });
     }
+}
+
+}  // namespace
+
+void add_image_commands(const CommandGroups& groups, CliContext& context) {
+    add_images_command(groups, context);
+    add_inspect_command(groups, context);
+    add_remove_command(groups, context);
+    add_tag_command(groups, context);
+    add_history_command(groups, context);
+    add_prune_command(groups, context);
+    add_save_command(groups, context);
+    add_load_command(groups, context);
+    add_import_command(groups, context);
+    add_mount_commands(groups, context);
+    add_bootstrap_command(groups, context);
+    add_verify_command(groups, context);
 }
 
 }  // namespace berth::cli

@@ -44,6 +44,11 @@ Result<void> print_image_list(const Json& summaries, const ImagesOptions& option
 // `history` output from GET /images/{name}/history entries, shared by both back ends.
 Result<void> print_image_history(const Json& history, const HistoryOptions& options);
 
+// `image prune`'s question in docker's words; true to go on (always when forced).
+bool confirm_image_prune(bool all, bool force);
+// `image prune`'s report from ImagesDeleted entries ({"Untagged": …} / {"Deleted": …}).
+void print_image_prune(const Json& deleted, double reclaimed_bytes);
+
 // The local store back end: the image service opened on --root, no daemon involved.
 namespace store {
 Result<void> list_images(CliContext& context, const ImagesOptions& options);

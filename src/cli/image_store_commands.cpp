@@ -10,9 +10,9 @@
 #include <ctime>
 #include <set>
 
+#include "base/byte_size.h"
 #include "base/fs.h"
 #include "cli/container_commands.h"
-#include "cli/human.h"
 #include "cli/image_options.h"
 #include "cli/list_output.h"
 #include "image/bootstrap.h"
@@ -139,24 +139,15 @@ Result<void> show_history(CliContext& context, const HistoryOptions& options) {
 }
 
 Result<void> prune_images(CliContext& context, bool all, bool force) {
-    if (!force) {
-        std::string warning = all ? "WARNING! This will remove all images without at least one "
-                                    "container associated to them."
-                                  : "WARNING! This will remove all dangling images.";
-        if (!confirm(warning)) return {};
-    }
+    if (!confirm_image_prune(all, force)) return {};
     ImageService* images = TRY(context.images());
     image::PruneReport report = TRY(images->prune(all));
-    if (!report.events.empty()) {
-        std::printf("Deleted Images:\n");
-        for (auto& event : report.events)
-            std::printf("%s: %s\n",
-                        event.kind == image::RemovalEvent::Kind::Untagged ? "untagged" : "deleted",
-                        event.what.c_str());
-        std::printf("\n");
+    Json deleted = Json::array();
+    for (auto& event : report.events) {
+        bool untagged = event.kind == image::RemovalEvent::Kind::Untagged;
+        deleted.push_back(Json::object({{untagged ? "Untagged" : "Deleted", event.what}}));
     }
-    std::printf("Total reclaimed space: %s\n",
-                human_size(static_cast<double>(report.reclaimed_bytes)).c_str());
+    print_image_prune(deleted, static_cast<double>(report.reclaimed_bytes));
     return {};
 }
 

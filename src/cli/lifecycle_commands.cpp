@@ -1,8 +1,8 @@
 // berth stop, restart, kill, rm, pause, unpause, rename, wait, container prune.
 #include <CLI/CLI.hpp>
 
+#include "base/byte_size.h"
 #include "cli/container_commands.h"
-#include "cli/human.h"
 
 namespace berth::cli {
 namespace {
@@ -67,12 +67,7 @@ void add_stop_like(const CommandGroups& groups, CliContext& context, const std::
     }
 }
 
-}  // namespace
-
-void add_lifecycle_commands(const CommandGroups& groups, CliContext& context) {
-    add_stop_like(groups, context, "stop", "Stop one or more running containers");
-    add_stop_like(groups, context, "restart", "Restart one or more containers");
-
+void add_kill_command(const CommandGroups& groups, CliContext& context) {
     auto kill_containers = std::make_shared<std::vector<std::string>>();
     auto kill_signal = std::make_shared<std::string>();
     for (auto* command : container_command(groups, "kill", "Kill one or more running containers")) {
@@ -87,7 +82,9 @@ void add_lifecycle_commands(const CommandGroups& groups, CliContext& context) {
             });
         });
     }
+}
 
+void add_remove_command(const CommandGroups& groups, CliContext& context) {
     struct RmOptions {
         std::vector<std::string> containers;
         bool force = false, volumes = false, link = false;
@@ -116,7 +113,9 @@ void add_lifecycle_commands(const CommandGroups& groups, CliContext& context) {
                 true, rm->force);
         });
     }
+}
 
+void add_pause_commands(const CommandGroups& groups, CliContext& context) {
     for (std::string action : {"pause", "unpause"}) {
         auto names = std::make_shared<std::vector<std::string>>();
         for (auto* command : container_command(
@@ -131,7 +130,9 @@ void add_lifecycle_commands(const CommandGroups& groups, CliContext& context) {
             });
         }
     }
+}
 
+void add_rename_command(const CommandGroups& groups, CliContext& context) {
     auto rename_args = std::make_shared<std::vector<std::string>>();
     for (auto* command : container_command(groups, "rename", "Rename a container")) {
         command->add_option("container new-name", *rename_args, "CONTAINER NEW_NAME")
@@ -155,7 +156,9 @@ void add_lifecycle_commands(const CommandGroups& groups, CliContext& context) {
             });
         });
     }
+}
 
+void add_wait_command(const CommandGroups& groups, CliContext& context) {
     auto wait_names = std::make_shared<std::vector<std::string>>();
     for (auto* command : container_command(
              groups, "wait",
@@ -173,7 +176,9 @@ void add_lifecycle_commands(const CommandGroups& groups, CliContext& context) {
                 false);
         });
     }
+}
 
+void add_prune_command(const CommandGroups& groups, CliContext& context) {
     auto prune_force = std::make_shared<bool>(false);
     auto prune_filters = std::make_shared<std::vector<std::string>>();
     for (auto* prune : groups.add({{groups.container, "prune"}}, "Remove all stopped containers")) {
@@ -211,6 +216,19 @@ void add_lifecycle_commands(const CommandGroups& groups, CliContext& context) {
             });
         });
     }
+}
+
+}  // namespace
+
+void add_lifecycle_commands(const CommandGroups& groups, CliContext& context) {
+    add_stop_like(groups, context, "stop", "Stop one or more running containers");
+    add_stop_like(groups, context, "restart", "Restart one or more containers");
+    add_kill_command(groups, context);
+    add_remove_command(groups, context);
+    add_pause_commands(groups, context);
+    add_rename_command(groups, context);
+    add_wait_command(groups, context);
+    add_prune_command(groups, context);
 }
 
 }  // namespace berth::cli

@@ -4,6 +4,7 @@
 #include <ctime>
 #include <regex>
 
+#include "base/byte_size.h"
 #include "cli/container_commands.h"
 #include "cli/human.h"
 #include "cli/list_output.h"

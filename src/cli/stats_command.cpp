@@ -5,8 +5,8 @@
 #include <chrono>
 #include <thread>
 
+#include "base/byte_size.h"
 #include "cli/container_commands.h"
-#include "cli/human.h"
 #include "cli/list_output.h"
 
 namespace berth::cli {
@@ -17,19 +17,6 @@ struct StatsOptions {
     bool all = false, no_stream = false, no_trunc = false;
     std::string format;
 };
-
-// go-units BytesSize: binary units with four significant digits ("1.5MiB", "7.627GiB").
-std::string binary_size(double bytes) {
-    static constexpr const char* kUnits[] = {"B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB"};
-    int unit = 0;
-    while (bytes >= 1024 && unit < 6) {
-        bytes /= 1024;
-        ++unit;
-    }
-    char out[32];
-    std::snprintf(out, sizeof out, "%.4g%s", bytes, kUnits[unit]);
-    return out;
-}
 
 std::string percent(double value) {
     char out[32];

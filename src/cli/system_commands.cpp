@@ -5,6 +5,7 @@
 #include <chrono>
 #include <ctime>
 
+#include "base/byte_size.h"
 #include "cli/container_commands.h"
 #include "cli/go_template.h"
 #include "cli/human.h"
@@ -149,16 +150,7 @@ Result<void> info_command(CliContext& context, const std::string& format) {
     text += " OSType: " + str("OSType") + "\n";
     text += " Architecture: " + str("Architecture") + "\n";
     text += " CPUs: " + str("NCPU") + "\n";
-    char memory[32];
-    double bytes = s.value("MemTotal", 0.0);
-    int unit = 0;
-    static constexpr const char* kUnits[] = {"B", "KiB", "MiB", "GiB", "TiB"};
-    while (bytes >= 1024 && unit < 4) {
-        bytes /= 1024;
-        ++unit;
-    }
-    std::snprintf(memory, sizeof memory, "%.4g%s", bytes, kUnits[unit]);
-    text += std::string(" Total Memory: ") + memory + "\n";
+    text += " Total Memory: " + binary_size(s.value("MemTotal", 0.0)) + "\n";
     text += " Name: " + str("Name") + "\n";
     text += " ID: " + str("ID") + "\n";
     text += " Docker Root Dir: " + str("DockerRootDir") + "\n";
@@ -239,19 +231,25 @@ Result<void> events_command(CliContext& context, const EventsOptions& options) {
     return {};
 }
 
-Result<void> df_command(CliContext& context, bool verbose, const std::string& format) {
-    auto* client = TRY(context.client());
-    Json df = TRY(client->call("GET", "/system/df"));
-    auto reclaim = [](double reclaimable, double total) {
-        std::string text = human_size(reclaimable);
-        if (total > 0)
-            text += " (" + std::to_string(static_cast<int>(reclaimable * 100 / total)) + "%)";
-        else
-            text += " (0%)";
-        return text;
-    };
+// "1.2GB (40%)": what a prune would free, and its share of the total.
+std::string reclaimable_text(double reclaimable, double total) {
+    std::string text = human_size(reclaimable);
+    if (total > 0)
+        text += " (" + std::to_string(static_cast<int>(reclaimable * 100 / total)) + "%)";
+    else
+        text += " (0%)";
+    return text;
+}
+
+const Json& array_or_empty(const Json& value) {
+    static const Json kEmpty = Json::array();
+    return value.is_array() ? value : kEmpty;
+}
+
+// `system df`'s summary: one row per kind (images, containers, local volumes, build cache).
+std::vector<Json> df_summary_rows(const Json& df) {
     std::vector<Json> rows;
-    const Json& images = df["Images"].is_array() ? df["Images"] : Json::array();
+    const Json& images = array_or_empty(df["Images"]);
     double image_size = df.value("LayersSize", 0.0), image_reclaim = image_size;
     int active_images = 0;
     for (auto& image : images)
@@ -265,8 +263,8 @@ Result<void> df_command(CliContext& context, bool verbose, const std::string& fo
                     {"TotalCount", std::to_string(images.size())},
                     {"Active", std::to_string(active_images)},
                     {"Size", human_size(image_size)},
-                    {"Reclaimable", reclaim(image_reclaim, image_size)}});
-    const Json& containers = df["Containers"].is_array() ? df["Containers"] : Json::array();
+                    {"Reclaimable", reclaimable_text(image_reclaim, image_size)}});
+    const Json& containers = array_or_empty(df["Containers"]);
     double container_size = 0, container_reclaim = 0;
     int running = 0;
     for (auto& c : containers) {
@@ -276,13 +274,14 @@ Result<void> df_command(CliContext& context, bool verbose, const std::string& fo
         else
             container_reclaim += c.value("SizeRw", 0.0);
     }
-    rows.push_back({{"Type", "Containers"},
-                    {"TotalCount", std::to_string(containers.size())},
-                    {"Active", std::to_string(running)},
-                    {"Size", human_size(container_size)},
-                    {"Reclaimable", container_size > 0 ? reclaim(container_reclaim, container_size)
-                                                       : human_size(0)}});
-    const Json& volumes = df["Volumes"].is_array() ? df["Volumes"] : Json::array();
+    rows.push_back(
+        {{"Type", "Containers"},
+         {"TotalCount", std::to_string(containers.size())},
+         {"Active", std::to_string(running)},
+         {"Size", human_size(container_size)},
+         {"Reclaimable", container_size > 0 ? reclaimable_text(container_reclaim, container_size)
+                                            : human_size(0)}});
+    const Json& volumes = array_or_empty(df["Volumes"]);
     double volume_size = 0;
     for (auto& v : volumes)
         volume_size += std::max(0.0, v["UsageData"].value("Size", 0.0));
@@ -291,23 +290,17 @@ Result<void> df_command(CliContext& context, bool verbose, const std::string& fo
                     {"Active", "0"},
                     {"Size", human_size(volume_size)},
                     {"Reclaimable", human_size(volume_size)}});
-    const Json& cache = df["BuildCache"].is_array() ? df["BuildCache"] : Json::array();
+    const Json& cache = array_or_empty(df["BuildCache"]);
     rows.push_back({{"Type", "Build Cache"},
                     {"TotalCount", std::to_string(cache.size())},
                     {"Active", "0"},
                     {"Size", "0B"},
                     {"Reclaimable", "0B"}});
-    ListFormat list{
-        .user_format = format,
-        .default_table =
-            "table {{.Type}}\t{{.TotalCount}}\t{{.Active}}\t{{.Size}}\t{{.Reclaimable}}",
-        .headers = {{"Type", "TYPE"},
-                    {"TotalCount", "TOTAL"},
-                    {"Active", "ACTIVE"},
-                    {"Size", "SIZE"},
-                    {"Reclaimable", "RECLAIMABLE"}}};
-    print(TRY(format_list(rows, list)));
-    if (!verbose) return {};
+    return rows;
+}
+
+// `system df -v`: the images' and containers' own lines, then the (empty) volumes and cache.
+void print_df_details(const Json& images, const Json& containers) {
     int64_t now = static_cast<int64_t>(::time(nullptr));
     std::vector<std::vector<std::string>> table = {{"REPOSITORY", "TAG", "IMAGE ID", "CREATED",
                                                     "SIZE", "SHARED SIZE", "UNIQUE SIZE",
@@ -347,6 +340,22 @@ Result<void> df_command(CliContext& context, bool verbose, const std::string& fo
     print("\nBuild cache usage: 0B\n\n" +
           render_table(
               {{"CACHE ID", "CACHE TYPE", "SIZE", "CREATED", "LAST USED", "USAGE", "SHARED"}}));
+}
+
+Result<void> df_command(CliContext& context, bool verbose, const std::string& format) {
+    auto* client = TRY(context.client());
+    Json df = TRY(client->call("GET", "/system/df"));
+    ListFormat list{
+        .user_format = format,
+        .default_table =
+            "table {{.Type}}\t{{.TotalCount}}\t{{.Active}}\t{{.Size}}\t{{.Reclaimable}}",
+        .headers = {{"Type", "TYPE"},
+                    {"TotalCount", "TOTAL"},
+                    {"Active", "ACTIVE"},
+                    {"Size", "SIZE"},
+                    {"Reclaimable", "RECLAIMABLE"}}};
+    print(TRY(format_list(df_summary_rows(df), list)));
+    if (verbose) print_df_details(array_or_empty(df["Images"]), array_or_empty(df["Containers"]));
     return {};
 }
 

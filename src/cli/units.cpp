@@ -61,30 +61,6 @@ Result<int64_t> parse_go_duration(std::string_view text) {
     return negative ? -nanos : nanos;
 }
 
-Result<int64_t> parse_ram_size(std::string_view text) {
-    size_t i = 0;
-    while (i < text.size() && (std::isdigit(static_cast<unsigned char>(text[i])) || text[i] == '.'))
-        ++i;
-    if (i == 0)
-        return fail(ErrorKind::InvalidArgument, "invalid size: '" + std::string(text) + "'");
-    double number = std::strtod(std::string(text.substr(0, i)).c_str(), nullptr);
-    std::string suffix;
-    for (char c : text.substr(i))
-        if (c != ' ') suffix += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    static constexpr std::string_view kUnits = "bkmgtp";
-    double multiplier = 1;
-    if (!suffix.empty()) {
-        auto unit = kUnits.find(suffix[0]);
-        std::string_view tail = std::string_view(suffix).substr(1);
-        bool tail_ok = tail.empty() || tail == "b" || tail == "ib";
-        if (unit == std::string_view::npos || !tail_ok || (unit == 0 && !tail.empty()))
-            return fail(ErrorKind::InvalidArgument,
-                        "invalid suffix: '" + std::string(text.substr(i)) + "'");
-        multiplier = std::pow(1024.0, static_cast<double>(unit));
-    }
-    return static_cast<int64_t>(number * multiplier);
-}
-
 Result<std::string> api_timestamp(std::string_view text, int64_t now_unix_nanos) {
     auto format = [](int64_t nanos) {
         char out[48];

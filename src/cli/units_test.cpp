@@ -23,17 +23,6 @@ TEST(GoDuration, RejectsWhatGoRejects) {
     EXPECT_FALSE(parse_go_duration("s"));
 }
 
-TEST(RamSize, BinaryUnits) {
-    EXPECT_EQ(*parse_ram_size("512m"), 512LL << 20);
-    EXPECT_EQ(*parse_ram_size("1g"), 1LL << 30);
-    EXPECT_EQ(*parse_ram_size("1GB"), 1LL << 30);
-    EXPECT_EQ(*parse_ram_size("64k"), 64LL << 10);
-    EXPECT_EQ(*parse_ram_size("100"), 100);
-    EXPECT_EQ(*parse_ram_size("1.5m"), 1572864);
-    EXPECT_EQ(parse_ram_size("12x").error().message(), "invalid suffix: 'x'");
-    EXPECT_EQ(parse_ram_size("m").error().message(), "invalid size: 'm'");
-}
-
 TEST(ApiTimestamp, DurationsRfc3339AndUnixSeconds) {
     int64_t now = 1'700'000'000'000'000'000;
     EXPECT_EQ(*api_timestamp("10m", now), "1699999400.000000000");

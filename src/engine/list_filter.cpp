@@ -2,8 +2,8 @@
 
 #include <algorithm>
 #include <array>
-#include <charconv>
-#include <climits>
+
+#include "base/parse_int.h"
 
 namespace berth::engine {
 namespace {
@@ -30,32 +30,25 @@ bool one_of(const std::array<const char*, N>& words, const std::string& value) {
 
 // Go's strconv.Atoi, with its error's wording.
 Result<int> atoi_like_go(const std::string& text) {
-    std::string_view digits = text;
-    bool negative = false;
-    if (!digits.empty() && (digits.front() == '+' || digits.front() == '-')) {
-        negative = digits.front() == '-';
-        digits.remove_prefix(1);
-    }
-    long long value = 0;
-    auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), value);
-    if (digits.empty() || digits.front() == '-' || end != digits.data() + digits.size() ||
-        ec == std::errc::invalid_argument)
-        return fail(ErrorKind::InvalidArgument,
-                    "strconv.Atoi: parsing \"" + text + "\": invalid syntax");
-    if (ec == std::errc::result_out_of_range || value > INT_MAX)
+    // Go takes one sign, '+' or '-'; from_chars only '-'.
+    std::string_view number = text;
+    if (number.starts_with('+') && !number.substr(1).starts_with('-')) number.remove_prefix(1);
+    auto value = parse_int_or_errc<int>(number);
+    if (!value && value.error() == std::errc::result_out_of_range)
         return fail(ErrorKind::InvalidArgument,
                     "strconv.Atoi: parsing \"" + text + "\": value out of range");
-    return static_cast<int>(negative ? -value : value);
+    if (!value)
+        return fail(ErrorKind::InvalidArgument,
+                    "strconv.Atoi: parsing \"" + text + "\": invalid syntax");
+    return *value;
 }
 
 // A port number as dockerd's ParsePortRange takes it ("" is its own error).
 std::optional<std::string> port_number_error(std::string_view text) {
     if (text.empty()) return "value is empty";
-    unsigned value = 0;
-    auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
-    if (ec == std::errc::invalid_argument || end != text.data() + text.size())
-        return "invalid syntax";
-    if (ec == std::errc::result_out_of_range || value > 65535) return "value out of range";
+    auto value = parse_int_or_errc<unsigned>(text);
+    if (!value && value.error() == std::errc::invalid_argument) return "invalid syntax";
+    if (!value || *value > 65535) return "value out of range";
     return std::nullopt;
 }
 

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "base/fs.h"
+#include "base/parse_int.h"
 #include "base/utf8.h"
 
 namespace berth::image {
@@ -100,6 +101,57 @@ Json& object_field(Json& config, const char* key) {
     return config[key];
 }
 
+// ENV: each KEY=value replaces the variable's entry, or is added.
+Result<void> apply_env(Json& config, const std::string& keyword, std::string_view args) {
+    Json env = config.contains("Env") && config["Env"].is_array() ? config["Env"] : Json::array();
+    for (auto& [key, value] : TRY(key_values(keyword, args))) {
+        std::string entry = key + "=" + value;
+        auto same = std::find_if(env.begin(), env.end(), [&](const Json& j) {
+            return j.is_string() && j.get<std::string>().starts_with(key + "=");
+        });
+        if (same != env.end())
+            *same = entry;
+        else
+            env.push_back(entry);
+    }
+    config["Env"] = env;
+    return {};
+}
+
+// EXPOSE: "80", "53/udp": a port from 0 to 65535 with tcp, udp or sctp.
+Result<void> apply_expose(Json& config, std::string_view args) {
+    Json ports = config.contains("ExposedPorts") && config["ExposedPorts"].is_object()
+                     ? config["ExposedPorts"]
+                     : Json::object();
+    for (auto& port : TRY(split_words(args))) {
+        std::string number = port.substr(0, port.find('/'));
+        std::string proto =
+            port.find('/') == std::string::npos ? "tcp" : port.substr(port.find('/') + 1);
+        bool numeric = !number.empty() && std::all_of(number.begin(), number.end(), ::isdigit) &&
+                       number.size() <= 5;
+        if (!numeric || parse_int<uint32_t>(number).value_or(0) > 65535 ||
+            (proto != "tcp" && proto != "udp" && proto != "sctp"))
+            return fail(ErrorKind::InvalidArgument, "EXPOSE: invalid port \"" + port + "\"");
+        ports[number + "/" + proto] = Json::object();
+    }
+    config["ExposedPorts"] = ports;
+    return {};
+}
+
+// VOLUME: a JSON array, or paths separated by spaces.
+Result<void> apply_volume(Json& config, std::string_view args) {
+    Json& volumes = object_field(config, "Volumes");
+    Json list = TRY(command_form(args));
+    if (list.size() == 3 && list[0] == "/bin/sh" && !args.starts_with("[")) {
+        list = Json::array();
+        for (auto& word : TRY(split_words(args)))
+            list.push_back(word);
+    }
+    for (auto& path : list)
+        volumes[path.get<std::string>()] = Json::object();
+    return {};
+}
+
 }  // namespace
 
 Result<void> apply_config_change(Json& config, std::string_view instruction_text) {
@@ -127,52 +179,17 @@ Result<void> apply_config_change(Json& config, std::string_view instruction_text
         TRY(need_args());
         config["Entrypoint"] = TRY(command_form(args));
     } else if (keyword == "ENV") {
-        Json env =
-            config.contains("Env") && config["Env"].is_array() ? config["Env"] : Json::array();
-        for (auto& [key, value] : TRY(key_values(keyword, args))) {
-            std::string entry = key + "=" + value;
-            auto same = std::find_if(env.begin(), env.end(), [&](const Json& j) {
-                return j.is_string() && j.get<std::string>().starts_with(key + "=");
-            });
-            if (same != env.end())
-                *same = entry;
-            else
-                env.push_back(entry);
-        }
-        config["Env"] = env;
+        TRY(apply_env(config, keyword, args));
     } else if (keyword == "LABEL") {
         Json& labels = object_field(config, "Labels");
         for (auto& [key, value] : TRY(key_values(keyword, args)))
             labels[key] = value;
     } else if (keyword == "EXPOSE") {
         TRY(need_args());
-        Json ports = config.contains("ExposedPorts") && config["ExposedPorts"].is_object()
-                         ? config["ExposedPorts"]
-                         : Json::object();
-        for (auto& port : TRY(split_words(args))) {
-            std::string number = port.substr(0, port.find('/'));
-            std::string proto =
-                port.find('/') == std::string::npos ? "tcp" : port.substr(port.find('/') + 1);
-            bool numeric = !number.empty() &&
-                           std::all_of(number.begin(), number.end(), ::isdigit) &&
-                           number.size() <= 5;
-            if (!numeric || std::stoi(number) > 65535 ||
-                (proto != "tcp" && proto != "udp" && proto != "sctp"))
-                return fail(ErrorKind::InvalidArgument, "EXPOSE: invalid port \"" + port + "\"");
-            ports[number + "/" + proto] = Json::object();
-        }
-        config["ExposedPorts"] = ports;
+        TRY(apply_expose(config, args));
     } else if (keyword == "VOLUME") {
         TRY(need_args());
-        Json& volumes = object_field(config, "Volumes");
-        Json list = TRY(command_form(args));
-        if (list.size() == 3 && list[0] == "/bin/sh" && !args.starts_with("[")) {
-            list = Json::array();
-            for (auto& word : TRY(split_words(args)))
-                list.push_back(word);
-        }
-        for (auto& path : list)
-            volumes[path.get<std::string>()] = Json::object();
+        TRY(apply_volume(config, args));
     } else if (keyword == "USER") {
         TRY(need_args());
         config["User"] = std::string(args);

@@ -24,28 +24,12 @@
 #include <vector>
 
 #include "base/fs.h"
+#include "base/test_support.h"
 #include "base/unique_fd.h"
 
 namespace berth::image::testing {
 
-// A fresh directory under /tmp, removed with everything in it at the end of the test.
-class TempDir {
-  public:
-    TempDir() {
-        std::string tmpl = "/tmp/berth-layer-test-XXXXXX";
-        if (::mkdtemp(tmpl.data()) == nullptr) std::abort();
-        path_ = tmpl;
-    }
-    ~TempDir() { (void)remove_all(path_); }
-    TempDir(const TempDir&) = delete;
-    TempDir& operator=(const TempDir&) = delete;
-
-    const std::string& path() const { return path_; }
-    std::string operator/(std::string_view rel) const { return join_path(path_, rel); }
-
-  private:
-    std::string path_;
-};
+using berth::TempDir;  // the unit tests' shared fixture (base/test_support.h)
 
 struct EntrySpec {
     mode_t perm = 0644;

@@ -8,6 +8,7 @@
 
 #include "base/fs.h"
 #include "image/layer_testing.h"
+#include "image/tree_writer.h"
 
 namespace berth::image {
 namespace {
@@ -139,6 +140,19 @@ TEST(LayerUnpack, EmptyTarIsAnEmptyLayer) {
 }
 
 // --- hostile layers ---------------------------------------------------------------------------
+
+TEST(CleanLayerPath, MakesNamesRelativeToTheRootAndRefusesClimbingAbove) {
+    EXPECT_EQ(clean_layer_path("./etc//passwd"), "etc/passwd");
+    EXPECT_EQ(clean_layer_path("/etc/../bin/"), "bin");
+    EXPECT_EQ(clean_layer_path("a/b/../../c"), "c");
+    EXPECT_EQ(clean_layer_path("."), "");
+    EXPECT_EQ(clean_layer_path("/"), "");
+    EXPECT_EQ(clean_layer_path("a/.."), "");
+    EXPECT_EQ(clean_layer_path(".."), std::nullopt);
+    EXPECT_EQ(clean_layer_path("/../etc"), std::nullopt);
+    EXPECT_EQ(clean_layer_path("a/../../b"), std::nullopt);
+    EXPECT_EQ(clean_layer_path("..a/b"), "..a/b");
+}
 
 TEST(LayerUnpack, DotDotEscapesAreRefused) {
     for (const char* name : {"../evil", "a/../../evil", "./../outside/evil", "a/b/../../../evil"}) {

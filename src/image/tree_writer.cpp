@@ -11,6 +11,7 @@
 #include <memory>
 #include <set>
 
+#include "base/fs.h"
 #include "image/whiteout.h"
 
 namespace berth::image {
@@ -68,27 +69,12 @@ bool same_file(const struct stat& a, const struct stat& b) {
 }  // namespace
 
 std::optional<std::string> clean_layer_path(std::string_view name) {
-    std::vector<std::string_view> parts;
-    size_t pos = 0;
-    while (pos <= name.size()) {
-        size_t next = name.find('/', pos);
-        if (next == std::string_view::npos) next = name.size();
-        std::string_view part = name.substr(pos, next - pos);
-        pos = next + 1;
-        if (part.empty() || part == ".") continue;
-        if (part == "..") {
-            if (parts.empty()) return std::nullopt;
-            parts.pop_back();
-            continue;
-        }
-        parts.push_back(part);
-    }
-    std::string out;
-    for (auto part : parts) {
-        if (!out.empty()) out += '/';
-        out += part;
-    }
-    return out;
+    while (name.starts_with('/'))
+        name.remove_prefix(1);
+    std::string cleaned = clean_path(name);
+    if (cleaned == ".." || cleaned.starts_with("../")) return std::nullopt;
+    if (cleaned == ".") return std::string();
+    return cleaned;
 }
 
 TreeWriter::TreeWriter(UniqueFd root, TreeWriterOptions options)

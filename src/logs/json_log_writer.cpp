@@ -6,11 +6,11 @@
 
 #include <cctype>
 #include <cerrno>
-#include <cmath>
 #include <cstdlib>
 #include <optional>
 #include <utility>
 
+#include "base/byte_size.h"
 #include "base/fs.h"
 #include "base/utf8.h"
 
@@ -24,37 +24,6 @@ constexpr size_t kEntryKeepCapacity = 64 * 1024;
 
 Error invalid(std::string message) {
     return Error(ErrorKind::InvalidArgument, std::move(message));
-}
-
-// go-units' FromHumanSize: a decimal number, an optional space, an optional suffix b, k[b],
-// k[ib], m…, g…, t…, p… (case-insensitive), all decimal multiples (1k = 1000).
-Result<int64_t> parse_human_size(const std::string& text) {
-    size_t sep = text.find_last_of("0123456789. ");
-    if (sep == std::string::npos) return fail(invalid("invalid size: '" + text + "'"));
-    std::string number = text[sep] == ' ' ? text.substr(0, sep) : text.substr(0, sep + 1);
-    std::string suffix = text.substr(sep + 1);
-    char* end = nullptr;
-    errno = 0;
-    double size = std::strtod(number.c_str(), &end);
-    if (number.empty() || *end != '\0' || errno == ERANGE || !std::isfinite(size))
-        return fail(invalid("invalid size: '" + text + "'"));
-    if (size < 0) return fail(invalid("invalid size: '" + text + "'"));
-    if (suffix.empty()) return static_cast<int64_t>(size);
-    for (auto& ch : suffix)
-        ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
-    auto bad_suffix = [&] { return fail(invalid("invalid suffix: '" + suffix + "'")); };
-    if (suffix.size() > 3) return bad_suffix();
-    if (suffix[0] == 'b') {
-        if (suffix.size() > 1) return bad_suffix();
-        return static_cast<int64_t>(size);
-    }
-    static constexpr std::string_view kUnits = "kmgtp";
-    size_t unit = kUnits.find(suffix[0]);
-    if (unit == std::string_view::npos) return bad_suffix();
-    if ((suffix.size() == 2 && suffix[1] != 'b') ||
-        (suffix.size() == 3 && suffix.substr(1) != "ib"))
-        return bad_suffix();
-    return static_cast<int64_t>(size * std::pow(1000.0, static_cast<double>(unit + 1)));
 }
 
 // Go's strconv.ParseBool.

@@ -16,6 +16,7 @@
 #include <cstdlib>
 #include <cstring>
 
+#include "base/parse_int.h"
 #include "base/socket_address.h"
 
 namespace berth::monitor {
@@ -159,10 +160,10 @@ void mark_cloexec_from(int first, const std::vector<int>& keep) {
     if (!dir) return;
     int own = ::dirfd(dir);
     while (auto* entry = ::readdir(dir)) {
-        int fd = std::atoi(entry->d_name);
-        if (entry->d_name[0] == '.' || fd < first || fd == own) continue;
-        if (std::find(keep.begin(), keep.end(), fd) != keep.end()) continue;
-        ::fcntl(fd, F_SETFD, FD_CLOEXEC);
+        auto fd = parse_int<int>(entry->d_name);
+        if (!fd || *fd < first || *fd == own) continue;
+        if (std::find(keep.begin(), keep.end(), *fd) != keep.end()) continue;
+        ::fcntl(*fd, F_SETFD, FD_CLOEXEC);
     }
     ::closedir(dir);
 }

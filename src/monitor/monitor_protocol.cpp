@@ -9,6 +9,7 @@
 #include <memory>
 
 #include "base/base64.h"
+#include "base/fd_passing.h"
 #include "base/utf8.h"
 
 namespace berth::monitor {
@@ -169,6 +170,8 @@ Result<ExitRecord> exit_from_json(const Json& doc) {
     return r;
 }
 
+static_assert(kMaxPacketFds <= kMaxPassedFds);
+
 Result<void> send_packet(int socket_fd, std::string_view text, std::span<const int> fds) {
     if (text.size() > kMaxPacketSize)
         return fail(ErrorKind::InvalidArgument,
@@ -182,24 +185,8 @@ Result<void> send_packet(int socket_fd, std::string_view text, std::span<const i
         int size = static_cast<int>(text.size() + 4096);
         (void)::setsockopt(socket_fd, SOL_SOCKET, SO_SNDBUF, &size, sizeof size);
     }
-    msghdr msg{};
-    iovec iov{const_cast<char*>(text.data()), text.size()};
-    msg.msg_iov = &iov;
-    msg.msg_iovlen = 1;
-    alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int) * kMaxPacketFds)] = {};
-    if (!fds.empty()) {
-        msg.msg_control = control;
-        msg.msg_controllen = CMSG_SPACE(sizeof(int) * fds.size());
-        cmsghdr* header = CMSG_FIRSTHDR(&msg);
-        header->cmsg_level = SOL_SOCKET;
-        header->cmsg_type = SCM_RIGHTS;
-        header->cmsg_len = CMSG_LEN(sizeof(int) * fds.size());
-        std::memcpy(CMSG_DATA(header), fds.data(), sizeof(int) * fds.size());
-    }
-    for (;;) {
-        if (::sendmsg(socket_fd, &msg, MSG_NOSIGNAL) >= 0) return {};
-        if (errno != EINTR) return fail_errno("send to monitor");
-    }
+    TRY(send_with_fds(socket_fd, text, fds, "send to monitor"));
+    return {};
 }
 
 Result<void> send_packet(int socket_fd, std::string_view text, int fd) {
@@ -210,32 +197,11 @@ Result<void> send_packet(int socket_fd, std::string_view text, int fd) {
 Result<Packet> receive_packet(int socket_fd) {
     // Not zero-filled: of the largest packet's room, only what arrives is touched.
     auto buffer = std::make_unique_for_overwrite<char[]>(kMaxPacketSize + 1);
-    msghdr msg{};
-    iovec iov{buffer.get(), kMaxPacketSize + 1};
-    msg.msg_iov = &iov;
-    msg.msg_iovlen = 1;
-    alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int) * kMaxPacketFds)] = {};
-    msg.msg_control = control;
-    msg.msg_controllen = sizeof control;
-    ssize_t n;
-    do {
-        n = ::recvmsg(socket_fd, &msg, MSG_CMSG_CLOEXEC);
-    } while (n < 0 && errno == EINTR);
-    if (n < 0) return fail_errno("receive from monitor");
-    Packet packet;
-    for (cmsghdr* h = CMSG_FIRSTHDR(&msg); h; h = CMSG_NXTHDR(&msg, h)) {
-        if (h->cmsg_level != SOL_SOCKET || h->cmsg_type != SCM_RIGHTS) continue;
-        size_t count = (h->cmsg_len - CMSG_LEN(0)) / sizeof(int);
-        for (size_t i = 0; i < count; ++i) {
-            int fd;
-            std::memcpy(&fd, CMSG_DATA(h) + i * sizeof(int), sizeof fd);
-            packet.fds.emplace_back(fd);
-        }
-    }
-    if (static_cast<size_t>(n) > kMaxPacketSize || (msg.msg_flags & MSG_TRUNC))
+    auto received = TRY(receive_with_fds(socket_fd, {buffer.get(), kMaxPacketSize + 1},
+                                         kMaxPacketFds, "receive from monitor"));
+    if (received.size > kMaxPacketSize || received.truncated)
         return fail(ErrorKind::InvalidArgument, "monitor message too large");
-    packet.text.assign(buffer.get(), static_cast<size_t>(n));
-    return packet;
+    return Packet{std::string(buffer.get(), received.size), std::move(received.fds)};
 }
 
 Result<void> request(const std::string& socket_path, const Json& message, int fd) {

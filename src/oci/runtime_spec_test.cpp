@@ -9,6 +9,7 @@
 #include <string>
 
 #include "base/fs.h"
+#include "base/test_support.h"
 
 namespace berth::oci {
 namespace {
@@ -107,6 +108,7 @@ std::string parse_error(const Json& doc) {
     return spec.error().message();
 }
 
+// long: one expectation per field of the full config above.
 TEST(ParseSpec, FullConfig) {
     auto parsed = parse_spec(full_config());
     ASSERT_TRUE(parsed.has_value()) << parsed.error().message();
@@ -537,9 +539,8 @@ TEST(DefaultSpec, ParsesAndValidates) {
 }
 
 TEST(LoadSpec, ReadsBundleConfig) {
-    char tmpl[] = "/tmp/berth-bundle-XXXXXX";
-    ASSERT_NE(::mkdtemp(tmpl), nullptr);
-    std::string bundle = tmpl;
+    TempDir temp("berth-bundle");
+    const std::string& bundle = temp.path();
 
     auto missing = load_spec(bundle);
     ASSERT_FALSE(missing.has_value());
@@ -562,8 +563,6 @@ TEST(LoadSpec, ReadsBundleConfig) {
     auto invalid = load_spec(bundle);
     ASSERT_FALSE(invalid.has_value());
     EXPECT_THAT(invalid.error().message(), StartsWith("config.json: process.user.uid"));
-
-    EXPECT_TRUE(remove_all(bundle).has_value());
 }
 
 TEST(NamespaceCloneFlag, KnownTypes) {

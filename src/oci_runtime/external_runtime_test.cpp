@@ -8,6 +8,7 @@
 #include <csignal>
 
 #include "base/fs.h"
+#include "base/test_support.h"
 
 namespace berth::oci_runtime {
 namespace {
@@ -49,20 +50,6 @@ if command in ("run", "exec"):
 elif command == "ps":
     print("[11, 22]")
 )";
-
-class TempDir {
-  public:
-    TempDir() {
-        char pattern[] = "/tmp/external-runtime-test.XXXXXX";
-        path_ = ::mkdtemp(pattern);
-    }
-    ~TempDir() { (void)remove_all(path_); }
-    const std::string& path() const { return path_; }
-    std::string operator/(std::string_view name) const { return join_path(path_, name); }
-
-  private:
-    std::string path_;
-};
 
 class ExternalRuntimeTest : public ::testing::Test {
   protected:

@@ -11,6 +11,7 @@
 #include <linux/keyctl.h>
 
 #include "base/fs.h"
+#include "base/parse_int.h"
 #include "runtime/console.h"
 #include "runtime/hooks.h"
 #include "runtime/inherited_fds.h"
@@ -204,8 +205,10 @@ Result<void> init_steps(const InitConfig& config, std::vector<std::string>& warn
 
 Result<void> forward_seccomp_listener(const SeccompFilter& filter, int child_pidfd, pid_t child_pid,
                                       const std::string& fd_number, const Json& state) {
-    int number = std::atoi(fd_number.c_str());
-    int fd = static_cast<int>(::syscall(SYS_pidfd_getfd, child_pidfd, number, 0));
+    auto number = parse_int<int>(fd_number);
+    if (!number)
+        return fail(ErrorKind::Internal, "seccomp listener: bad fd number \"" + fd_number + "\"");
+    int fd = static_cast<int>(::syscall(SYS_pidfd_getfd, child_pidfd, *number, 0));
     if (fd < 0) return fail_errno("copy the seccomp listener fd from the container");
     UniqueFd listener(fd);
     return send_listener_fd(filter, listener.get(), child_pid, state);

@@ -11,6 +11,7 @@
 #include "runtime/capabilities.h"
 #include "runtime/container_init.h"
 #include "runtime/namespaces.h"
+#include "runtime/pid_file.h"
 #include "runtime/process_setup.h"
 #include "runtime/runtime.h"
 #include "runtime/seccomp.h"
@@ -66,6 +67,105 @@ Result<oci::Process> exec_process(const ExecOptions& o, const oci::Spec& spec) {
     return p;
 }
 
+// The container's init, held while the exec is set up: its pidfd (checked to be the process the
+// record names, not a reused pid) and its root.
+struct ContainerInit {
+    UniqueFd pidfd;
+    UniqueFd root;
+};
+
+Result<ContainerInit> open_container_init(const ContainerRecord& record) {
+    int raw_pidfd = static_cast<int>(::syscall(SYS_pidfd_open, record.pid, 0));
+    if (raw_pidfd < 0) return fail_errno("open container init");
+    ContainerInit init{UniqueFd(raw_pidfd), UniqueFd()};
+    if (process_start_time(record.pid) != record.pid_start_time)
+        return fail(ErrorKind::Conflict, "cannot exec in a stopped container");
+    init.root = TRY(open_fd("/proc/" + std::to_string(record.pid) + "/root", O_PATH | O_DIRECTORY));
+    return init;
+}
+
+// The namespaces of the container's init that differ from ours (the clone flags to join). The
+// pid namespace applies to our children: it is joined here, before the clone.
+Result<int> enter_pid_namespace_and_list_others(pid_t init_pid, int init_pidfd) {
+    int flags = 0;
+    const std::pair<const char*, int> kinds[] = {
+        {"user", CLONE_NEWUSER}, {"mnt", CLONE_NEWNS},  {"net", CLONE_NEWNET},
+        {"ipc", CLONE_NEWIPC},   {"uts", CLONE_NEWUTS}, {"cgroup", CLONE_NEWCGROUP},
+        {"time", CLONE_NEWTIME},
+    };
+    for (const auto& [name, flag] : kinds)
+        if (namespace_differs(init_pid, name)) flags |= flag;
+    if (namespace_differs(init_pid, "pid") && ::setns(init_pidfd, CLONE_NEWPID) < 0)
+        return fail_errno("join the container's pid namespace");
+    return flags;
+}
+
+// The process joins the container's cgroup (so that limits, ps, pause and kill --all see it).
+// It is born in the cgroup where it can be (cgroups::JoinAtBirth: no migration, no wait for an
+// RCU grace period); otherwise the parent moves it in (config.wait_for_parent).
+cgroups::JoinAtBirth prepare_cgroup_join(cgroups::CgroupManager* cgroup, ExecChildConfig& config) {
+    cgroups::JoinAtBirth join;
+    if (cgroup) {
+        auto prepared = cgroup->prepare_join_at_birth();
+        config.wait_for_parent = !prepared;
+        if (prepared) join = std::move(*prepared);
+        for (const auto& fd : join.self_join)
+            config.cgroup_self_join_fds.push_back(fd.get());
+    }
+    return join;
+}
+
+// Clones the exec'd process (which never returns in the child); without CLONE_INTO_CGROUP
+// (a kernel before 5.7), the clone is made without and the parent moves the child in.
+Result<ChildProcess> clone_exec_child(ExecChildConfig& config, const cgroups::JoinAtBirth& join,
+                                      SyncSocket& parent_sync) {
+    int pidfd = -1;
+    bool born_in_cgroup = join.clone_into.valid();
+    auto cloned = clone_child(0, &pidfd, born_in_cgroup ? join.clone_into.get() : -1);
+    if (!cloned && born_in_cgroup && lacks_clone_into_cgroup(cloned.error())) {
+        config.wait_for_parent = true;
+        config.cgroup_self_join_fds.clear();
+        cloned = clone_child(0, &pidfd);
+    }
+    pid_t pid = TRY(std::move(cloned));
+    if (pid == 0) {
+        parent_sync.close();
+        run_exec_child(config);
+    }
+    return ChildProcess(pid, UniqueFd(pidfd));
+}
+
+// Answers the child until it execs (the socket closes): its warnings and seccomp listener.
+Result<void> serve_until_exec(const ExecOptions& o, const ContainerRecord& record,
+                              const SeccompFilter& seccomp, ChildProcess& child,
+                              SyncSocket& parent_sync, const Logger& log) {
+    for (;;) {
+        auto msg = parent_sync.receive();
+        if (!msg) return {};  // closed on execve: the program runs
+        if (msg->type == SyncType::Warning) log.warn(msg->text);
+        if (msg->type == SyncType::SeccompListener) {
+            Json state = {{"ociVersion", "1.2.0"},
+                          {"id", o.id},
+                          {"status", "running"},
+                          {"pid", record.pid},
+                          {"bundle", record.bundle}};
+            auto sent =
+                forward_seccomp_listener(seccomp, child.pidfd(), child.pid(), msg->text, state);
+            if (!sent) {
+                (void)parent_sync.send(SyncType::Error, sent.error().message());
+                (void)child.wait();
+                return fail(std::move(sent).error());
+            }
+            TRY(parent_sync.send(SyncType::SeccompListenerDone));
+            continue;
+        }
+        if (msg->type == SyncType::Error) {
+            (void)child.wait();
+            return fail(ErrorKind::Internal, msg->text);
+        }
+    }
+}
+
 }  // namespace
 
 Result<int> Runtime::exec(const ExecOptions& o) {
@@ -87,38 +187,10 @@ Result<int> Runtime::exec(const ExecOptions& o) {
     if (proxy_terminal && o.detach)
         return fail(ErrorKind::InvalidArgument,
                     "cannot allocate a terminal for a detached exec without --console-socket");
-
-    int raw_pidfd = static_cast<int>(::syscall(SYS_pidfd_open, record.pid, 0));
-    if (raw_pidfd < 0) return fail_errno("open container init");
-    UniqueFd init_pidfd(raw_pidfd);
-    if (process_start_time(record.pid) != record.pid_start_time)
-        return fail(ErrorKind::Conflict, "cannot exec in a stopped container");
-    auto root = TRY(open_fd("/proc/" + std::to_string(record.pid) + "/root", O_PATH | O_DIRECTORY));
-
-    int flags = 0;
-    const std::pair<const char*, int> kinds[] = {
-        {"user", CLONE_NEWUSER}, {"mnt", CLONE_NEWNS},  {"net", CLONE_NEWNET},
-        {"ipc", CLONE_NEWIPC},   {"uts", CLONE_NEWUTS}, {"cgroup", CLONE_NEWCGROUP},
-        {"time", CLONE_NEWTIME},
-    };
-    for (const auto& [name, flag] : kinds)
-        if (namespace_differs(record.pid, name)) flags |= flag;
-    // The pid namespace applies to our children: join it here, before clone.
-    if (namespace_differs(record.pid, "pid") && ::setns(init_pidfd.get(), CLONE_NEWPID) < 0)
-        return fail_errno("join the container's pid namespace");
-
-    UniqueFd console, console_receiver;
-    if (process.terminal) {
-        if (proxy_terminal) {
-            int pair[2];
-            if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pair) < 0)
-                return fail_errno("socketpair");
-            console_receiver.reset(pair[0]);
-            console.reset(pair[1]);
-        } else {
-            console = TRY_CTX(console_channel(o.console_socket, o.console_fd), "console socket");
-        }
-    }
+    auto init = TRY(open_container_init(record));
+    int flags = TRY(enter_pid_namespace_and_list_others(record.pid, init.pidfd.get()));
+    auto [console, console_receiver] =
+        TRY(open_console_ends(process.terminal, proxy_terminal, o.console_socket, o.console_fd));
     // The container's lock is not needed past this point, and holding it would block `kill`.
     { LockedContainer release_lock = std::move(container); }
 
@@ -127,80 +199,25 @@ Result<int> Runtime::exec(const ExecOptions& o) {
     if (!o.detach) blocked.emplace();
     ExecChildConfig config;
     config.process = &process;
-    config.container_pidfd = init_pidfd.get();
+    config.container_pidfd = init.pidfd.get();
     config.namespace_flags = flags;
-    config.container_root = root.get();
+    config.container_root = init.root.get();
     config.sync = &child_sync;
     config.console_socket = console.get();
     config.preserve_fds = o.preserve_fds;
     config.seccomp = &seccomp;
-    // The process joins the container's cgroup (so that limits, ps, pause and kill --all see it).
-    // It is born in the cgroup where it can be (cgroups::JoinAtBirth: no migration, no wait for
-    // an RCU grace period); otherwise the parent moves it in.
     auto cgroup = TRY(open_cgroup(record));
-    cgroups::JoinAtBirth join;
-    bool parent_moves = false;
-    if (cgroup) {
-        auto prepared = cgroup->prepare_join_at_birth();
-        parent_moves = !prepared;
-        if (prepared) join = std::move(*prepared);
-        for (const auto& fd : join.self_join)
-            config.cgroup_self_join_fds.push_back(fd.get());
-    }
-    config.wait_for_parent = parent_moves;
-    int pidfd = -1;
-    bool born_in_cgroup = cgroup && join.clone_into.valid();
-    auto cloned = clone_child(0, &pidfd, born_in_cgroup ? join.clone_into.get() : -1);
-    if (!cloned && born_in_cgroup && lacks_clone_into_cgroup(cloned.error())) {
-        // The parent moves the child in.
-        parent_moves = true;
-        config.wait_for_parent = true;
-        config.cgroup_self_join_fds.clear();
-        cloned = clone_child(0, &pidfd);
-    }
-    pid_t pid = TRY(std::move(cloned));
-    if (pid == 0) {
-        parent_sync.close();
-        run_exec_child(config);
-    }
-    ChildProcess child(static_cast<pid_t>(pid), UniqueFd(pidfd));
+    auto join = prepare_cgroup_join(cgroup.get(), config);
+    ChildProcess child = TRY(clone_exec_child(config, join, parent_sync));
     child_sync.close();
     console.reset();
     join = {};
-    if (cgroup && parent_moves) {
-        TRY_CTX(cgroup->add_process(static_cast<pid_t>(pid)), "join the container's cgroup");
+    if (cgroup && config.wait_for_parent) {
+        TRY_CTX(cgroup->add_process(child.pid()), "join the container's cgroup");
         TRY(parent_sync.send(SyncType::Mapped));
     }
-    for (;;) {
-        auto msg = parent_sync.receive();
-        if (!msg) break;  // closed on execve: the program runs
-        if (msg->type == SyncType::Warning) log_.warn(msg->text);
-        if (msg->type == SyncType::SeccompListener) {
-            Json state = {{"ociVersion", "1.2.0"},
-                          {"id", o.id},
-                          {"status", "running"},
-                          {"pid", record.pid},
-                          {"bundle", record.bundle}};
-            auto sent = forward_seccomp_listener(seccomp, child.pidfd(), static_cast<pid_t>(pid),
-                                                 msg->text, state);
-            if (!sent) {
-                (void)parent_sync.send(SyncType::Error, sent.error().message());
-                (void)child.wait();
-                return fail(std::move(sent).error());
-            }
-            TRY(parent_sync.send(SyncType::SeccompListenerDone));
-            continue;
-        }
-        if (msg->type == SyncType::Error) {
-            (void)child.wait();
-            return fail(ErrorKind::Internal, msg->text);
-        }
-    }
-    if (!o.pid_file.empty()) {
-        std::string path = o.pid_file;
-        TRY_CTX(write_file_atomic(path, std::to_string(pid), 0644, Durability::Volatile),
-                "write pid file");
-    }
+    TRY(serve_until_exec(o, record, seccomp, child, parent_sync, log_));
+    TRY(write_pid_file(o.pid_file, child.pid()));
     if (o.detach) {
         child.release();
         return 0;

@@ -9,12 +9,12 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#include <charconv>
 #include <climits>
 #include <cstdio>
 #include <cstring>
 
 #include "base/fs.h"
+#include "base/parse_int.h"
 #include "runtime/capabilities.h"
 
 namespace berth::runtime {
@@ -86,12 +86,9 @@ std::string home_of(uid_t uid) {
 }  // namespace
 
 Result<uint32_t> parse_id(std::string_view text, std::string_view what) {
-    uint32_t value = 0;
-    auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
-    if (ec != std::errc() || end != text.data() + text.size())
-        return fail(ErrorKind::InvalidArgument,
-                    "invalid " + std::string(what) + " \"" + std::string(text) + "\"");
-    return value;
+    if (auto value = parse_int<uint32_t>(text)) return *value;
+    return fail(ErrorKind::InvalidArgument,
+                "invalid " + std::string(what) + " \"" + std::string(text) + "\"");
 }
 
 void set_env(std::vector<std::string>& env, const std::string& entry) {

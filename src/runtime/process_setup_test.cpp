@@ -10,32 +10,13 @@
 #include <vector>
 
 #include "base/fs.h"
+#include "base/test_support.h"
 
 namespace berth::runtime {
 namespace {
 
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
-
-// A fresh directory under /tmp, removed with everything in it at the end of the test.
-class TempDir {
-  public:
-    TempDir() {
-        std::string tmpl = "/tmp/berth-process-test-XXXXXX";
-        char* made = ::mkdtemp(tmpl.data());
-        if (made == nullptr) std::abort();
-        path_ = made;
-    }
-    ~TempDir() { (void)remove_all(path_); }
-    TempDir(const TempDir&) = delete;
-    TempDir& operator=(const TempDir&) = delete;
-
-    const std::string& path() const { return path_; }
-    std::string operator/(std::string_view rel) const { return join_path(path_, rel); }
-
-  private:
-    std::string path_;
-};
 
 class FindExecutableTest : public ::testing::Test {
   protected:

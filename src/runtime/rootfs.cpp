@@ -13,6 +13,7 @@
 #include <sstream>
 
 #include "base/fs.h"
+#include "base/mountinfo.h"
 #include "base/path_in_root.h"
 #include "runtime/mount_options.h"
 
@@ -262,57 +263,11 @@ class RootfsBuilder {
         TRY(do_mount("tmpfs", target_path, "tmpfs", (flags & ~MS_RDONLY), "mode=755", what));
         auto cgroup_root = TRY_CTX(resolver_.open(dest, O_PATH | O_DIRECTORY), what);
         RootResolver in_cgroup(cgroup_root.get());
-        // Each hierarchy under /sys/fs/cgroup, with this process's path in it.
-        std::istringstream mountinfo(TRY_CTX(read_file("/proc/self/mountinfo"), what));
-        std::string line;
-        std::vector<std::pair<std::string, std::string>> hierarchies;  // mount point, controllers
-        while (std::getline(mountinfo, line)) {
-            auto dash = line.find(" - ");
-            if (dash == std::string::npos) continue;
-            std::istringstream pre(line.substr(0, dash)), post(line.substr(dash + 3));
-            std::string id, parent, devno, root, mount_point, fstype, src, super;
-            pre >> id >> parent >> devno >> root >> mount_point;
-            post >> fstype >> src >> super;
-            if ((fstype != "cgroup" && fstype != "cgroup2") ||
-                mount_point.rfind("/sys/fs/cgroup/", 0) != 0)
-                continue;
-            hierarchies.emplace_back(mount_point, fstype == "cgroup2" ? "" : super);
-        }
+        auto hierarchies = cgroup_hierarchies(TRY_CTX(read_file("/proc/self/mountinfo"), what));
         auto own_cgroups = read_file("/proc/self/cgroup").value_or("");
-        for (const auto& [mount_point, super_opts] : hierarchies) {
-            std::string name = basename_of(mount_point);
-            auto dir = TRY_CTX(in_cgroup.ensure(name, CreateMode::Directory), what);
-            std::string dir_path = fd_path(dir.get());
-            if (options_.own_cgroup_namespace) {
-                // In its own cgroup namespace a fresh mount shows the container's cgroup as root.
-                bool v2 = super_opts.empty();
-                std::string data = v2 ? std::string() : controllers_of(super_opts);
-                TRY(do_mount(v2 ? "cgroup2" : "cgroup", dir_path, v2 ? "cgroup2" : "cgroup",
-                             MS_NOSUID | MS_NODEV | MS_NOEXEC,
-                             data.empty() ? nullptr : data.c_str(), what + "/" + name));
-            } else {
-                // Without one, bind the process's own cgroup of each hierarchy, never its root.
-                std::string sub = cgroup_path_for(own_cgroups, name, super_opts);
-                std::string source = mount_point + (sub == "/" ? "" : sub);
-                TRY(do_mount(source.c_str(), dir_path, nullptr, MS_BIND | MS_REC, nullptr,
-                             what + "/" + name));
-            }
-            auto bound = TRY_CTX(in_cgroup.open(name, O_PATH), what);
-            std::string bound_path = fd_path(bound.get());
-            (void)::mount(
-                nullptr, bound_path.c_str(), nullptr,
-                MS_BIND | MS_REMOUNT | MS_NOSUID | MS_NODEV | MS_NOEXEC | (flags & MS_RDONLY),
-                nullptr);
-        }
-        // Comounted hierarchies ("cpu,cpuacct") are also reachable by each controller's name.
-        for (const auto& [mount_point, super_opts] : hierarchies) {
-            std::string name = basename_of(mount_point);
-            if (name.find(',') == std::string::npos) continue;
-            std::istringstream parts(name);
-            std::string part;
-            while (std::getline(parts, part, ','))
-                (void)::symlinkat(name.c_str(), cgroup_root.get(), part.c_str());
-        }
+        for (const auto& [mount_point, super_opts] : hierarchies)
+            TRY(mount_hierarchy(in_cgroup, mount_point, super_opts, own_cgroups, flags, what));
+        link_comounted(hierarchies, cgroup_root.get());
         if (flags & MS_RDONLY) {
             auto reopened = TRY_CTX(resolver_.open(dest, O_PATH | O_DIRECTORY), what);
             TRY(do_mount(
@@ -321,6 +276,63 @@ class RootfsBuilder {
                 nullptr, what + " (read-only)"));
         }
         return {};
+    }
+
+    // One v1 hierarchy (or the hybrid's cgroup2) under the tmpfs: a fresh mount in the
+    // container's own cgroup namespace, else a bind of this process's cgroup there.
+    Result<void> mount_hierarchy(RootResolver& in_cgroup, const std::string& mount_point,
+                                 const std::string& super_opts, const std::string& own_cgroups,
+                                 unsigned long flags, const std::string& what) {
+        std::string name = basename_of(mount_point);
+        auto dir = TRY_CTX(in_cgroup.ensure(name, CreateMode::Directory), what);
+        std::string dir_path = fd_path(dir.get());
+        if (options_.own_cgroup_namespace) {
+            // In its own cgroup namespace a fresh mount shows the container's cgroup as root.
+            bool v2 = super_opts.empty();
+            std::string data = v2 ? std::string() : controllers_of(super_opts);
+            TRY(do_mount(v2 ? "cgroup2" : "cgroup", dir_path, v2 ? "cgroup2" : "cgroup",
+                         MS_NOSUID | MS_NODEV | MS_NOEXEC, data.empty() ? nullptr : data.c_str(),
+                         what + "/" + name));
+        } else {
+            // Without one, bind the process's own cgroup of each hierarchy, never its root.
+            std::string sub = cgroup_path_for(own_cgroups, name, super_opts);
+            std::string source = mount_point + (sub == "/" ? "" : sub);
+            TRY(do_mount(source.c_str(), dir_path, nullptr, MS_BIND | MS_REC, nullptr,
+                         what + "/" + name));
+        }
+        auto bound = TRY_CTX(in_cgroup.open(name, O_PATH), what);
+        std::string bound_path = fd_path(bound.get());
+        (void)::mount(nullptr, bound_path.c_str(), nullptr,
+                      MS_BIND | MS_REMOUNT | MS_NOSUID | MS_NODEV | MS_NOEXEC | (flags & MS_RDONLY),
+                      nullptr);
+        return {};
+    }
+
+    // Each cgroup hierarchy under /sys/fs/cgroup: its mount point and, for v1, its super options
+    // (empty for cgroup2).
+    static std::vector<std::pair<std::string, std::string>> cgroup_hierarchies(
+        const std::string& mountinfo) {
+        std::vector<std::pair<std::string, std::string>> hierarchies;
+        for (auto& m : parse_mountinfo(mountinfo)) {
+            if ((m.fstype != "cgroup" && m.fstype != "cgroup2") ||
+                !m.mount_point.starts_with("/sys/fs/cgroup/"))
+                continue;
+            hierarchies.emplace_back(m.mount_point, m.fstype == "cgroup2" ? "" : m.super_options);
+        }
+        return hierarchies;
+    }
+
+    // Comounted hierarchies ("cpu,cpuacct") are also reachable by each controller's name.
+    static void link_comounted(const std::vector<std::pair<std::string, std::string>>& hierarchies,
+                               int cgroup_root) {
+        for (const auto& [mount_point, super_opts] : hierarchies) {
+            std::string name = basename_of(mount_point);
+            if (name.find(',') == std::string::npos) continue;
+            std::istringstream parts(name);
+            std::string part;
+            while (std::getline(parts, part, ','))
+                (void)::symlinkat(name.c_str(), cgroup_root, part.c_str());
+        }
     }
 
     // The mount data of a v1 hierarchy from its super options ("rw,cpu,cpuacct" -> "cpu,cpuacct").

@@ -11,11 +11,11 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <charconv>
 #include <cstring>
 
 #include "base/child_process.h"
 #include "base/fs.h"
+#include "base/parse_int.h"
 #include "runtime/cgroups/cgroup_layout.h"
 #include "runtime/cgroups/device_rules.h"
 #include "runtime/container_init.h"
@@ -29,44 +29,6 @@
 namespace berth::runtime {
 
 namespace {
-
-// Entries of config.json this version does not apply: each is named in a warning, never dropped
-// silently.
-std::vector<std::string> unapplied_entries(const oci::Spec& spec) {
-    std::vector<std::string> out;
-    const auto& l = spec.linux;
-    if (!l.intel_rdt.is_null()) out.push_back("linux.intelRdt is not supported");
-    if (!l.personality.is_null()) out.push_back("linux.personality is not applied yet");
-    if (!l.memory_policy.is_null()) out.push_back("linux.memoryPolicy is not applied yet");
-    if (!l.net_devices.is_null()) out.push_back("linux.netDevices is not applied yet");
-    if (!l.mount_label.empty()) out.push_back("linux.mountLabel (SELinux) is not applied");
-    if (spec.process) {
-        if (!spec.process->apparmor_profile.empty())
-            out.push_back("process.apparmorProfile is not applied (no AppArmor support)");
-        if (!spec.process->selinux_label.empty())
-            out.push_back("process.selinuxLabel is not applied (no SELinux support)");
-        if (!spec.process->io_priority.is_null())
-            out.push_back("process.ioPriority is not applied yet");
-        if (!spec.process->scheduler.is_null())
-            out.push_back("process.scheduler is not applied yet");
-    }
-    return out;
-}
-
-Result<std::string> absolute_path(const std::string& path) {
-    if (!path.empty() && path.front() == '/') return clean_path(path);
-    char cwd[4096];
-    if (::getcwd(cwd, sizeof cwd) == nullptr) return fail_errno("getcwd");
-    return clean_path(join_path(cwd, path));
-}
-
-Result<void> write_pid_file(const std::string& path, pid_t pid) {
-    if (path.empty()) return {};
-    auto abs = TRY(absolute_path(path));
-    TRY_CTX(write_file_atomic(abs, std::to_string(pid), 0644, Durability::Volatile),
-            "write pid file");
-    return {};
-}
 
 // Waits until the process behind pidfd has exited (it need not be our child).
 void wait_for_exit(int pidfd, int timeout_ms) {
@@ -90,37 +52,17 @@ std::vector<pid_t> processes_in_pid_namespace(pid_t init) {
     DIR* dir = ::opendir("/proc");
     if (dir == nullptr) return pids;
     while (auto* entry = ::readdir(dir)) {
-        pid_t pid = 0;
-        auto [end, ec] =
-            std::from_chars(entry->d_name, entry->d_name + std::strlen(entry->d_name), pid);
-        if (ec != std::errc() || *end != '\0') continue;
+        auto pid = parse_int<pid_t>(entry->d_name);
+        if (!pid) continue;
         struct stat st {};
         std::string path = std::string("/proc/") + entry->d_name + "/ns/pid";
         if (::stat(path.c_str(), &st) == 0 && st.st_ino == target.st_ino &&
             st.st_dev == target.st_dev)
-            pids.push_back(pid);
+            pids.push_back(*pid);
     }
     ::closedir(dir);
     return pids;
 }
-
-// Removes the container's state when launching fails, so a failed create leaves nothing behind.
-class StateGuard {
-  public:
-    explicit StateGuard(LockedContainer& container) : container_(&container) {}
-    ~StateGuard() {
-        if (!container_) return;
-        (void)container_->destroy();
-        if (!pid_file_.empty()) ::unlink(pid_file_.c_str());
-    }
-    // The pid file written for the container, removed too should the create fail after all.
-    void pid_file_written(std::string path) { pid_file_ = std::move(path); }
-    void dismiss() { container_ = nullptr; }
-
-  private:
-    LockedContainer* container_;
-    std::string pid_file_;
-};
 
 }  // namespace
 
@@ -169,258 +111,6 @@ Json Runtime::state_json(const ContainerRecord& record, Status status) const {
               {"owner", ""}};
     if (!record.annotations.empty()) j["annotations"] = record.annotations;
     return j;
-}
-
-Result<int> Runtime::launch(const CreateOptions& options, Mode mode) {
-    auto bundle = TRY(absolute_path(options.bundle));
-    auto spec = TRY(oci::load_spec(bundle));
-    if (!spec.process)
-        return fail(ErrorKind::InvalidArgument,
-                    "config.json: process is required to create a container");
-    std::string rootfs = spec.root.path.front() == '/'
-                             ? clean_path(spec.root.path)
-                             : clean_path(join_path(bundle, spec.root.path));
-    struct stat st {};
-    if (::stat(rootfs.c_str(), &st) < 0 || !S_ISDIR(st.st_mode))
-        return fail(ErrorKind::InvalidArgument, "rootfs " + rootfs + " is not a directory");
-    bool foreground = mode == Mode::RunForeground;
-    bool proxy_terminal =
-        spec.process->terminal && options.console_socket.empty() && options.console_fd < 0;
-    if (proxy_terminal && !foreground)
-        return fail(ErrorKind::InvalidArgument,
-                    "cannot allocate a terminal for a detached container without --console-socket");
-    for (const auto& warning : unapplied_entries(spec))
-        log_.warn(warning);
-    auto plan = TRY(plan_namespaces(spec.linux));
-    // A new network namespace is made meanwhile, on another thread; one to be owned by a user
-    // namespace of the container's must be made in it.
-    NetworkNamespaceInMaking network;
-    if ((plan.unshare_flags & CLONE_NEWNET) && !spec.linux.find_namespace("user")) network.start();
-
-    // Compiled here so that a bad profile fails before anything is created.
-    SeccompFilter seccomp;
-    if (!spec.linux.seccomp.is_null()) {
-        std::vector<std::string> warnings;
-        seccomp = TRY_CTX(compile_seccomp(spec.linux.seccomp, warnings), "linux.seccomp");
-        for (const auto& w : warnings)
-            log_.warn(w);
-    }
-
-    // A cgroup is made when the config asks for one (cgroupsPath or resources): containerd and
-    // dockerd always do. Without, none is made, which spares every plain `run` the cost.
-    std::unique_ptr<cgroups::CgroupManager> cgroup;
-    bool has_resources = !spec.linux.resources.is_null() && !spec.linux.resources.empty();
-    if (!spec.linux.cgroups_path.empty() || has_resources) {
-        const auto* host = TRY(cgroup_host());
-        auto path = TRY_CTX(cgroups::resolve_cgroup_path(spec.linux.cgroups_path, options.id),
-                            "linux.cgroupsPath");
-        cgroup = TRY_CTX(cgroups::make_cgroup_manager(*host, path), "linux.cgroupsPath");
-    }
-
-    auto container = TRY(store_.create(options.id));
-    StateGuard guard(container);
-    // exec needs the container's process settings later, whatever happens to the bundle.
-    TRY(write_file(container.path("config.json"), TRY(read_file(join_path(bundle, "config.json"))),
-                   0600));
-
-    UniqueFd console;
-    UniqueFd console_receiver;  // our end when we proxy the terminal ourselves
-    if (spec.process->terminal) {
-        if (proxy_terminal) {
-            int pair[2];
-            if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pair) < 0)
-                return fail_errno("socketpair");
-            console_receiver.reset(pair[0]);
-            console.reset(pair[1]);
-        } else {
-            console = TRY_CTX(console_channel(options.console_socket, options.console_fd),
-                              "console socket");
-        }
-    }
-
-    UniqueFd fifo;
-    if (mode == Mode::Create) {
-        std::string fifo_path = container.path("exec.fifo");
-        if (::mkfifo(fifo_path.c_str(), 0600) < 0) return fail_errno("mkfifo " + fifo_path);
-        // Read-write, so opening never blocks; init reads from it until `start` writes.
-        fifo = TRY(open_fd(fifo_path, O_RDWR));
-    }
-
-    auto [parent_sync, child_sync] = TRY(make_sync_pair());
-    if (plan.join_pid) {
-        auto ns = TRY(open_fd(plan.pid_path, O_RDONLY));
-        if (::setns(ns.get(), CLONE_NEWPID) < 0)
-            return fail_errno("join pid namespace " + plan.pid_path);
-    }
-
-    std::optional<BlockedSignals> blocked;
-    if (foreground) blocked.emplace();
-    InitConfig init;
-    init.spec = &spec;
-    init.plan = plan;
-    init.rootfs = rootfs;
-    init.bundle = bundle;
-    init.sync = &child_sync;
-    init.console_socket = console.get();
-    init.exec_fifo = fifo.get();
-    init.start = mode == Mode::Create ? StartSignal::ExecFifo : StartSignal::SyncGo;
-    init.preserve_fds = options.preserve_fds;
-    init.no_pivot = options.no_pivot;
-    init.no_new_keyring = options.no_new_keyring;
-    init.seccomp = &seccomp;
-    init.wait_for_parent = plan.new_user;
-    init.cgroup_join_pending = cgroup != nullptr;
-    // Without one made ahead (not wanted, or it failed), the child makes its own if it needs it.
-    UniqueFd prepared_network;
-    if (auto made = network.take()) {
-        prepared_network = std::move(*made);
-        init.network_namespace = prepared_network.get();
-        init.plan.unshare_flags &= ~CLONE_NEWNET;
-    }
-
-    // Removes the cgroup again if the create fails from here on.
-    struct CgroupGuard {
-        cgroups::CgroupManager* cgroup = nullptr;
-        ~CgroupGuard() {
-            if (cgroup) (void)cgroup->destroy();
-        }
-    } cgroup_guard;
-    // The child is born in the cgroup where it can be (see JoinAtBirth); in a new user namespace
-    // it cannot write to the host's cgroup files, so the parent moves it in as before.
-    cgroups::JoinAtBirth join;
-    bool born_in_cgroup = false;
-    if (cgroup && !plan.new_user) {
-        TRY_CTX(cgroup->create(), "create cgroup");
-        cgroup_guard.cgroup = cgroup.get();
-        join = TRY_CTX(cgroup->prepare_join_at_birth(), "open cgroup");
-        for (const auto& fd : join.self_join)
-            init.cgroup_self_join_fds.push_back(fd.get());
-        born_in_cgroup = true;
-    }
-    init.hooks_before_switch = !spec.hooks.prestart.empty() || !spec.hooks.create_runtime.empty() ||
-                               !spec.hooks.create_container.empty();
-
-    int pidfd = -1;
-    auto cloned = clone_child(plan.clone_flags, &pidfd, join.clone_into.get());
-    if (!cloned && join.clone_into.valid() && lacks_clone_into_cgroup(cloned.error())) {
-        // A kernel before 5.7 has no CLONE_INTO_CGROUP: the parent moves the child in.
-        born_in_cgroup = false;
-        init.cgroup_self_join_fds.clear();
-        cloned = clone_child(plan.clone_flags, &pidfd);
-    }
-    pid_t pid = TRY(std::move(cloned));
-    if (pid == 0) {
-        parent_sync.close();
-        run_container_init(init);
-    }
-    ChildProcess child(pid, UniqueFd(pidfd));
-    child_sync.close();
-    console.reset();
-    fifo.reset();
-
-    join = {};
-    cgroup_guard.cgroup = cgroup.get();
-    if (plan.new_user) {
-        TRY(write_id_mappings(pid, spec.linux.uid_mappings, spec.linux.gid_mappings));
-        TRY(parent_sync.send(SyncType::Mapped));
-    }
-    // The child sets up its mounts meanwhile; it waits for CgroupJoined (in the cgroup, limits
-    // applied) before anything that depends on its cgroup.
-    if (cgroup) {
-        if (!born_in_cgroup) TRY_CTX(cgroup->create(), "create cgroup");
-        if (has_resources) {
-            // runc's default device access (mknod, the standard nodes, ptmx and pts) on top.
-            Json resources = spec.linux.resources;
-            std::vector<std::string> device_paths;
-            for (const auto& d : spec.linux.devices)
-                device_paths.push_back(d.path);
-            cgroups::append_default_device_rules(resources, device_paths);
-            TRY_CTX(cgroup->apply(resources), "linux.resources");
-        }
-        if (!born_in_cgroup) TRY_CTX(cgroup->add_process(pid), "join cgroup");
-        // A child that already failed has closed its end: its error comes below.
-        (void)parent_sync.send(SyncType::CgroupJoined);
-    }
-    ContainerRecord record;
-    record.id = options.id;
-    record.pid = pid;
-    record.bundle = bundle;
-    record.rootfs = rootfs;
-    record.owner = ::getuid();
-    record.annotations = spec.annotations;
-    record.detached_from_fifo = mode != Mode::Create;
-    record.has_hooks = !spec.hooks.empty();
-    if (cgroup) record.cgroup_paths = cgroup->paths();
-    // Saved while the child sets up its mounts, so that its Ready is answered at once.
-    record.pid_start_time = process_start_time(pid);
-    record.created = rfc3339_now();
-    TRY(container.save(record));
-    TRY(write_pid_file(options.pid_file, pid));
-    if (!options.pid_file.empty()) guard.pid_file_written(options.pid_file);
-    for (;;) {
-        auto msg = TRY(parent_sync.receive());
-        if (msg.type == SyncType::Warning) {
-            log_.warn(msg.text);
-            continue;
-        }
-        if (msg.type == SyncType::Hooks) {
-            Json state = state_json(record, Status::Creating);
-            auto ran = run_hooks(spec.hooks.prestart, state, "prestart");
-            if (ran) ran = run_hooks(spec.hooks.create_runtime, state, "createRuntime");
-            if (!ran) {
-                (void)parent_sync.send(SyncType::Error, ran.error().message());
-                return fail(std::move(ran).error());
-            }
-            TRY(parent_sync.send(SyncType::HooksDone, state.dump()));
-            continue;
-        }
-        if (msg.type == SyncType::SeccompListener) {
-            auto sent = forward_seccomp_listener(seccomp, child.pidfd(), pid, msg.text,
-                                                 state_json(record, Status::Creating));
-            if (!sent) {
-                (void)parent_sync.send(SyncType::Error, sent.error().message());
-                return fail(std::move(sent).error());
-            }
-            TRY(parent_sync.send(SyncType::SeccompListenerDone));
-            continue;
-        }
-        if (msg.type == SyncType::Error) return fail(ErrorKind::Internal, msg.text);
-        if (msg.type == SyncType::Ready) break;
-        return fail(ErrorKind::Internal, "unexpected message from container init");
-    }
-
-    cgroup_guard.cgroup = nullptr;
-    if (mode == Mode::Create) {
-        guard.dismiss();
-        child.release();
-        return 0;
-    }
-    TRY(parent_sync.send(SyncType::Go));
-    // Either the socket closes (execve succeeded) or an error arrives.
-    for (;;) {
-        auto msg = parent_sync.receive();
-        if (!msg) break;
-        if (msg->type == SyncType::Error) return fail(ErrorKind::Internal, msg->text);
-    }
-    guard.dismiss();
-    run_poststart(spec, record);
-    if (mode == Mode::RunDetached) {
-        child.release();
-        return 0;
-    }
-
-    // Foreground: let other commands (kill, exec, state) at the container while we wait.
-    UniqueFd master;
-    if (proxy_terminal) master = TRY_CTX(receive_fd(console_receiver.get()), "receive terminal");
-    { LockedContainer release_lock = std::move(container); }
-    int code = TRY(supervise(child, *blocked, std::move(master)));
-    // Like runc, a foreground container is deleted once its process exits.
-    if (auto again = store_.open(options.id)) {
-        if (cgroup) (void)cgroup->destroy();
-        run_poststop(spec, record);
-        (void)again->destroy();
-    }
-    return code;
 }
 
 Result<void> Runtime::create(const CreateOptions& options) {

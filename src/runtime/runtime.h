@@ -14,7 +14,13 @@
 #include "runtime/cgroups/cgroup_manager.h"
 #include "runtime/state.h"
 
+namespace berth {
+class ChildProcess;
+}
+
 namespace berth::runtime {
+
+class BlockedSignals;
 
 struct CreateOptions {
     std::string id;
@@ -79,7 +85,11 @@ class Runtime {
 
   private:
     enum class Mode { Create, RunDetached, RunForeground };
-    Result<int> launch(const CreateOptions& options, Mode mode);
+    Result<int> launch(const CreateOptions& options, Mode mode);  // launch.cpp
+    Result<int> supervise_foreground(LockedContainer container, ChildProcess& child,
+                                     const BlockedSignals& blocked, UniqueFd master,
+                                     const oci::Spec& spec, const ContainerRecord& record,
+                                     cgroups::CgroupManager* cgroup);
     Json state_json(const ContainerRecord& record, Status status) const;
     // The live status, paused included (a frozen cgroup).
     Status status_of(const LockedContainer& container, const ContainerRecord& record) const;

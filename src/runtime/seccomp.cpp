@@ -17,6 +17,7 @@
 #include <span>
 #include <string_view>
 
+#include "base/fd_passing.h"
 #include "runtime/seccomp_bpf.h"
 #include "runtime/sync_socket.h"
 
@@ -447,30 +448,13 @@ bool allows_by_default(uint32_t action) {
 }
 
 Result<void> send_all(int fd, const std::string& payload, int listener_fd) {
-    msghdr msg{};
-    iovec iov{const_cast<char*>(payload.data()), payload.size()};
-    alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int))]{};
-    msg.msg_iov = &iov;
-    msg.msg_iovlen = 1;
-    msg.msg_control = control;
-    msg.msg_controllen = sizeof control;
-    cmsghdr* cmsg = CMSG_FIRSTHDR(&msg);
-    cmsg->cmsg_level = SOL_SOCKET;
-    cmsg->cmsg_type = SCM_RIGHTS;
-    cmsg->cmsg_len = CMSG_LEN(sizeof(int));
-    std::memcpy(CMSG_DATA(cmsg), &listener_fd, sizeof listener_fd);
-    size_t sent = 0;
-    while (sent < payload.size()) {
-        ssize_t n = ::sendmsg(fd, &msg, MSG_NOSIGNAL);
-        if (n < 0) {
-            if (errno == EINTR) continue;
-            return fail_errno("send the seccomp listener");
-        }
-        sent += static_cast<size_t>(n);
-        // The fd goes with the first part only, as the spec asks.
-        iov = {const_cast<char*>(payload.data()) + sent, payload.size() - sent};
-        msg.msg_control = nullptr;
-        msg.msg_controllen = 0;
+    std::string_view rest = payload;
+    // The fd goes with the first part only, as the spec asks.
+    std::span<const int> fds(&listener_fd, 1);
+    while (!rest.empty()) {
+        size_t sent = TRY(send_with_fds(fd, rest, fds, "send the seccomp listener"));
+        rest.remove_prefix(sent);
+        fds = {};
     }
     return {};
 }

@@ -392,12 +392,12 @@ std::vector<ArchMax> syscall_maxima(std::span<const uint32_t> archs, std::span<c
     return out;
 }
 
-std::optional<FastFilter> compile_fast(uint32_t default_action, std::span<const uint32_t> archs,
-                                       std::span<const Rule> rules) {
-    if constexpr (std::endian::native != std::endian::little) return std::nullopt;  // arg_lo()
-    const Dest kDefault = Dest::ret(default_action);
-    const Dest kBadArch = Dest::ret(SCMP_ACT_KILL_THREAD);  // libseccomp's default
+namespace {
 
+// Each architecture's section: the rules' syscall numbers there (x86's socketcall and ipc
+// multiplexers included), and the largest number named. nullopt where libseccomp must decide.
+std::optional<std::pair<std::vector<Section>, std::vector<ArchMax>>> sections_for(
+    uint32_t default_action, std::span<const uint32_t> archs, std::span<const Rule> rules) {
     std::vector<Section> sections;
     std::vector<ArchMax> maxima;
     const uint32_t native = seccomp_arch_native();
@@ -436,53 +436,74 @@ std::optional<FastFilter> compile_fast(uint32_t default_action, std::span<const 
         }
         if (max >= 0) maxima.push_back({token, static_cast<uint32_t>(max)});
     }
+    return std::pair{std::move(sections), std::move(maxima)};
+}
 
+// What one section does for each syscall number that has rules: a return, or the conditional
+// code emitted for it. nullopt where libseccomp must decide.
+std::optional<std::vector<std::pair<uint32_t, Dest>>> decision_points(Builder& b, Section& section,
+                                                                      std::span<const Rule> rules,
+                                                                      uint32_t default_action) {
+    std::sort(section.entries.begin(), section.entries.end(), [](const Entry& x, const Entry& y) {
+        return x.nr != y.nr ? x.nr < y.nr : x.order < y.order;
+    });
+    std::vector<std::pair<uint32_t, Dest>> points;
+    for (size_t i = 0; i < section.entries.size();) {
+        size_t end = i;
+        while (end < section.entries.size() && section.entries[end].nr == section.entries[i].nr)
+            ++end;
+        std::vector<std::vector<Compare>> conditional;
+        std::optional<uint32_t> unconditional;
+        std::optional<uint32_t> action;
+        bool mixed = false;
+        for (size_t j = i; j < end && !unconditional; ++j) {
+            const Entry& e = section.entries[j];
+            const Rule& rule = rules[e.order];
+            if (rule.conditions.empty() && e.subcall == 0) {  // most rules: no need to look
+                unconditional = rule.action;
+                break;
+            }
+            auto compares = compares_for(rule, e);
+            if (compares.empty()) {
+                unconditional = rule.action;
+                break;
+            }
+            if (action && *action != rule.action) mixed = true;
+            action = rule.action;
+            conditional.push_back(std::move(compares));
+        }
+        // Conditional rules with different actions before the deciding rule may still make
+        // libseccomp fail (two equal conditions with different actions); it has the say.
+        if (mixed) return std::nullopt;
+        if (unconditional) {
+            points.push_back({section.entries[i].nr, Dest::ret(*unconditional)});
+        } else {
+            if (!ored_like_libseccomp(conditional)) return std::nullopt;
+            points.push_back(
+                {section.entries[i].nr, emit_conditional(b, conditional, section.entries[i].is64,
+                                                         *action, default_action)});
+        }
+        i = end;
+    }
+    return points;
+}
+
+}  // namespace
+
+std::optional<FastFilter> compile_fast(uint32_t default_action, std::span<const uint32_t> archs,
+                                       std::span<const Rule> rules) {
+    if constexpr (std::endian::native != std::endian::little) return std::nullopt;  // arg_lo()
+    const Dest kDefault = Dest::ret(default_action);
+    const Dest kBadArch = Dest::ret(SCMP_ACT_KILL_THREAD);  // libseccomp's default
+
+    auto found = sections_for(default_action, archs, rules);
+    if (!found) return std::nullopt;
+    auto& [sections, maxima] = *found;
     Builder b;
     std::vector<Dest> entries;
     for (auto& section : sections) {
-        std::sort(section.entries.begin(), section.entries.end(),
-                  [](const Entry& x, const Entry& y) {
-                      return x.nr != y.nr ? x.nr < y.nr : x.order < y.order;
-                  });
-        std::vector<std::pair<uint32_t, Dest>> points;
-        for (size_t i = 0; i < section.entries.size();) {
-            size_t end = i;
-            while (end < section.entries.size() && section.entries[end].nr == section.entries[i].nr)
-                ++end;
-            std::vector<std::vector<Compare>> conditional;
-            std::optional<uint32_t> unconditional;
-            std::optional<uint32_t> action;
-            bool mixed = false;
-            for (size_t j = i; j < end && !unconditional; ++j) {
-                const Entry& e = section.entries[j];
-                const Rule& rule = rules[e.order];
-                if (rule.conditions.empty() && e.subcall == 0) {  // most rules: no need to look
-                    unconditional = rule.action;
-                    break;
-                }
-                auto compares = compares_for(rule, e);
-                if (compares.empty()) {
-                    unconditional = rule.action;
-                    break;
-                }
-                if (action && *action != rule.action) mixed = true;
-                action = rule.action;
-                conditional.push_back(std::move(compares));
-            }
-            // Conditional rules with different actions before the deciding rule may still make
-            // libseccomp fail (two equal conditions with different actions); it has the say.
-            if (mixed) return std::nullopt;
-            if (unconditional) {
-                points.push_back({section.entries[i].nr, Dest::ret(*unconditional)});
-            } else {
-                if (!ored_like_libseccomp(conditional)) return std::nullopt;
-                points.push_back({section.entries[i].nr,
-                                  emit_conditional(b, conditional, section.entries[i].is64, *action,
-                                                   default_action)});
-            }
-            i = end;
-        }
-
+        auto points = decision_points(b, section, rules, default_action);
+        if (!points) return std::nullopt;
         std::vector<Segment> background{{0, kDefault}};
         if (section.has_x86_64 && !section.has_x32) {
             background.push_back({kX32Bit, kBadArch});
@@ -490,7 +511,7 @@ std::optional<FastFilter> compile_fast(uint32_t default_action, std::span<const 
         } else if (section.has_x32 && !section.has_x86_64) {
             background = {{0, kBadArch}, {kX32Bit, kDefault}};
         }
-        auto segs = segments(background, points);
+        auto segs = segments(background, *points);
         Dest search = emit_search(b, segs, 0, segs.size() - 1);
         b.flow_into(search);
         b.load(kOffsetNr);

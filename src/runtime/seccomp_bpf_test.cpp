@@ -18,6 +18,7 @@
 #include <random>
 #include <set>
 
+#include "runtime/classic_bpf.h"
 #include "runtime/seccomp.h"
 
 namespace berth::runtime {
@@ -28,134 +29,17 @@ using Args = std::array<uint64_t, 6>;
 // Runs a seccomp BPF program over one input as the kernel does; fails the test on anything the
 // kernel would refuse (unknown opcodes, loads outside seccomp_data, running off the end).
 uint32_t run_bpf(const std::vector<sock_filter>& prog, const seccomp_data& data) {
-    uint32_t a = 0, x = 0;
-    std::array<uint32_t, BPF_MEMWORDS> mem{};
-    auto bytes = reinterpret_cast<const unsigned char*>(&data);
-    for (size_t pc = 0; pc < prog.size(); ++pc) {
-        const sock_filter& f = prog[pc];
-        uint16_t cls = BPF_CLASS(f.code);
-        if (cls == BPF_JMP) {
-            uint32_t operand = BPF_SRC(f.code) == BPF_X ? x : f.k;
-            bool taken;
-            switch (BPF_OP(f.code)) {
-                case BPF_JA:
-                    pc += f.k;
-                    continue;
-                case BPF_JEQ:
-                    taken = a == operand;
-                    break;
-                case BPF_JGT:
-                    taken = a > operand;
-                    break;
-                case BPF_JGE:
-                    taken = a >= operand;
-                    break;
-                case BPF_JSET:
-                    taken = (a & operand) != 0;
-                    break;
-                default:
-                    ADD_FAILURE() << "unknown jump " << f.code;
-                    return ~0u;
-            }
-            pc += taken ? f.jt : f.jf;
-            continue;
-        }
-        if (cls == BPF_ALU) {
-            uint32_t operand = BPF_SRC(f.code) == BPF_X ? x : f.k;
-            switch (BPF_OP(f.code)) {
-                case BPF_ADD:
-                    a += operand;
-                    break;
-                case BPF_SUB:
-                    a -= operand;
-                    break;
-                case BPF_MUL:
-                    a *= operand;
-                    break;
-                case BPF_AND:
-                    a &= operand;
-                    break;
-                case BPF_OR:
-                    a |= operand;
-                    break;
-                case BPF_XOR:
-                    a ^= operand;
-                    break;
-                case BPF_LSH:
-                    a <<= operand;
-                    break;
-                case BPF_RSH:
-                    a >>= operand;
-                    break;
-                case BPF_NEG:
-                    a = -a;
-                    break;
-                default:
-                    ADD_FAILURE() << "unknown alu op " << f.code;
-                    return ~0u;
-            }
-            continue;
-        }
-        switch (f.code) {
-            case BPF_LD | BPF_W | BPF_ABS:
-                if (f.k % 4 != 0 || f.k + 4 > sizeof data) {
-                    ADD_FAILURE() << "load outside seccomp_data at " << f.k;
-                    return ~0u;
-                }
-                std::memcpy(&a, bytes + f.k, 4);
-                break;
-            case BPF_LD | BPF_IMM:
-                a = f.k;
-                break;
-            case BPF_LDX | BPF_IMM:
-                x = f.k;
-                break;
-            case BPF_LD | BPF_MEM:
-                a = mem.at(f.k);
-                break;
-            case BPF_LDX | BPF_MEM:
-                x = mem.at(f.k);
-                break;
-            case BPF_ST:
-                mem.at(f.k) = a;
-                break;
-            case BPF_STX:
-                mem.at(f.k) = x;
-                break;
-            case BPF_MISC | BPF_TAX:
-                x = a;
-                break;
-            case BPF_MISC | BPF_TXA:
-                a = x;
-                break;
-            case BPF_RET | BPF_K:
-                return f.k;
-            case BPF_RET | BPF_A:
-                return a;
-            default:
-                ADD_FAILURE() << "unknown opcode " << f.code;
-                return ~0u;
-        }
+    BpfVerdict verdict = run_classic_bpf(prog, data);
+    if (!verdict.ok) {
+        ADD_FAILURE() << verdict.why;
+        return ~0u;
     }
-    ADD_FAILURE() << "program ran off its end";
-    return ~0u;
+    return verdict.action;
 }
 
 // Every jump lands inside the program and the program ends in a return, as the kernel checks.
 void expect_well_formed(const std::vector<sock_filter>& prog) {
-    ASSERT_FALSE(prog.empty());
-    ASSERT_LE(prog.size(), size_t{BPF_MAXINSNS});
-    EXPECT_EQ(BPF_CLASS(prog.back().code), BPF_RET);
-    for (size_t pc = 0; pc < prog.size(); ++pc) {
-        const sock_filter& f = prog[pc];
-        if (BPF_CLASS(f.code) != BPF_JMP) continue;
-        if (BPF_OP(f.code) == BPF_JA) {
-            EXPECT_LT(pc + 1 + f.k, prog.size()) << "ja at " << pc;
-        } else {
-            EXPECT_LT(pc + 1 + f.jt, prog.size()) << "jt at " << pc;
-            EXPECT_LT(pc + 1 + f.jf, prog.size()) << "jf at " << pc;
-        }
-    }
+    EXPECT_EQ(classic_bpf_malformation(prog), "");
 }
 
 uint32_t eval(const SeccompFilter& filter, uint32_t arch, uint32_t nr, const Args& args = {}) {

@@ -23,6 +23,8 @@
 #include <functional>
 #include <iostream>
 
+#include "base/fd_passing.h"
+
 namespace berth::runtime {
 namespace {
 
@@ -358,22 +360,13 @@ TEST(Seccomp, NotifyListenerReachesTheAgent) {
     ASSERT_GE(conn, 0);
     UniqueFd conn_fd(conn);
     char buf[4096];
-    iovec iov{buf, sizeof buf};
-    alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int))];
-    msghdr msg{};
-    msg.msg_iov = &iov;
-    msg.msg_iovlen = 1;
-    msg.msg_control = control;
-    msg.msg_controllen = sizeof control;
-    ssize_t n = ::recvmsg(conn, &msg, MSG_CMSG_CLOEXEC);
-    ASSERT_GT(n, 0);
-    cmsghdr* cmsg = CMSG_FIRSTHDR(&msg);
-    ASSERT_NE(cmsg, nullptr);
-    ASSERT_EQ(cmsg->cmsg_type, SCM_RIGHTS);
-    int received;
-    std::memcpy(&received, CMSG_DATA(cmsg), sizeof received);
-    UniqueFd notify_fd(received);
-    std::string text(buf, static_cast<size_t>(n));
+    auto first = receive_with_fds(conn, buf, 1, "receive the listener");
+    ASSERT_TRUE(first) << first.error().message();
+    ASSERT_GT(first->size, 0u);
+    ASSERT_EQ(first->fds.size(), 1u);
+    UniqueFd notify_fd = std::move(first->fds.front());
+    std::string text(buf, first->size);
+    ssize_t n;
     while ((n = ::read(conn, buf, sizeof buf)) > 0)  // the agent reads to the end
         text.append(buf, static_cast<size_t>(n));
     Json payload = Json::parse(text);

@@ -9,6 +9,7 @@
 
 #include "base/fs.h"
 #include "base/path_in_root.h"
+#include "base/test_support.h"
 
 namespace berth::runtime {
 namespace {
@@ -16,15 +17,11 @@ namespace {
 class SelfProtectTest : public ::testing::Test {
   protected:
     void SetUp() override {
-        char tmpl[] = "/tmp/berth-self-protect-XXXXXX";
-        ASSERT_NE(::mkdtemp(tmpl), nullptr);
-        dir_ = tmpl;
         file_ = dir_ + "/binary";
         ASSERT_TRUE(write_file(file_, "original contents", 0755));
     }
-    void TearDown() override { (void)remove_all(dir_); }
-
-    std::string dir_, file_;
+    TempDir temp_{"berth-self-protect"};
+    std::string dir_ = temp_.path(), file_;
 };
 
 TEST_F(SelfProtectTest, TheOriginalIsNotACopy) {

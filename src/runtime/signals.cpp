@@ -2,9 +2,10 @@
 
 #include <signal.h>
 
-#include <charconv>
 #include <optional>
 #include <string>
+
+#include "base/parse_int.h"
 
 namespace berth::runtime {
 
@@ -27,13 +28,6 @@ constexpr SignalName kSignals[] = {
     {"PWR", SIGPWR},       {"SYS", SIGSYS},
 };
 
-std::optional<int> parse_int(std::string_view s) {
-    int value = 0;
-    auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), value);
-    if (ec != std::errc() || end != s.data() + s.size()) return std::nullopt;
-    return value;
-}
-
 }  // namespace
 
 Result<int> parse_signal(std::string_view text) {
@@ -41,7 +35,7 @@ Result<int> parse_signal(std::string_view text) {
         return fail(ErrorKind::InvalidArgument, "unknown signal \"" + std::string(text) + "\"");
     };
     if (text.empty()) return invalid();
-    if (auto n = parse_int(text)) {
+    if (auto n = parse_int<int>(text)) {
         if (*n <= 0 || *n > SIGRTMAX) return invalid();
         return *n;
     }
@@ -58,7 +52,7 @@ Result<int> parse_signal(std::string_view text) {
         int offset = 0;
         if (!rest.empty()) {
             if (rest.front() != (from_min ? '+' : '-')) return invalid();
-            auto n = parse_int(rest.substr(1));
+            auto n = parse_int<int>(rest.substr(1));
             // Bounded before the arithmetic below, which could overflow int otherwise.
             if (!n || *n < 0 || *n > SIGRTMAX - SIGRTMIN) return invalid();
             offset = *n;

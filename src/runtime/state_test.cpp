@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "base/fs.h"
+#include "base/test_support.h"
 
 namespace berth::runtime {
 namespace {
@@ -25,26 +26,6 @@ namespace {
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::IsEmpty;
-
-// A fresh directory under /tmp, removed with everything in it at the end of the test.
-class TempDir {
-  public:
-    TempDir() {
-        std::string tmpl = "/tmp/berth-state-test-XXXXXX";
-        char* made = ::mkdtemp(tmpl.data());
-        if (made == nullptr) std::abort();
-        path_ = made;
-    }
-    ~TempDir() { (void)remove_all(path_); }
-    TempDir(const TempDir&) = delete;
-    TempDir& operator=(const TempDir&) = delete;
-
-    const std::string& path() const { return path_; }
-    std::string operator/(std::string_view rel) const { return join_path(path_, rel); }
-
-  private:
-    std::string path_;
-};
 
 // A pipe whose ends close on destruction.
 struct Pipe {

@@ -5,6 +5,9 @@
 #include <sys/un.h>
 
 #include <cstring>
+#include <span>
+
+#include "base/fd_passing.h"
 
 namespace berth::runtime {
 
@@ -52,50 +55,20 @@ Result<std::pair<SyncSocket, SyncSocket>> make_sync_pair() {
 }
 
 Result<void> send_fd(int socket_fd, int fd, std::string_view name) {
-    msghdr msg{};
-    iovec iov{const_cast<char*>(name.data()), name.size()};
-    char dummy = '\0';
-    if (name.empty()) iov = {&dummy, 1};
-    alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int))]{};
-    msg.msg_iov = &iov;
-    msg.msg_iovlen = 1;
-    msg.msg_control = control;
-    msg.msg_controllen = sizeof control;
-    cmsghdr* cmsg = CMSG_FIRSTHDR(&msg);
-    cmsg->cmsg_level = SOL_SOCKET;
-    cmsg->cmsg_type = SCM_RIGHTS;
-    cmsg->cmsg_len = CMSG_LEN(sizeof(int));
-    std::memcpy(CMSG_DATA(cmsg), &fd, sizeof fd);
-    for (;;) {
-        if (::sendmsg(socket_fd, &msg, MSG_NOSIGNAL) >= 0) return {};
-        if (errno != EINTR) return fail_errno("send fd over socket");
-    }
+    // One byte at least: a message without data carries no fds.
+    TRY(send_with_fds(socket_fd, name.empty() ? std::string_view("", 1) : name,
+                      std::span<const int>(&fd, 1), "send fd over socket"));
+    return {};
 }
 
 Result<UniqueFd> receive_fd(int socket_fd) {
-    msghdr msg{};
     char name[4096];
-    iovec iov{name, sizeof name};
-    alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int))]{};
-    msg.msg_iov = &iov;
-    msg.msg_iovlen = 1;
-    msg.msg_control = control;
-    msg.msg_controllen = sizeof control;
-    for (;;) {
-        ssize_t n = ::recvmsg(socket_fd, &msg, MSG_CMSG_CLOEXEC);
-        if (n < 0) {
-            if (errno == EINTR) continue;
-            return fail_errno("receive fd from socket");
-        }
-        if (n == 0) return fail(ErrorKind::Unavailable, "receive fd: peer closed the socket");
-        break;
-    }
-    cmsghdr* cmsg = CMSG_FIRSTHDR(&msg);
-    if (cmsg == nullptr || cmsg->cmsg_type != SCM_RIGHTS)
+    auto message = TRY(receive_with_fds(socket_fd, name, 1, "receive fd from socket"));
+    if (message.size == 0 && message.fds.empty())
+        return fail(ErrorKind::Unavailable, "receive fd: peer closed the socket");
+    if (message.fds.empty())
         return fail(ErrorKind::Internal, "receive fd: no file descriptor in message");
-    int fd = -1;
-    std::memcpy(&fd, CMSG_DATA(cmsg), sizeof fd);
-    return UniqueFd(fd);
+    return std::move(message.fds.front());
 }
 
 Result<UniqueFd> connect_unix(const std::string& path) {
@@ -117,6 +90,22 @@ Result<UniqueFd> console_channel(const std::string& path, int fd) {
     int copy = ::fcntl(fd, F_DUPFD_CLOEXEC, 3);
     if (copy < 0) return fail_errno("duplicate the console fd");
     return UniqueFd(copy);
+}
+
+Result<ConsoleEnds> open_console_ends(bool terminal, bool proxy, const std::string& socket_path,
+                                      int socket_fd) {
+    ConsoleEnds ends;
+    if (!terminal) return ends;
+    if (!proxy) {
+        ends.to_child = TRY_CTX(console_channel(socket_path, socket_fd), "console socket");
+        return ends;
+    }
+    int pair[2];
+    if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pair) < 0)
+        return fail_errno("socketpair");
+    ends.proxy_end.reset(pair[0]);
+    ends.to_child.reset(pair[1]);
+    return ends;
 }
 
 }  // namespace berth::runtime

@@ -57,4 +57,14 @@ Result<UniqueFd> connect_unix(const std::string& path);
 // else a new connection to the console socket at `path`.
 Result<UniqueFd> console_channel(const std::string& path, int fd);
 
+// The two ends a new process's terminal takes: the child sends its master over `to_child` (the
+// console socket, or one end of a pair); `proxy_end`, the pair's other end, is ours when we proxy
+// the terminal ourselves (no console socket given). Both empty without a terminal.
+struct ConsoleEnds {
+    UniqueFd to_child;
+    UniqueFd proxy_end;
+};
+Result<ConsoleEnds> open_console_ends(bool terminal, bool proxy, const std::string& socket_path,
+                                      int socket_fd);
+
 }  // namespace berth::runtime

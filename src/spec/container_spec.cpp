@@ -1,11 +1,9 @@
 #include "spec/container_spec.h"
 
-#include <sys/utsname.h>
-
 #include <algorithm>
-#include <charconv>
 
 #include "base/fs.h"
+#include "base/kernel_version.h"
 #include "spec/default_security.h"
 #include "spec/network_files.h"
 #include "spec/seccomp_profile.h"
@@ -68,15 +66,7 @@ HostFacts HostFacts::detect(const std::string& cgroup_root) {
     } else {
         facts.swap_limit = path_exists(cgroup_root + "/memory/memory.memsw.limit_in_bytes");
     }
-    utsname u{};
-    if (::uname(&u) == 0) {
-        std::string_view release = u.release;
-        int major = 0, minor = 0;
-        const char* end = release.data() + release.size();
-        auto [p, ec] = std::from_chars(release.data(), end, major);
-        if (ec == std::errc() && p != end && *p == '.') (void)std::from_chars(p + 1, end, minor);
-        facts.rro = std::pair{major, minor} >= std::pair{5, 12};
-    }
+    facts.rro = running_kernel_version() >= KernelVersion{5, 12};
     return facts;
 }
 

@@ -4,8 +4,10 @@
 #include <sys/utsname.h>
 
 #include <algorithm>
-#include <charconv>
 #include <string_view>
+
+#include "base/kernel_version.h"
+#include "base/parse_int.h"
 
 namespace berth::spec {
 
@@ -145,14 +147,11 @@ Result<std::pair<int, int>> parse_kernel_version(const Json& value, const std::s
     if (!value.is_string())
         return fail(ErrorKind::InvalidArgument, where + ": must be a string like \"4.8\"");
     const std::string& text = value.get_ref<const std::string&>();
-    int major = 0, minor = 0;
-    const char* end = text.data() + text.size();
-    auto [p, ec] = std::from_chars(text.data(), end, major);
-    if (ec == std::errc() && p != end && *p == '.') {
-        auto [p2, ec2] = std::from_chars(p + 1, end, minor);
-        if (ec2 == std::errc() && p2 == end) return std::pair{major, minor};
-    } else if (ec == std::errc() && p == end) {
-        return std::pair{major, 0};
+    if (auto major = parse_int_prefix<int>(text)) {
+        auto [number, rest] = *major;
+        if (rest.empty()) return std::pair{number, 0};
+        auto minor = rest.starts_with('.') ? parse_int<int>(rest.substr(1)) : std::nullopt;
+        if (minor) return std::pair{number, *minor};
     }
     return fail(ErrorKind::InvalidArgument, where + ": invalid kernel version \"" + text + "\"");
 }
@@ -218,11 +217,9 @@ SeccompHost SeccompHost::detect() {
         }
     }
     if (host.arch.empty()) host.arch = std::string(machine);
-    std::string_view release = u.release;
-    const char* end = release.data() + release.size();
-    auto [p, ec] = std::from_chars(release.data(), end, host.kernel_major);
-    if (ec == std::errc() && p != end && *p == '.')
-        (void)std::from_chars(p + 1, end, host.kernel_minor);
+    KernelVersion kernel = kernel_version_of(u.release);
+    host.kernel_major = kernel.major;
+    host.kernel_minor = kernel.minor;
     return host;
 }
 

@@ -7,9 +7,9 @@
 #include <algorithm>
 #include <cctype>
 #include <cerrno>
-#include <charconv>
 #include <limits>
 
+#include "base/parse_int.h"
 #include "base/path_in_root.h"
 #include "base/unique_fd.h"
 
@@ -56,9 +56,7 @@ std::string_view trim(std::string_view s) {
 
 // A number field of passwd/group; garbage reads as 0, as docker's parser does.
 int64_t number_field(std::string_view s) {
-    int64_t value = 0;
-    auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), value);
-    return ec == std::errc() && p == s.data() + s.size() ? value : 0;
+    return parse_int<int64_t>(s).value_or(0);
 }
 
 // Lines of a passwd/group file that carry an entry.
@@ -108,16 +106,14 @@ struct IdArg {
 Result<IdArg> parse_id_arg(std::string_view text) {
     IdArg arg{std::string(text)};
     if (text.empty()) return arg;
-    int64_t value = 0;
-    const char* end = text.data() + text.size();
-    auto [p, ec] = std::from_chars(text.data(), end, value);
-    if (p != end || (ec != std::errc() && ec != std::errc::result_out_of_range)) return arg;
-    if (ec == std::errc::result_out_of_range || value < 0 || value > kMaxId) {
+    auto value = parse_int_or_errc<int64_t>(text);
+    if (!value && value.error() == std::errc::invalid_argument) return arg;  // a name
+    if (!value || *value < 0 || *value > kMaxId) {
         return fail(ErrorKind::InvalidArgument,
                     "uids and gids must be in range 0-" + std::to_string(kMaxId));
     }
     arg.numeric = true;
-    arg.id = value;
+    arg.id = *value;
     return arg;
 }
 

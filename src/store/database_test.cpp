@@ -8,19 +8,15 @@
 #include <optional>
 
 #include "base/fs.h"
+#include "base/test_support.h"
 
 namespace berth::store {
 namespace {
 
 class DatabaseTest : public ::testing::Test {
   protected:
-    void SetUp() override {
-        char tmpl[] = "/tmp/berth-db-XXXXXX";
-        ASSERT_NE(mkdtemp(tmpl), nullptr);
-        dir_ = tmpl;
-    }
-    void TearDown() override { (void)remove_all(dir_); }
-    std::string dir_;
+    TempDir temp_{"berth-db"};
+    std::string dir_ = temp_.path();
 };
 
 TEST_F(DatabaseTest, StoresAndReadsRows) {

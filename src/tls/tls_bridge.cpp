@@ -44,13 +44,16 @@ void TlsBridge::wait() {
     if (thread_.joinable()) thread_.join();
 }
 
-// One loop does everything it can without blocking, then polls for what it waits on. Each
-// direction holds one buffer at a time, so a write that wants retrying (SSL_write's rule: the
-// same bytes again) always finds them unchanged.
-void TlsBridge::pump() {
-    SSL* ssl = ssl_;
-    int remote = remote_;
-    int local = local_.get();
+namespace {
+
+// TlsBridge::pump's state: each direction holds one buffer at a time, so a write that wants
+// retrying (SSL_write's rule: the same bytes again) always finds them unchanged. Each step does
+// what it can without blocking and says what it would wait for (remote_events, local_events).
+struct Pump {
+    SSL* ssl;
+    int remote;
+    int local;
+    const TlsBridgeOptions& options;
     std::array<char, 16384> inbound{}, outbound{};  // remote → local, local → remote
     size_t in_start = 0, in_end = 0, out_start = 0, out_end = 0;
     bool remote_eof = false;  // the peer's close_notify (or hang-up): nothing more to read
@@ -60,79 +63,85 @@ void TlsBridge::pump() {
     bool peer_gone = false;   // peer_hangup_ends: it hung up, so no close_notify can follow
     bool close_notify_sent = false;  // or not wanted
     bool fatal = false;
-    bool clean = false;
-    for (;;) {
-        bool progress = false;
-        short remote_events = 0, local_events = 0;
-        auto want = [&](int error) {
-            if (error == SSL_ERROR_WANT_READ)
-                remote_events |= POLLIN;
-            else if (error == SSL_ERROR_WANT_WRITE)
-                remote_events |= POLLOUT;
-            else
-                fatal = true;
-        };
-        if (!remote_eof && !local_gone && in_start == in_end) {
-            ERR_clear_error();
-            errno = 0;
-            int n = SSL_read(ssl, inbound.data(), static_cast<int>(inbound.size()));
-            if (n > 0) {
-                in_start = 0;
-                in_end = static_cast<size_t>(n);
-                progress = true;
-            } else {
-                int error = SSL_get_error(ssl, n);
-                if (error == SSL_ERROR_ZERO_RETURN ||
-                    (options_.peer_hangup_ends && is_hangup(ssl, error))) {
-                    peer_gone = error != SSL_ERROR_ZERO_RETURN;
-                    ERR_clear_error();
-                    remote_eof = true;
-                    progress = true;
-                } else {
-                    want(error);
-                }
-            }
-        }
-        if (fatal) break;
-        if (in_start < in_end) {
-            ssize_t n = ::send(local, inbound.data() + in_start, in_end - in_start, MSG_NOSIGNAL);
-            if (n > 0) {
-                in_start += static_cast<size_t>(n);
-                progress = true;
-            } else if (n < 0 && (errno == EAGAIN || errno == EINTR)) {
-                local_events |= POLLOUT;
-            } else if (options_.local_close_ends) {
-                local_gone = true;  // nobody takes the peer's bytes any more
-                in_start = in_end = 0;
-                progress = true;
-            } else {
-                fatal = true;
-            }
-        } else if (remote_eof && !local_shut) {
-            ::shutdown(local, SHUT_WR);
-            local_shut = true;
+    bool progress = false;
+    short remote_events = 0, local_events = 0;
+
+    void want(int error) {
+        if (error == SSL_ERROR_WANT_READ)
+            remote_events |= POLLIN;
+        else if (error == SSL_ERROR_WANT_WRITE)
+            remote_events |= POLLOUT;
+        else
+            fatal = true;
+    }
+
+    void read_remote() {
+        if (remote_eof || local_gone || in_start != in_end) return;
+        ERR_clear_error();
+        errno = 0;
+        int n = SSL_read(ssl, inbound.data(), static_cast<int>(inbound.size()));
+        if (n > 0) {
+            in_start = 0;
+            in_end = static_cast<size_t>(n);
             progress = true;
+            return;
         }
-        if (fatal) break;
-        if (!local_eof && out_start == out_end) {
-            ssize_t n = ::recv(local, outbound.data(), outbound.size(), 0);
-            if (n > 0) {
-                out_start = 0;
-                out_end = static_cast<size_t>(n);
+        int error = SSL_get_error(ssl, n);
+        if (error == SSL_ERROR_ZERO_RETURN || (options.peer_hangup_ends && is_hangup(ssl, error))) {
+            peer_gone = error != SSL_ERROR_ZERO_RETURN;
+            ERR_clear_error();
+            remote_eof = true;
+            progress = true;
+        } else {
+            want(error);
+        }
+    }
+
+    void write_local() {
+        if (in_start == in_end) {
+            if (remote_eof && !local_shut) {
+                ::shutdown(local, SHUT_WR);
+                local_shut = true;
                 progress = true;
-            } else if (n == 0) {
-                local_eof = true;
-                progress = true;
-            } else if (errno == EAGAIN || errno == EINTR) {
-                local_events |= POLLIN;
-            } else if (options_.local_close_ends) {
-                local_eof = local_gone = true;
-                progress = true;
-            } else {
-                fatal = true;
             }
+            return;
         }
-        if (fatal) break;
+        ssize_t n = ::send(local, inbound.data() + in_start, in_end - in_start, MSG_NOSIGNAL);
+        if (n > 0) {
+            in_start += static_cast<size_t>(n);
+            progress = true;
+        } else if (n < 0 && (errno == EAGAIN || errno == EINTR)) {
+            local_events |= POLLOUT;
+        } else if (options.local_close_ends) {
+            local_gone = true;  // nobody takes the peer's bytes any more
+            in_start = in_end = 0;
+            progress = true;
+        } else {
+            fatal = true;
+        }
+    }
+
+    void read_local() {
+        if (local_eof || out_start != out_end) return;
+        ssize_t n = ::recv(local, outbound.data(), outbound.size(), 0);
+        if (n > 0) {
+            out_start = 0;
+            out_end = static_cast<size_t>(n);
+            progress = true;
+        } else if (n == 0) {
+            local_eof = true;
+            progress = true;
+        } else if (errno == EAGAIN || errno == EINTR) {
+            local_events |= POLLIN;
+        } else if (options.local_close_ends) {
+            local_eof = local_gone = true;
+            progress = true;
+        } else {
+            fatal = true;
+        }
+    }
+
+    void write_remote() {
         if (out_start < out_end) {
             ERR_clear_error();
             int n =
@@ -156,38 +165,68 @@ void TlsBridge::pump() {
                 want(SSL_get_error(ssl, n));
             }
         }
-        if (fatal) break;
+    }
+
+    // Both directions finished: everything passed on and the ends passed on too.
+    bool done() const {
         bool flushed = local_eof && out_start == out_end && close_notify_sent;
-        if (flushed && (local_gone || (remote_eof && local_shut))) {
-            clean = true;
-            break;
-        }
-        if (progress) continue;
+        return flushed && (local_gone || (remote_eof && local_shut));
+    }
+
+    // Waits for what the steps wanted; false when the bridge is to stop.
+    bool wait() {
         // A local side that went away (or that nothing is wanted from, when its going is not
         // watched for) is left out of the poll, which would report its hang-up again and again.
-        bool poll_local = !local_gone && (local_events != 0 || options_.local_close_ends);
+        bool poll_local = !local_gone && (local_events != 0 || options.local_close_ends);
         pollfd fds[2] = {{remote, remote_events, 0}, {poll_local ? local : -1, local_events, 0}};
         // Once the local side is gone, a peer that does not take its last bytes is not waited
         // for long.
-        int ready = ::poll(fds, 2, local_gone ? options_.drain_timeout_ms : -1);
-        if (ready < 0 && errno != EINTR) break;
-        if (ready == 0) break;
+        int ready = ::poll(fds, 2, local_gone ? options.drain_timeout_ms : -1);
+        if (ready < 0 && errno != EINTR) return false;
+        if (ready == 0) return false;
         // After the peer's close_notify nothing is read from it, so a hang-up (the peer gone, or
         // the process stopping) shows only here.
         if (fds[0].revents & (POLLHUP | POLLERR) && !(remote_events & POLLOUT) &&
             (remote_eof || !(fds[0].revents & POLLIN)))
-            break;
-        if (options_.local_close_ends) {
+            return false;
+        if (options.local_close_ends) {
             // Closed entirely (not only shut down for writing): read what it left, then go.
             if (fds[1].revents & (POLLHUP | POLLERR)) local_gone = true;
         } else if (fds[1].revents & POLLERR) {
-            break;
+            return false;
         }
+        return true;
+    }
+
+    // One round of every step; false when the bridge is to stop (`clean` says how).
+    bool step(bool& clean) {
+        progress = false;
+        remote_events = local_events = 0;
+        for (auto run :
+             {&Pump::read_remote, &Pump::write_local, &Pump::read_local, &Pump::write_remote}) {
+            (this->*run)();
+            if (fatal) return false;
+        }
+        if (done()) {
+            clean = true;
+            return false;
+        }
+        return progress || wait();
+    }
+};
+
+}  // namespace
+
+// One loop does everything it can without blocking, then polls for what it waits on.
+void TlsBridge::pump() {
+    Pump state{ssl_, remote_, local_.get(), options_};
+    bool clean = false;
+    while (state.step(clean)) {
     }
     failed_ = !clean;
     // The peer sees the end of the stream; the local side sees end of file and EPIPE.
-    ::shutdown(remote, SHUT_RDWR);
-    ::shutdown(local, SHUT_RDWR);
+    ::shutdown(remote_, SHUT_RDWR);
+    ::shutdown(local_.get(), SHUT_RDWR);
 }
 
 }  // namespace berth::tls

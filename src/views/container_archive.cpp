@@ -17,6 +17,7 @@
 #include <span>
 
 #include "base/base64.h"
+#include "base/fs.h"
 #include "base/json.h"
 #include "base/path_in_root.h"
 #include "base/unique_fd.h"
@@ -42,30 +43,6 @@ struct DirCloser {
 };
 
 // ---- paths, the way Go's path/filepath handles them ----
-
-// filepath.Clean of an absolute path.
-std::string clean_absolute(std::string_view path) {
-    std::vector<std::string_view> parts;
-    size_t pos = 0;
-    while (pos <= path.size()) {
-        size_t next = path.find('/', pos);
-        if (next == std::string_view::npos) next = path.size();
-        std::string_view part = path.substr(pos, next - pos);
-        pos = next + 1;
-        if (part.empty() || part == ".") continue;
-        if (part == "..") {
-            if (!parts.empty()) parts.pop_back();
-            continue;
-        }
-        parts.push_back(part);
-    }
-    std::string out;
-    for (auto part : parts) {
-        out += '/';
-        out += part;
-    }
-    return out.empty() ? "/" : out;
-}
 
 // filepath.Base: the last element after trailing slashes go; "." for "", "/" for all slashes.
 std::string go_base(std::string_view path) {
@@ -668,7 +645,8 @@ std::string encode_path_stat(const PathStat& stat) {
 }
 
 std::string clean_container_path(std::string_view path) {
-    std::string cleaned = clean_absolute(path);
+    // filepath.Clean of the path taken from the root (a relative one cannot climb above it).
+    std::string cleaned = clean_path("/" + std::string(path));
     if (!specifies_current_dir(cleaned) && specifies_current_dir(path)) {
         if (!cleaned.ends_with('/')) cleaned += '/';
         cleaned += '.';

@@ -8,13 +8,13 @@
 #include <sys/xattr.h>
 #include <unistd.h>
 
-#include <charconv>
 #include <climits>
 #include <optional>
 #include <string>
 #include <thread>
 #include <vector>
 
+#include "base/parse_int.h"
 #include "base/path_in_root.h"
 #include "base/unique_fd.h"
 #include "image/libarchive_loader.h"
@@ -65,10 +65,9 @@ Result<void> enter_container_fs(const ContainerFsView& view) {
 }
 
 std::optional<uint32_t> parse_id(std::string_view text) {
-    uint32_t v = 0;
-    auto [p, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
-    if (ec != std::errc() || p != text.data() + text.size() || v > INT32_MAX) return std::nullopt;
-    return v;
+    auto id = parse_int<uint32_t>(text);
+    if (id && *id > INT32_MAX) return std::nullopt;
+    return id;
 }
 
 // Lines of /etc/passwd or /etc/group (inside the chroot) split at ':'.

@@ -4,11 +4,11 @@
 
 #include <array>
 #include <cctype>
-#include <charconv>
 #include <fstream>
 #include <sstream>
 
 #include "base/clock.h"
+#include "base/parse_int.h"
 
 namespace berth::views {
 
@@ -284,12 +284,11 @@ Result<SystemCpu> parse_proc_stat(std::string_view text) {
                 std::string word;
                 if (!(words >> word))
                     return fail(ErrorKind::Internal, "/proc/stat: invalid number of cpu fields");
-                uint64_t v = 0;
-                auto [p, ec] = std::from_chars(word.data(), word.data() + word.size(), v);
-                if (ec != std::errc() || p != word.data() + word.size())
+                auto v = parse_int<uint64_t>(word);
+                if (!v)
                     return fail(ErrorKind::Internal,
                                 "/proc/stat: unable to convert value " + word + " to int");
-                ticks += v;
+                ticks += *v;
             }
             // USER_HZ is 100 on every Linux ABI dockerd supports; dockerd hard-codes it too.
             out.usage_ns = ticks * (1'000'000'000ULL / 100);

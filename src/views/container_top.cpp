@@ -1,11 +1,11 @@
 #include "views/container_top.h"
 
 #include <algorithm>
-#include <charconv>
 #include <span>
 #include <unordered_set>
 
 #include "base/child_process.h"
+#include "base/parse_int.h"
 
 namespace berth::views {
 
@@ -130,12 +130,11 @@ Result<Json> parse_ps_output(std::string_view output, const std::vector<pid_t>& 
             if (previous_kept) append(fields);
             continue;
         }
-        pid_t pid = 0;
-        auto [p, ec] = std::from_chars(pid_text.data(), pid_text.data() + pid_text.size(), pid);
-        if (ec != std::errc() || p != pid_text.data() + pid_text.size())
+        auto pid = parse_int<pid_t>(pid_text);
+        if (!pid)
             return fail(ErrorKind::Internal,
                         "Unexpected pid '" + std::string(pid_text) + "' in ps output");
-        previous_kept = wanted.contains(pid);
+        previous_kept = wanted.contains(*pid);
         if (previous_kept) append(fields);
     }
     return Json{{"Titles", std::move(title_json)}, {"Processes", std::move(processes)}};

@@ -7,9 +7,9 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <charconv>
 
 #include "base/fs.h"
+#include "base/parse_int.h"
 #include "base/unique_fd.h"
 #include "runtime/cgroups/bpf_device_filter.h"
 
@@ -110,13 +110,9 @@ std::string_view trim(std::string_view s) {
 Result<uint64_t> parse_cgroup_uint(std::string_view text) {
     text = trim(text);
     if (text == "max") return UINT64_MAX;
-    uint64_t value = 0;
-    auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
-    if (ec == std::errc() && ptr == text.data() + text.size()) return value;
+    if (auto value = parse_int<uint64_t>(text)) return *value;
     // v1 prints -1 for "no limit" in a few files (cpu.cfs_quota_us); runc reads those as 0.
-    int64_t signed_value = 0;
-    auto [sptr, sec] = std::from_chars(text.data(), text.data() + text.size(), signed_value);
-    if (sec == std::errc() && sptr == text.data() + text.size() && signed_value < 0) return 0;
+    if (auto value = parse_int<int64_t>(text); value && *value < 0) return 0;
     return fail(ErrorKind::InvalidArgument,
                 "cannot parse \"" + std::string(text) + "\" as a number");
 }

@@ -1,9 +1,9 @@
 #include "runtime/cgroups/cgroup_stats.h"
 
-#include <charconv>
 #include <cstdlib>
 #include <sstream>
 
+#include "base/parse_int.h"
 #include "runtime/cgroups/cgroup_io.h"
 
 namespace berth::runtime::cgroups {
@@ -63,6 +63,7 @@ Json blkio_entries_json(const std::vector<BlkioEntry>& entries) {
 
 }  // namespace
 
+// long: one field after another, in the shape of runc's `events --stats` JSON.
 Json stats_to_json(const CgroupStats& s) {
     Json cpu = Json::object();
     const auto& c = s.cpu;
@@ -157,8 +158,9 @@ std::optional<std::vector<uint16_t>> parse_cpu_list(std::string_view text) {
     std::vector<uint16_t> out;
     if (text.empty()) return out;
     auto number = [](std::string_view s, uint16_t& v) {
-        auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
-        return ec == std::errc() && p == s.data() + s.size();
+        auto parsed = parse_int<uint16_t>(s);
+        if (parsed) v = *parsed;
+        return parsed.has_value();
     };
     while (!text.empty()) {
         size_t comma = text.find(',');

@@ -12,32 +12,13 @@
 #include <utility>
 
 #include "base/fs.h"
+#include "base/test_support.h"
 #include "runtime/cgroups/cgroup_io.h"
 #include "runtime/cgroups/cgroup_layout.h"
 
 namespace berth::runtime::cgroups::testing {
 
-// A fresh directory under /tmp, removed with everything in it at the end of the test.
-class TempDir {
-  public:
-    TempDir() {
-        std::string tmpl = "/tmp/berth-cgtest-XXXXXX";
-        if (::mkdtemp(tmpl.data()) == nullptr) std::abort();
-        path_ = tmpl;
-    }
-    TempDir(TempDir&& other) noexcept : path_(std::exchange(other.path_, std::string())) {}
-    ~TempDir() {
-        if (!path_.empty()) (void)remove_all(path_);
-    }
-    TempDir(const TempDir&) = delete;
-    TempDir& operator=(const TempDir&) = delete;
-
-    const std::string& path() const { return path_; }
-    std::string operator/(std::string_view rel) const { return join_path(path_, rel); }
-
-  private:
-    std::string path_;
-};
+using berth::TempDir;  // the unit tests' shared fixture (base/test_support.h)
 
 inline void put(const std::string& path, std::string_view content) {
     auto slash = path.find_last_of('/');

@@ -1,9 +1,9 @@
 #include "runtime/cgroups/cgroup_tree.h"
 
-#include <charconv>
 #include <ctime>
 
 #include "base/fs.h"
+#include "base/parse_int.h"
 
 namespace berth::runtime::cgroups {
 
@@ -51,12 +51,11 @@ Result<std::vector<pid_t>> cgroup_pids_recursive(CgroupIo& io, const std::string
         std::string_view line = trim(rest.substr(0, eol));
         rest = eol == std::string_view::npos ? std::string_view() : rest.substr(eol + 1);
         if (line.empty()) continue;
-        pid_t pid = 0;
-        auto [p, ec] = std::from_chars(line.data(), line.data() + line.size(), pid);
-        if (ec != std::errc() || p != line.data() + line.size())
+        auto pid = parse_int<pid_t>(line);
+        if (!pid)
             return fail(ErrorKind::Internal,
                         join_path(dir, "cgroup.procs") + ": bad pid \"" + std::string(line) + "\"");
-        out.push_back(pid);
+        out.push_back(*pid);
     }
     for (const auto& child : TRY(io.child_dirs(dir))) {
         auto below = TRY(cgroup_pids_recursive(io, join_path(dir, child)));

@@ -1,8 +1,8 @@
 #include "runtime/cgroups/device_rules.h"
 
 #include <algorithm>
-#include <charconv>
 
+#include "base/parse_int.h"
 #include "runtime/cgroups/json_fields.h"
 
 namespace berth::runtime::cgroups {
@@ -116,11 +116,9 @@ Result<DevicePolicy> DevicePolicy::from_devices_list(std::string_view list) {
                 out = -1;
                 return true;
             }
-            uint32_t v = 0;
-            auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
-            if (ec != std::errc() || p != s.data() + s.size()) return false;
-            out = v;
-            return true;
+            auto v = parse_int<uint32_t>(s);
+            if (v) out = *v;
+            return v.has_value();
         };
         if (!number(line.substr(sp1 + 1, colon - sp1 - 1), rule.major) ||
             !number(line.substr(colon + 1, sp2 - colon - 1), rule.minor))

@@ -122,6 +122,7 @@ bool valid_page_size(std::string_view s) {
 
 }  // namespace
 
+// long: one field of linux.resources after another, each checked where it is read.
 Result<Resources> parse_resources(const Json& j) {
     const std::string where = "linux.resources";
     Resources r;

@@ -1,8 +1,8 @@
 // CgroupStats from cgroup v1 controller files, following runc's fs driver.
-#include <charconv>
 #include <sstream>
 
 #include "base/fs.h"
+#include "base/parse_int.h"
 #include "runtime/cgroups/stats_readers.h"
 
 namespace berth::runtime::cgroups {
@@ -18,11 +18,8 @@ Error malformed(const std::string& path, std::string_view line) {
 }
 
 Result<uint64_t> parse_u64(std::string_view s, const std::string& path) {
-    uint64_t v = 0;
-    auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
-    if (ec != std::errc() || p != s.data() + s.size())
-        return fail(ErrorKind::Internal, path + ": cannot parse \"" + std::string(s) + "\"");
-    return v;
+    if (auto v = parse_int<uint64_t>(s)) return *v;
+    return fail(ErrorKind::Internal, path + ": cannot parse \"" + std::string(s) + "\"");
 }
 
 std::vector<std::string> words_of(std::string_view line) {
@@ -145,9 +142,9 @@ Result<void> read_v1_cpuset_stats(CgroupIo& io, const std::string& dir, CgroupSt
         *out = TRY(read_uint_or_zero(io, at(dir, file)));
     if (auto text = TRY(read_optional(io, at(dir, "cpuset.sched_relax_domain_level")))) {
         std::string_view v = trim(*text);
-        auto [p, ec] = std::from_chars(v.data(), v.data() + v.size(), cs.sched_relax_domain_level);
-        if (ec != std::errc())
-            return fail(malformed(at(dir, "cpuset.sched_relax_domain_level"), v));
+        auto level = parse_int<decltype(cs.sched_relax_domain_level)>(v);
+        if (!level) return fail(malformed(at(dir, "cpuset.sched_relax_domain_level"), v));
+        cs.sched_relax_domain_level = *level;
     }
     return {};
 }

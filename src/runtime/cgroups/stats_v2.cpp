@@ -1,8 +1,8 @@
 // CgroupStats from a cgroup v2 directory, in v1 terms where runc translates (fs2 driver).
-#include <charconv>
 #include <sstream>
 
 #include "base/fs.h"
+#include "base/parse_int.h"
 #include "runtime/cgroups/stats_readers.h"
 
 namespace berth::runtime::cgroups {
@@ -104,11 +104,9 @@ Result<void> read_io(CgroupIo& io, const std::string& dir, CgroupStats& stats) {
             words >> device;
             auto colon = device.find(':');
             if (colon == std::string::npos) continue;
-            uint64_t major = 0, minor = 0;
-            auto r1 = std::from_chars(device.data(), device.data() + colon, major);
-            auto r2 =
-                std::from_chars(device.data() + colon + 1, device.data() + device.size(), minor);
-            if (r1.ec != std::errc() || r2.ec != std::errc())
+            auto major = parse_int<uint64_t>(std::string_view(device).substr(0, colon));
+            auto minor = parse_int<uint64_t>(std::string_view(device).substr(colon + 1));
+            if (!major || !minor)
                 return fail(ErrorKind::Internal,
                             at(dir, "io.stat") + ": malformed line \"" + line + "\"");
             while (words >> item) {
@@ -122,12 +120,11 @@ Result<void> read_io(CgroupIo& io, const std::string& dir, CgroupStats& stats) {
                 if (key == "rios") table = &b.io_serviced_recursive, op = "Read";
                 if (key == "wios") table = &b.io_serviced_recursive, op = "Write";
                 if (table == nullptr) continue;
-                uint64_t value = 0;
-                auto r = std::from_chars(item.data() + eq + 1, item.data() + item.size(), value);
-                if (r.ec != std::errc())
+                auto value = parse_int<uint64_t>(std::string_view(item).substr(eq + 1));
+                if (!value)
                     return fail(ErrorKind::Internal,
                                 at(dir, "io.stat") + ": malformed value \"" + item + "\"");
-                table->push_back({major, minor, op, value});
+                table->push_back({*major, *minor, op, *value});
             }
         }
     }

@@ -1,5 +1,5 @@
-// A classic BPF interpreter for seccomp programs, for the fuzz targets that hold two compilers to
-// the same decisions. It refuses what the kernel's checker would refuse (unknown opcodes, loads
+// A classic BPF interpreter for seccomp programs, for the unit tests and fuzz targets that hold
+// the compilers to the kernel's decisions (header-only; no program uses it). It refuses what the kernel's checker would refuse (unknown opcodes, loads
 // outside seccomp_data, jumps past the end, running off the end) instead of guessing.
 #pragma once
 
@@ -11,6 +11,8 @@
 #include <cstring>
 #include <string>
 #include <vector>
+
+namespace berth::runtime {
 
 struct BpfVerdict {
     bool ok = false;
@@ -144,3 +146,5 @@ inline BpfVerdict run_classic_bpf(const std::vector<sock_filter>& prog, const se
     }
     return refuse("ran off the end");
 }
+
+}  // namespace berth::runtime
