@@ -4,7 +4,7 @@ BUILD_DIR ?= build
 PREFIX ?= /usr/local
 JOBS ?= $(shell nproc)
 
-.PHONY: all deps test-deps build install up test unit integration bench fuzz fresh-check deps-check format format-check clean
+.PHONY: all deps test-deps build install up test unit integration bench fuzz fresh-check deps-check format format-check shellcheck clean
 
 all: build
 
@@ -64,6 +64,10 @@ format:
 # Fails, naming file and line, when a tracked .cpp or .h differs from what `make format` makes.
 format-check:
 	@git ls-files '*.cpp' '*.h' | xargs clang-format --dry-run -Werror
+
+# shellcheck on every tracked shell script (.shellcheckrc says which checks are off and why).
+shellcheck:
+	@scripts/shellcheck.sh
 
 clean:
 	@rm -rf $(BUILD_DIR)

@@ -108,15 +108,18 @@ run_target() {
 
 # report TARGET — one summary line, and the details of what went wrong; returns 1 on a finding.
 report() {
-	local t=$1 dir=$RUNS/$1 log=$RUNS/$1/fuzz.log rc runs rate cov artifacts
+	local t=$1 dir=$RUNS/$1 log=$RUNS/$1/fuzz.log rc runs rate cov artifact
+	local -a artifacts=()
 	rc=$(cat "$dir/rc" 2>/dev/null || echo 1)
 	runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -n 1)
 	[ -z "$runs" ] && runs=$(grep -oE '^#[0-9]+' "$log" | tail -n 1 | tr -d '#')
 	rate=$(grep -oE 'exec/s: [0-9]+' "$log" | tail -n 1 | awk '{print $2}')
 	cov=$(grep -oE 'cov: [0-9]+ ft: [0-9]+' "$log" | tail -n 1)
-	artifacts=$(ls "$dir" | grep -E '^(crash|timeout|oom|leak|slow-unit)-' || true)
+	for artifact in "$dir"/{crash,timeout,oom,leak,slow-unit}-*; do
+		[ -e "$artifact" ] && artifacts+=("${artifact##*/}")
+	done
 	local status=ok
-	if [ "$rc" != 0 ] || [ -n "$artifacts" ] || grep -qE '^==[0-9]+==ERROR|deadly signal|fuzz invariant broken' "$log"; then
+	if [ "$rc" != 0 ] || [ ${#artifacts[@]} -gt 0 ] || grep -qE '^==[0-9]+==ERROR|deadly signal|fuzz invariant broken' "$log"; then
 		status=FAILED
 	fi
 	printf '%-22s %10s runs %7s exec/s  %-22s %s\n' "$t" "${runs:-?}" "${rate:-?}" "${cov:-cov: ?}" "$status"
@@ -127,7 +130,7 @@ report() {
 	# The first stack frames in berth's own code.
 	grep -E '^    #[0-9]+ .* /[^ ]+\.(cpp|h):[0-9]+' "$log" | grep -v ' in fuzzer::' | head -8 |
 		sed -E 's/^ *(#[0-9]+) 0x[0-9a-f]+ in (.*) (\/[^ ]+:[0-9]+(:[0-9]+)?)$/    \1 \3  \2/' | cut -c1-200
-	for a in $artifacts; do echo "  input: $dir/$a ($(stat -c %s "$dir/$a") bytes)"; done
+	for a in "${artifacts[@]}"; do echo "  input: $dir/$a ($(stat -c %s "$dir/$a") bytes)"; done
 	return 1
 }
 
