@@ -7,12 +7,12 @@
 #include "api/body_stream.h"
 #include "api/routes.h"
 #include "base/fs.h"
-#include "base/stdcopy.h"
 #include "engine/container_archive.h"
 #include "engine/container_changes.h"
 #include "engine/container_stats.h"
 #include "engine/container_top.h"
-#include "engine/json_log_reader.h"
+#include "logs/json_log_reader.h"
+#include "wire/stdcopy.h"
 
 namespace berth::api {
 namespace {
@@ -30,7 +30,7 @@ Result<std::optional<timespec>> log_time(const Request& r, std::string_view name
     int64_t seconds = 0;
     auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), seconds);
     if (ec != std::errc() || end != s.data() + s.size()) {
-        if (auto parsed = engine::parse_rfc3339_nano(*text)) return parsed;
+        if (auto parsed = logs::parse_rfc3339_nano(*text)) return parsed;
         return fail(ErrorKind::InvalidArgument,
                     "invalid value for " + std::string(name) + ": " + *text);
     }
@@ -46,7 +46,7 @@ Result<std::optional<timespec>> log_time(const Request& r, std::string_view name
 Result<void> container_logs(const Daemon& d, Exchange& e) {
     const Request& r = e.request();
     auto source = TRY(d.engine->log_source(r.param("id")));
-    engine::LogReadOptions options;
+    logs::LogReadOptions options;
     options.show_stdout = r.query_bool("stdout");
     options.show_stderr = r.query_bool("stderr");
     if (!options.show_stdout && !options.show_stderr)
@@ -65,27 +65,27 @@ Result<void> container_logs(const Daemon& d, Exchange& e) {
     TRY(e.begin_stream(200, source.tty ? "application/vnd.docker.raw-stream"
                                        : "application/vnd.docker.multiplexed-stream"));
     std::string out;
-    auto sink = [&](const engine::LogEntry& entry) {
-        std::string payload = timestamps ? engine::log_timestamp_prefix(entry.time) : "";
+    auto sink = [&](const logs::LogEntry& entry) {
+        std::string payload = timestamps ? logs::log_timestamp_prefix(entry.time) : "";
         payload += entry.line;
         out.clear();
         if (source.tty)
             out = std::move(payload);
         else
-            append_frame(
-                out,
-                entry.stream == engine::LogStream::Stdout ? StreamType::Stdout : StreamType::Stderr,
-                payload);
+            wire::append_frame(out,
+                               entry.stream == logs::LogStream::Stdout ? wire::StreamType::Stdout
+                                                                       : wire::StreamType::Stderr,
+                               payload);
         return static_cast<bool>(e.write(out));
     };
     if (follow) {
         auto stopped = TRY(d.engine->stopped_signal(source.id));
-        engine::FollowSignals signals;
+        logs::FollowSignals signals;
         signals.stopped_fd = stopped.get();
         signals.cancel_fd = e.hangup_fd();
-        TRY(engine::follow_logs(source.path, source.max_file, options, sink, signals));
+        TRY(logs::follow_logs(source.path, source.max_file, options, sink, signals));
     } else {
-        TRY(engine::read_logs(source.path, source.max_file, options, sink));
+        TRY(logs::read_logs(source.path, source.max_file, options, sink));
     }
     return e.end_stream();
 }

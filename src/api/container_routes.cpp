@@ -8,8 +8,8 @@
 #include "api/create_body.h"
 #include "api/routes.h"
 #include "base/fs.h"
-#include "base/stdcopy.h"
 #include "engine/image_events.h"
+#include "wire/stdcopy.h"
 
 namespace berth::api {
 namespace {
@@ -216,7 +216,7 @@ Result<void> exec_start(const Daemon& d, Exchange& e) {
     auto ran = d.engine->exec_start(id, std::move(connection), false);
     if (ran || !error_stream.valid()) return ran;
     std::string line = ran.error().message() + "\r\n";
-    (void)write_all(error_stream.get(), tty ? line : frame(StreamType::Stdout, line));
+    (void)write_all(error_stream.get(), tty ? line : wire::frame(wire::StreamType::Stdout, line));
     ::shutdown(error_stream.get(), SHUT_RDWR);
     return {};
 }

@@ -9,13 +9,13 @@
 #include <climits>
 #include <cstring>
 
-#include "base/openssl_errors.h"
+#include "tls/openssl_errors.h"
 
 namespace berth::api {
 namespace {
 
 Error tls_error(std::string_view what) {
-    return Error(ErrorKind::InvalidArgument, std::string(what) + ": " + openssl_reasons());
+    return Error(ErrorKind::InvalidArgument, std::string(what) + ": " + tls::openssl_reasons());
 }
 
 Result<void> check_readable(const std::string& path, std::string_view what) {

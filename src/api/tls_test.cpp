@@ -21,7 +21,7 @@
 #include "api/http_server.h"
 #include "api/listeners.h"
 #include "base/fs.h"
-#include "base/test_certificates.h"
+#include "tls/test_certificates.h"
 
 namespace berth::api {
 namespace {
@@ -31,7 +31,7 @@ namespace {
 class TlsTest : public ::testing::Test {
   protected:
     static void SetUpTestSuite() {
-        auto dir = berth::testing::make_test_certificates({
+        auto dir = berth::tls::testing::make_test_certificates({
             {"server", "ca", "subjectAltName=IP:127.0.0.1,DNS:localhost"},
             {"client", "ca", "extendedKeyUsage=clientAuth"},
             {"stranger", "other-ca", "extendedKeyUsage=clientAuth"},

@@ -7,7 +7,7 @@
 #include <boost/asio/error.hpp>
 #include <chrono>
 
-#include "base/tls_bridge.h"
+#include "tls/tls_bridge.h"
 
 namespace berth::api {
 namespace {
@@ -156,7 +156,7 @@ class TlsTransport final : public Transport {
     Result<HijackedConnection> hijack(std::string buffered) override {
         // berthd's side: a client that vanishes, or a local side that does while the client's
         // bytes wait for it, ends the stream at once (the default options).
-        auto [bridge, fd] = TRY(TlsBridge::start(connection_->ssl(), connection_->fd()));
+        auto [bridge, fd] = TRY(tls::TlsBridge::start(connection_->ssl(), connection_->fd()));
         bridge_ = std::move(bridge);
         return HijackedConnection{std::move(fd), std::move(buffered), true};
     }
@@ -177,7 +177,7 @@ class TlsTransport final : public Transport {
 
   private:
     std::unique_ptr<TlsConnection> connection_;
-    std::unique_ptr<TlsBridge> bridge_;  // after a hijack: uses connection_, destroyed first
+    std::unique_ptr<tls::TlsBridge> bridge_;  // after a hijack: uses connection_, destroyed first
     bool handshake_done_ = false;
 };
 

@@ -6,8 +6,8 @@
 
 #include <csignal>
 
-#include "base/detach_keys.h"
-#include "base/stdcopy.h"
+#include "wire/detach_keys.h"
+#include "wire/stdcopy.h"
 
 namespace berth::cli {
 namespace {
@@ -41,20 +41,21 @@ class OutputSink {
 
     Result<void> feed(std::string_view bytes) {
         if (tty_) return write_all(STDOUT_FILENO, bytes);
-        return decoder_.demultiplex(bytes, [](StreamType stream, std::string_view payload) {
-            return write_all(stream == StreamType::Stderr ? STDERR_FILENO : STDOUT_FILENO, payload);
+        return decoder_.demultiplex(bytes, [](wire::StreamType stream, std::string_view payload) {
+            return write_all(stream == wire::StreamType::Stderr ? STDERR_FILENO : STDOUT_FILENO,
+                             payload);
         });
     }
 
   private:
     bool tty_;
-    FrameDecoder decoder_;
+    wire::FrameDecoder decoder_;
 };
 
 }  // namespace
 
 Result<std::string> parse_detach_keys(std::string_view text) {
-    return berth::parse_detach_keys(text.empty() ? "ctrl-p,ctrl-q" : text);
+    return wire::parse_detach_keys(text.empty() ? "ctrl-p,ctrl-q" : text);
 }
 
 std::string DetachScanner::feed(std::string_view input, bool& detached) {

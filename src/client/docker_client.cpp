@@ -533,8 +533,8 @@ Result<Hijacked> DockerClient::hijack(std::string_view path, std::optional<std::
     hijacked.tls = std::move(connection->tls);
     hijacked.socket = std::move(socket);
     auto [bridge, local] =
-        TRY(TlsBridge::start(hijacked.tls->ssl(), hijacked.socket.get(),
-                             {.peer_hangup_ends = true, .local_close_ends = true}));
+        TRY(tls::TlsBridge::start(hijacked.tls->ssl(), hijacked.socket.get(),
+                                  {.peer_hangup_ends = true, .local_close_ends = true}));
     hijacked.bridge = std::move(bridge);
     hijacked.fd = std::move(local);
     return hijacked;

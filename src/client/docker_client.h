@@ -15,10 +15,10 @@
 
 #include "base/error.h"
 #include "base/json.h"
-#include "base/tls_bridge.h"
 #include "base/unique_fd.h"
 #include "client/daemon_host.h"
 #include "client/tls_client.h"
+#include "tls/tls_bridge.h"
 
 namespace berth::client {
 
@@ -92,7 +92,7 @@ class BodyReader {
 struct Hijacked {
     std::unique_ptr<TlsSession> tls;
     UniqueFd socket;
-    std::unique_ptr<TlsBridge> bridge;
+    std::unique_ptr<tls::TlsBridge> bridge;
     UniqueFd fd;
     std::string leftover;  // stream bytes that arrived with the response head
 };

@@ -10,7 +10,7 @@
 #include <cerrno>
 #include <climits>
 
-#include "base/openssl_errors.h"
+#include "tls/openssl_errors.h"
 
 namespace berth::client {
 
@@ -71,7 +71,7 @@ Result<std::shared_ptr<const TlsClientContext>> TlsClientContext::create(const T
     }
     ERR_clear_error();
     SSL_CTX* raw = SSL_CTX_new(TLS_client_method());
-    if (!raw) return fail(ErrorKind::Internal, "create a TLS context: " + openssl_reasons());
+    if (!raw) return fail(ErrorKind::Internal, "create a TLS context: " + tls::openssl_reasons());
     std::shared_ptr<TlsClientContext> context(new TlsClientContext(raw, config));
     SSL_CTX_set_min_proto_version(raw, TLS1_2_VERSION);
     SSL_CTX_set_options(raw, SSL_OP_NO_RENEGOTIATION);
@@ -80,18 +80,18 @@ Result<std::shared_ptr<const TlsClientContext>> TlsClientContext::create(const T
     if (config.verify) {
         // Only this CA, not the system's: the daemon's certificate comes from the user's CA.
         if (SSL_CTX_load_verify_locations(raw, config.ca_file.c_str(), nullptr) != 1)
-            return fail(
-                ErrorKind::InvalidArgument,
-                "could not load CA certificate \"" + config.ca_file + "\": " + openssl_reasons());
+            return fail(ErrorKind::InvalidArgument, "could not load CA certificate \"" +
+                                                        config.ca_file +
+                                                        "\": " + tls::openssl_reasons());
     }
     if (!config.cert_file.empty()) {
         if (SSL_CTX_use_certificate_chain_file(raw, config.cert_file.c_str()) != 1)
             return fail(ErrorKind::InvalidArgument, "could not load TLS certificate \"" +
                                                         config.cert_file +
-                                                        "\": " + openssl_reasons());
+                                                        "\": " + tls::openssl_reasons());
         if (SSL_CTX_use_PrivateKey_file(raw, config.key_file.c_str(), SSL_FILETYPE_PEM) != 1)
-            return fail(ErrorKind::InvalidArgument,
-                        "could not load TLS key \"" + config.key_file + "\": " + openssl_reasons());
+            return fail(ErrorKind::InvalidArgument, "could not load TLS key \"" + config.key_file +
+                                                        "\": " + tls::openssl_reasons());
         if (SSL_CTX_check_private_key(raw) != 1)
             return fail(ErrorKind::InvalidArgument, "TLS key \"" + config.key_file +
                                                         "\" does not match certificate \"" +
@@ -274,7 +274,7 @@ Error TlsSession::error(int result, std::string_view what) {
     }
     if (code == SSL_ERROR_SSL) {
         int reason = ERR_GET_REASON(ERR_peek_error());
-        std::string reasons = openssl_reasons();
+        std::string reasons = tls::openssl_reasons();
         if (is_certificate_alert(reason)) {
             std::string hint =
                 sends_certificate_
@@ -315,13 +315,13 @@ Result<std::unique_ptr<TlsSession>> TlsSession::connect(const TlsClientContext& 
                                                         const std::string& address) {
     ERR_clear_error();
     SSL* ssl = SSL_new(context.get());
-    if (!ssl) return fail(ErrorKind::Internal, "start a TLS connection: " + openssl_reasons());
+    if (!ssl) return fail(ErrorKind::Internal, "start a TLS connection: " + tls::openssl_reasons());
     auto state = std::make_unique<TlsSessionState>();
     state->fd = fd;
     BIO* bio = BIO_new(socket_method());
     if (!bio) {
         SSL_free(ssl);
-        return fail(ErrorKind::Internal, "start a TLS connection: " + openssl_reasons());
+        return fail(ErrorKind::Internal, "start a TLS connection: " + tls::openssl_reasons());
     }
     BIO_set_data(bio, state.get());
     SSL_set_bio(ssl, bio, bio);

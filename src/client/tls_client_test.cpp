@@ -22,8 +22,8 @@
 #include <thread>
 
 #include "base/fs.h"
-#include "base/test_certificates.h"
 #include "client/docker_client.h"
+#include "tls/test_certificates.h"
 
 namespace berth::client {
 namespace {
@@ -109,7 +109,7 @@ TEST(TlsClientContext, MissingFilesAreNamed) {
 class TlsClientTest : public ::testing::Test {
   protected:
     static void SetUpTestSuite() {
-        auto dir = berth::testing::make_test_certificates({
+        auto dir = berth::tls::testing::make_test_certificates({
             {"server", "ca", "subjectAltName=IP:127.0.0.1,DNS:localhost"},
             {"elsewhere", "ca", "subjectAltName=DNS:daemon.example"},
             {"client", "ca", "extendedKeyUsage=clientAuth"},

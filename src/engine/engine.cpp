@@ -16,12 +16,12 @@
 #include "engine/data_root_check.h"
 #include "engine/engine_entry.h"
 #include "engine/image_defaults.h"
-#include "engine/json_log_writer.h"
 #include "engine/names.h"
 #include "engine/network_files.h"
 #include "engine/spec_parts.h"
 #include "engine/start_error.h"
 #include "engine/working_dir.h"
+#include "logs/json_log_writer.h"
 
 namespace berth::engine {
 namespace {
@@ -278,7 +278,7 @@ Result<Engine::Created> Engine::create(std::string_view requested_name, const Js
         const Json log_opts = c.host_config["LogConfig"].value("Config", Json::object());
         for (auto& [k, v] : log_opts.items())
             if (v.is_string()) opts[k] = v.get<std::string>();
-        TRY(parse_json_log_options(opts));
+        TRY(logs::parse_json_log_options(opts));
     }
 
     if (requested_name.empty()) {
@@ -428,7 +428,7 @@ Result<void> Engine::start_locked(const std::shared_ptr<Entry>& entry) {
         const Json log_opts = log_config.value("Config", Json::object());
         for (auto& [k, v] : log_opts.items())
             if (v.is_string()) opts[k] = v.get<std::string>();
-        auto parsed = TRY(parse_json_log_options(opts));
+        auto parsed = TRY(logs::parse_json_log_options(opts));
         config.log_max_size = parsed.max_size;
         config.log_max_file = parsed.max_file;
     }

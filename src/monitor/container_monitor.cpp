@@ -11,11 +11,11 @@
 
 #include "base/child_process.h"
 #include "base/clock.h"
-#include "base/detach_keys.h"
 #include "base/fs.h"
 #include "base/logger.h"
 #include "monitor/monitor_loop.h"
 #include "monitor/oci_runtime.h"
+#include "wire/detach_keys.h"
 
 namespace berth::monitor {
 namespace {
@@ -121,15 +121,15 @@ int run_container_monitor(const std::string& dir, bool forked_by_zygote) {
     };
     auto control = ControlServer::listen(join_path(dir, "monitor.sock"));
     if (!control) return fail_start(control.error());
-    auto detach_keys = berth::parse_detach_keys(config->detach_keys);
+    auto detach_keys = wire::parse_detach_keys(config->detach_keys);
     if (!detach_keys) return fail_start(detach_keys.error());
 
-    std::optional<engine::JsonLogWriter> log_writer;
+    std::optional<logs::JsonLogWriter> log_writer;
     if (!config->log_path.empty()) {
-        engine::JsonLogOptions log_options;
+        logs::JsonLogOptions log_options;
         log_options.max_size = config->log_max_size;
         log_options.max_file = config->log_max_file;
-        auto opened = engine::JsonLogWriter::open(config->log_path, log_options);
+        auto opened = logs::JsonLogWriter::open(config->log_path, log_options);
         if (!opened) return fail_start(opened.error());
         log_writer.emplace(std::move(*opened));
     }

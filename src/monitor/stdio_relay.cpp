@@ -8,7 +8,7 @@
 #include <ctime>
 
 #include "base/fs.h"
-#include "base/stdcopy.h"
+#include "wire/stdcopy.h"
 
 namespace berth::monitor {
 namespace {
@@ -38,7 +38,7 @@ struct StdioRelay::Client {
 };
 
 StdioRelay::StdioRelay(RelayOptions options, UniqueFd out, UniqueFd err, UniqueFd in,
-                       engine::JsonLogWriter* log)
+                       logs::JsonLogWriter* log)
     : options_(std::move(options)),
       out_(std::move(out)),
       err_(std::move(err)),
@@ -63,14 +63,15 @@ void StdioRelay::add_client(UniqueFd connection, const AttachRequest& request) {
     if (!added.input_ended && !request.input.empty()) take_input(added, request.input);
 }
 
-void StdioRelay::deliver(engine::LogStream stream, std::string_view data) {
+void StdioRelay::deliver(logs::LogStream stream, std::string_view data) {
     if (log_) (void)log_->write(stream, data, now_realtime());
     if (options_.capture_limit > captured_.size())
         captured_.append(data.substr(0, options_.capture_limit - captured_.size()));
-    bool is_stdout = stream == engine::LogStream::Stdout;
+    bool is_stdout = stream == logs::LogStream::Stdout;
     if (!options_.tty) {
         frame_.clear();
-        append_frame(frame_, is_stdout ? StreamType::Stdout : StreamType::Stderr, data);
+        wire::append_frame(frame_, is_stdout ? wire::StreamType::Stdout : wire::StreamType::Stderr,
+                           data);
     }
     std::string_view bytes = options_.tty ? data : std::string_view(frame_);
     for (size_t i = 0; i < clients_.size();) {
@@ -84,7 +85,7 @@ void StdioRelay::deliver(engine::LogStream stream, std::string_view data) {
     }
 }
 
-void StdioRelay::read_output(UniqueFd& fd, engine::LogStream stream) {
+void StdioRelay::read_output(UniqueFd& fd, logs::LogStream stream) {
     char buffer[kReadChunk];
     ssize_t n = ::read(fd.get(), buffer, sizeof buffer);
     if (n > 0) {
@@ -195,8 +196,8 @@ Result<void> StdioRelay::poll_once(std::vector<pollfd>& extra, int timeout_ms) {
         extra[i].revents = fds[first_extra + i].revents;
     if (ready == 0) return {};
 
-    if (out_index >= 0 && fds[out_index].revents) read_output(out_, engine::LogStream::Stdout);
-    if (err_index >= 0 && fds[err_index].revents) read_output(err_, engine::LogStream::Stderr);
+    if (out_index >= 0 && fds[out_index].revents) read_output(out_, logs::LogStream::Stdout);
+    if (err_index >= 0 && fds[err_index].revents) read_output(err_, logs::LogStream::Stderr);
     if (in_index >= 0 && fds[in_index].revents) flush_stdin();
     // Clients: walk backwards so that dropping one keeps the indexes of the rest.
     for (size_t i = clients_.size(); i-- > 0;) {

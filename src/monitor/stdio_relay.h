@@ -17,7 +17,7 @@
 
 #include "base/error.h"
 #include "base/unique_fd.h"
-#include "engine/json_log_writer.h"
+#include "logs/json_log_writer.h"
 #include "monitor/monitor_protocol.h"
 
 namespace berth::monitor {
@@ -35,7 +35,7 @@ class StdioRelay {
     // `out` carries stdout (or the terminal), `err` stderr (invalid with a terminal), `in` the
     // container's stdin (invalid when it has none). `log` may be null.
     StdioRelay(RelayOptions options, UniqueFd out, UniqueFd err, UniqueFd in,
-               engine::JsonLogWriter* log);
+               logs::JsonLogWriter* log);
     ~StdioRelay();
 
     // A client; request.input (its early bytes) is taken as if read from it first.
@@ -57,8 +57,8 @@ class StdioRelay {
 
   private:
     struct Client;
-    void deliver(engine::LogStream stream, std::string_view data);
-    void read_output(UniqueFd& fd, engine::LogStream stream);
+    void deliver(logs::LogStream stream, std::string_view data);
+    void read_output(UniqueFd& fd, logs::LogStream stream);
     void read_client_input(Client& client);
     // The client's input towards stdin: detach keys are looked for, the rest is buffered.
     void take_input(Client& client, std::string_view data);
@@ -67,7 +67,7 @@ class StdioRelay {
 
     RelayOptions options_;
     UniqueFd out_, err_, in_;
-    engine::JsonLogWriter* log_;
+    logs::JsonLogWriter* log_;
     std::vector<std::unique_ptr<Client>> clients_;
     std::string stdin_buffer_;
     bool stdin_closing_ = false;

@@ -1,6 +1,6 @@
-#include "base/detach_keys.h"
+#include "wire/detach_keys.h"
 
-namespace berth {
+namespace berth::wire {
 
 Result<std::string> parse_detach_keys(std::string_view spec) {
     std::string keys;
@@ -24,4 +24,4 @@ Result<std::string> parse_detach_keys(std::string_view spec) {
     return keys;
 }
 
-}  // namespace berth
+}  // namespace berth::wire

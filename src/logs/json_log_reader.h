@@ -10,9 +10,9 @@
 #include <string>
 
 #include "base/error.h"
-#include "engine/json_log_writer.h"
+#include "logs/json_log_writer.h"
 
-namespace berth::engine {
+namespace berth::logs {
 
 struct LogEntry {
     LogStream stream = LogStream::Stdout;
@@ -74,4 +74,4 @@ std::optional<timespec> parse_rfc3339_nano(std::string_view text);
 // nine fraction digits, then a space: "2026-11-28T07:42:00.120000000Z ".
 std::string log_timestamp_prefix(timespec time);
 
-}  // namespace berth::engine
+}  // namespace berth::logs

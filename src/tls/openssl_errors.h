@@ -3,10 +3,10 @@
 
 #include <string>
 
-namespace berth {
+namespace berth::tls {
 
 // The reasons OpenSSL queued for the last failure, oldest first, without repeats ("unknown TLS
 // error" when none). Empties the queue.
 std::string openssl_reasons();
 
-}  // namespace berth
+}  // namespace berth::tls

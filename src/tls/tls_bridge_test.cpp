@@ -1,7 +1,7 @@
 // The TLS bridge between a real TLS session on a loopback TCP connection (the peer, driven with
 // blocking OpenSSL calls) and the socketpair end it hands out: half-closes both ways, a local end
 // closed entirely, a peer that hangs up without close_notify, under both sides' options.
-#include "base/tls_bridge.h"
+#include "tls/tls_bridge.h"
 
 #include <netinet/in.h>
 #include <openssl/err.h>
@@ -20,7 +20,7 @@
 #include <string>
 #include <thread>
 
-namespace berth {
+namespace berth::tls {
 namespace {
 
 using SslPtr = std::unique_ptr<SSL, decltype(&SSL_free)>;
@@ -251,4 +251,4 @@ TEST_F(TlsBridgeTest, LocalSideVanishingCutsTheStreamByDefault) {
 }
 
 }  // namespace
-}  // namespace berth
+}  // namespace berth::tls

@@ -13,7 +13,7 @@
 
 #include "base/fs.h"
 
-namespace berth::testing {
+namespace berth::tls::testing {
 
 struct TestCertificate {
     std::string name;
@@ -47,4 +47,4 @@ inline std::optional<std::string> make_test_certificates(
     return std::string(dir);
 }
 
-}  // namespace berth::testing
+}  // namespace berth::tls::testing

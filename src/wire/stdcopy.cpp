@@ -1,6 +1,6 @@
-#include "base/stdcopy.h"
+#include "wire/stdcopy.h"
 
-namespace berth {
+namespace berth::wire {
 
 void append_frame(std::string& out, StreamType stream, std::string_view payload) {
     auto size = static_cast<uint32_t>(payload.size());
@@ -58,4 +58,4 @@ Result<void> FrameDecoder::demultiplex(std::string_view bytes, const Sink& sink)
     return {};
 }
 
-}  // namespace berth
+}  // namespace berth::wire

@@ -1,4 +1,4 @@
-#include "engine/json_log_reader.h"
+#include "logs/json_log_reader.h"
 
 #include <gtest/gtest.h>
 #include <sys/eventfd.h>
@@ -14,9 +14,9 @@
 #include <vector>
 
 #include "base/fs.h"
-#include "engine/json_log_writer.h"
+#include "logs/json_log_writer.h"
 
-namespace berth::engine {
+namespace berth::logs {
 namespace {
 
 using namespace std::chrono_literals;
@@ -443,4 +443,4 @@ TEST(LogTimestampPrefix, HasNineDigitsAndASpace) {
 }
 
 }  // namespace
-}  // namespace berth::engine
+}  // namespace berth::logs

@@ -1,8 +1,8 @@
-#include "base/openssl_errors.h"
+#include "tls/openssl_errors.h"
 
 #include <openssl/err.h>
 
-namespace berth {
+namespace berth::tls {
 
 std::string openssl_reasons() {
     std::string reasons;
@@ -16,4 +16,4 @@ std::string openssl_reasons() {
     return reasons.empty() ? "unknown TLS error" : reasons;
 }
 
-}  // namespace berth
+}  // namespace berth::tls

@@ -1,4 +1,4 @@
-#include "base/tls_bridge.h"
+#include "tls/tls_bridge.h"
 
 #include <fcntl.h>
 #include <openssl/err.h>
@@ -9,7 +9,7 @@
 #include <array>
 #include <cerrno>
 
-namespace berth {
+namespace berth::tls {
 namespace {
 
 // The peer closed the TCP connection without close_notify: OpenSSL 3 says so with a reason, 1.1
@@ -190,4 +190,4 @@ void TlsBridge::pump() {
     ::shutdown(local, SHUT_RDWR);
 }
 
-}  // namespace berth
+}  // namespace berth::tls

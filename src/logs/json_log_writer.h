@@ -19,7 +19,7 @@
 #include "base/error.h"
 #include "base/unique_fd.h"
 
-namespace berth::engine {
+namespace berth::logs {
 
 // A line longer than this is cut into partial entries (docker's copier buffer size).
 inline constexpr size_t kMaxLogLine = 16 * 1024;
@@ -87,4 +87,4 @@ class JsonLogWriter {
     std::array<Pending, 2> pending_;
 };
 
-}  // namespace berth::engine
+}  // namespace berth::logs

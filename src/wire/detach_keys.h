@@ -7,8 +7,8 @@
 
 #include "base/error.h"
 
-namespace berth {
+namespace berth::wire {
 
 Result<std::string> parse_detach_keys(std::string_view spec);
 
-}  // namespace berth
+}  // namespace berth::wire

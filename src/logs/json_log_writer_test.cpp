@@ -1,4 +1,4 @@
-#include "engine/json_log_writer.h"
+#include "logs/json_log_writer.h"
 
 #include <gtest/gtest.h>
 #include <sys/resource.h>
@@ -12,7 +12,7 @@
 
 #include "base/fs.h"
 
-namespace berth::engine {
+namespace berth::logs {
 namespace {
 
 // 2026-11-28T07:42:00Z
@@ -359,4 +359,4 @@ TEST_F(JsonLogWriterTest, OpenFailsWithContext) {
 }
 
 }  // namespace
-}  // namespace berth::engine
+}  // namespace berth::logs

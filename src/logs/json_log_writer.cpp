@@ -1,4 +1,4 @@
-#include "engine/json_log_writer.h"
+#include "logs/json_log_writer.h"
 
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -14,7 +14,7 @@
 #include "base/fs.h"
 #include "base/utf8.h"
 
-namespace berth::engine {
+namespace berth::logs {
 namespace {
 
 constexpr mode_t kLogFileMode = 0640;  // dockerd's
@@ -341,4 +341,4 @@ Result<void> JsonLogWriter::rotate() {
     return {};
 }
 
-}  // namespace berth::engine
+}  // namespace berth::logs

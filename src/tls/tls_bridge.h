@@ -29,7 +29,7 @@
 
 struct ssl_st;  // OpenSSL's SSL, kept out of this header
 
-namespace berth {
+namespace berth::tls {
 
 struct TlsBridgeOptions {
     // A peer that hangs up without close_notify (a TCP end of file) ends its direction as
@@ -73,4 +73,4 @@ class TlsBridge {
     std::thread thread_;
 };
 
-}  // namespace berth
+}  // namespace berth::tls

@@ -16,7 +16,7 @@
 
 #include "base/error.h"
 
-namespace berth {
+namespace berth::wire {
 
 enum class StreamType : uint8_t { Stdin = 0, Stdout = 1, Stderr = 2, Systemerr = 3 };
 
@@ -58,4 +58,4 @@ class FrameDecoder {
     size_t consumed_ = 0;  // bytes of buffer_ already returned
 };
 
-}  // namespace berth
+}  // namespace berth::wire

@@ -1,4 +1,4 @@
-#include "base/stdcopy.h"
+#include "wire/stdcopy.h"
 
 #include <gtest/gtest.h>
 
@@ -6,7 +6,7 @@
 #include <utility>
 #include <vector>
 
-namespace berth {
+namespace berth::wire {
 namespace {
 
 using Piece = std::pair<StreamType, std::string>;
@@ -145,4 +145,4 @@ TEST(StdcopyDemultiplex, SinkErrorStopsAfterTheFramesBefore) {
 }
 
 }  // namespace
-}  // namespace berth
+}  // namespace berth::wire

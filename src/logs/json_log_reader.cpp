@@ -1,4 +1,4 @@
-#include "engine/json_log_reader.h"
+#include "logs/json_log_reader.h"
 
 #include <fcntl.h>
 #include <poll.h>
@@ -14,7 +14,7 @@
 #include "base/json.h"
 #include "base/unique_fd.h"
 
-namespace berth::engine {
+namespace berth::logs {
 namespace {
 
 constexpr size_t kReadChunk = 64 * 1024;
@@ -458,4 +458,4 @@ Result<void> follow_logs(const std::string& path, int max_file, const LogReadOpt
     return read_and_follow(path, max_file, options, sink, &signals);
 }
 
-}  // namespace berth::engine
+}  // namespace berth::logs
