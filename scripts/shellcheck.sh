@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# shellcheck on every tracked shell script: the *.sh files, and files without an extension
+# Runs shellcheck on every tracked shell script: the *.sh files, and files without an extension
 # that start with a sh or bash #! line (.ci/run). Settings and the checks that are off, with
 # why: .shellcheckrc. Exits non-zero on any finding.
 #
