@@ -14,6 +14,7 @@
 #   FUZZ_OPT         optimisation flags of that build (default -O1; used when it is first
 #                    configured)
 #   FUZZ_PARALLEL    targets run at the same time (default 1)
+#   BERTH_WERROR     ON: warnings fail the build (CI sets it through the suite's fuzz smoke test)
 #   FUZZ_FLAGS       more libFuzzer flags, e.g. "-only_ascii=1" or "-fork=1 -ignore_crashes=1"
 #                    (keeps going after a crash, to look past a known bug)
 #
@@ -64,9 +65,13 @@ if [ ! -f "$BUILD/CMakeCache.txt" ]; then
 	launcher=()
 	command -v ccache >/dev/null && launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
 	CC=clang-16 CXX=clang++-16 cmake -S "$SRC" -B "$BUILD" -DBERTH_FUZZ=ON "${launcher[@]}" \
-		-DCMAKE_BUILD_TYPE=RelWithDebInfo "-DCMAKE_CXX_FLAGS_RELWITHDEBINFO=$OPT" >"$BUILD.configure.log" 2>&1 ||
+		-DCMAKE_BUILD_TYPE=RelWithDebInfo "-DCMAKE_CXX_FLAGS_RELWITHDEBINFO=$OPT" \
+		"-DBERTH_WERROR=${BERTH_WERROR:-OFF}" >"$BUILD.configure.log" 2>&1 ||
 		{ cat "$BUILD.configure.log" >&2; exit 2; }
 	mv "$BUILD.configure.log" "$BUILD/configure.log"
+elif [ -n "${BERTH_WERROR:-}" ]; then
+	cmake -B "$BUILD" "-DBERTH_WERROR=$BERTH_WERROR" >>"$BUILD/configure.log" 2>&1 ||
+		{ tail -n 20 "$BUILD/configure.log" >&2; exit 2; }
 fi
 start=$SECONDS
 echo "fuzz: building ${targets[*]}"
