@@ -67,12 +67,11 @@ patterns=()
 for f in "${sources[@]}"; do patterns+=("^$SRC/${f//./\\.}\$"); done
 echo "clang-tidy: ${#sources[@]} files, $JOBS at a time"
 start=$SECONDS
+# The findings only, as they come: run-clang-tidy also prints each command and clang's count of
+# suppressed warnings from system headers. With pipefail, rc is run-clang-tidy's status.
+noise='^(clang-tidy-16 |[0-9]+ warnings? (and [0-9]+ errors? )?generated\.|Suppressed [0-9]+ warnings|Use -header-filter)'
 rc=0
-out=$(run-clang-tidy-16 -p "$BUILD" -j "$JOBS" -quiet -header-filter="^$SRC/src/" \
-	"${patterns[@]}" 2>&1) || rc=$?
-# The findings only: run-clang-tidy also prints each command and clang's count of suppressed
-# warnings from system headers.
-grep -vE '^(clang-tidy-16 |[0-9]+ warnings? (and [0-9]+ errors? )?generated\.|Suppressed [0-9]+ warnings|Use -header-filter)' \
-	<<<"$out" || true
+run-clang-tidy-16 -p "$BUILD" -j "$JOBS" -quiet -header-filter="^$SRC/src/" "${patterns[@]}" 2>&1 |
+	{ grep --line-buffered -vE "$noise" || true; } || rc=$?
 echo "clang-tidy: $((SECONDS - start))s"
-exit $rc
+exit "$rc"
