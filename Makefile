@@ -3,8 +3,10 @@
 BUILD_DIR ?= build
 PREFIX ?= /usr/local
 JOBS ?= $(shell nproc)
+# ON: compiler warnings fail the build (.ci/run sets it); a value given here reconfigures the build.
+BERTH_WERROR ?=
 
-.PHONY: all deps test-deps build install up test unit integration bench fuzz fresh-check deps-check format clean
+.PHONY: all deps test-deps build install up test unit integration bench fuzz fresh-check deps-check format format-check shellcheck clang-tidy sanitize lint clean
 
 all: build
 
@@ -18,6 +20,7 @@ $(BUILD_DIR)/build.ninja $(BUILD_DIR)/Makefile:
 	@cmake -S . -B $(BUILD_DIR) -DCMAKE_BUILD_TYPE=Release >/dev/null
 
 build: deps $(BUILD_DIR)/Makefile
+	@if [ -n "$(BERTH_WERROR)" ]; then cmake -B $(BUILD_DIR) -DBERTH_WERROR=$(BERTH_WERROR) >/dev/null; fi
 	@cmake --build $(BUILD_DIR) -j $(JOBS)
 
 install: build
@@ -60,6 +63,32 @@ fuzz: test-deps
 
 format:
 	@git ls-files '*.cpp' '*.h' | xargs clang-format -i
+
+# Fails, naming file and line, when a tracked .cpp or .h differs from what `make format` makes.
+format-check:
+	@git ls-files '*.cpp' '*.h' | xargs clang-format --dry-run -Werror
+
+# shellcheck on every tracked shell script (.shellcheckrc says which checks are off and why).
+shellcheck:
+	@scripts/shellcheck.sh
+
+# clang-tidy 16 on src/ with the checks of .clang-tidy; fails on any finding. TIDY_CHANGED=REV
+# checks only the files changed since REV (and those including a changed header).
+clang-tidy: test-deps
+	@scripts/clang-tidy.sh $(if $(TIDY_CHANGED),--changed $(TIDY_CHANGED))
+
+# The unit tests built with ASan and UBSan in $(SANITIZE_DIR) (berth-runtime, berth-init and
+# berth-monitor link -static, which the sanitizers cannot: no integration tests there).
+SANITIZE_DIR ?= build-asan
+sanitize: deps
+	@[ -f $(SANITIZE_DIR)/CMakeCache.txt ] || cmake -S . -B $(SANITIZE_DIR) -DBERTH_SANITIZE=ON \
+		-DCMAKE_BUILD_TYPE=RelWithDebInfo "-DCMAKE_CXX_FLAGS_RELWITHDEBINFO=-O1 -g1" >/dev/null
+	@if [ -n "$(BERTH_WERROR)" ]; then cmake -B $(SANITIZE_DIR) -DBERTH_WERROR=$(BERTH_WERROR) >/dev/null; fi
+	@cmake --build $(SANITIZE_DIR) -j $(JOBS)
+	@cd $(SANITIZE_DIR) && ctest --output-on-failure -L unit -j $(JOBS)
+
+# The cheap checks of .ci/run: formatting and shell scripts.
+lint: format-check shellcheck
 
 clean:
 	@rm -rf $(BUILD_DIR)

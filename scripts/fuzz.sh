@@ -14,6 +14,7 @@
 #   FUZZ_OPT         optimisation flags of that build (default -O1; used when it is first
 #                    configured)
 #   FUZZ_PARALLEL    targets run at the same time (default 1)
+#   BERTH_WERROR     ON: warnings fail the build (CI sets it through the suite's fuzz smoke test)
 #   FUZZ_FLAGS       more libFuzzer flags, e.g. "-only_ascii=1" or "-fork=1 -ignore_crashes=1"
 #                    (keeps going after a crash, to look past a known bug)
 #
@@ -64,9 +65,13 @@ if [ ! -f "$BUILD/CMakeCache.txt" ]; then
 	launcher=()
 	command -v ccache >/dev/null && launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
 	CC=clang-16 CXX=clang++-16 cmake -S "$SRC" -B "$BUILD" -DBERTH_FUZZ=ON "${launcher[@]}" \
-		-DCMAKE_BUILD_TYPE=RelWithDebInfo "-DCMAKE_CXX_FLAGS_RELWITHDEBINFO=$OPT" >"$BUILD.configure.log" 2>&1 ||
+		-DCMAKE_BUILD_TYPE=RelWithDebInfo "-DCMAKE_CXX_FLAGS_RELWITHDEBINFO=$OPT" \
+		"-DBERTH_WERROR=${BERTH_WERROR:-OFF}" >"$BUILD.configure.log" 2>&1 ||
 		{ cat "$BUILD.configure.log" >&2; exit 2; }
 	mv "$BUILD.configure.log" "$BUILD/configure.log"
+elif [ -n "${BERTH_WERROR:-}" ]; then
+	cmake -B "$BUILD" "-DBERTH_WERROR=$BERTH_WERROR" >>"$BUILD/configure.log" 2>&1 ||
+		{ tail -n 20 "$BUILD/configure.log" >&2; exit 2; }
 fi
 start=$SECONDS
 echo "fuzz: building ${targets[*]}"
@@ -108,15 +113,18 @@ run_target() {
 
 # report TARGET — one summary line, and the details of what went wrong; returns 1 on a finding.
 report() {
-	local t=$1 dir=$RUNS/$1 log=$RUNS/$1/fuzz.log rc runs rate cov artifacts
+	local t=$1 dir=$RUNS/$1 log=$RUNS/$1/fuzz.log rc runs rate cov artifact
+	local -a artifacts=()
 	rc=$(cat "$dir/rc" 2>/dev/null || echo 1)
 	runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -n 1)
 	[ -z "$runs" ] && runs=$(grep -oE '^#[0-9]+' "$log" | tail -n 1 | tr -d '#')
 	rate=$(grep -oE 'exec/s: [0-9]+' "$log" | tail -n 1 | awk '{print $2}')
 	cov=$(grep -oE 'cov: [0-9]+ ft: [0-9]+' "$log" | tail -n 1)
-	artifacts=$(ls "$dir" | grep -E '^(crash|timeout|oom|leak|slow-unit)-' || true)
+	for artifact in "$dir"/{crash,timeout,oom,leak,slow-unit}-*; do
+		[ -e "$artifact" ] && artifacts+=("${artifact##*/}")
+	done
 	local status=ok
-	if [ "$rc" != 0 ] || [ -n "$artifacts" ] || grep -qE '^==[0-9]+==ERROR|deadly signal|fuzz invariant broken' "$log"; then
+	if [ "$rc" != 0 ] || [ ${#artifacts[@]} -gt 0 ] || grep -qE '^==[0-9]+==ERROR|deadly signal|fuzz invariant broken' "$log"; then
 		status=FAILED
 	fi
 	printf '%-22s %10s runs %7s exec/s  %-22s %s\n' "$t" "${runs:-?}" "${rate:-?}" "${cov:-cov: ?}" "$status"
@@ -127,7 +135,7 @@ report() {
 	# The first stack frames in berth's own code.
 	grep -E '^    #[0-9]+ .* /[^ ]+\.(cpp|h):[0-9]+' "$log" | grep -v ' in fuzzer::' | head -8 |
 		sed -E 's/^ *(#[0-9]+) 0x[0-9a-f]+ in (.*) (\/[^ ]+:[0-9]+(:[0-9]+)?)$/    \1 \3  \2/' | cut -c1-200
-	for a in $artifacts; do echo "  input: $dir/$a ($(stat -c %s "$dir/$a") bytes)"; done
+	for a in "${artifacts[@]}"; do echo "  input: $dir/$a ($(stat -c %s "$dir/$a") bytes)"; done
 	return 1
 }
 

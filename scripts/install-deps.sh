@@ -22,6 +22,7 @@ test_packages=(
     golang-go  # builds the OCI runtime conformance suite (shared/conformance)
     skopeo umoci buildah podman debootstrap  # image interop peers and the benchmark base image
     clang-16 libclang-rt-16-dev  # libFuzzer targets (scripts/fuzz.sh, make fuzz)
+    shellcheck clang-tidy-16  # the lint steps of .ci/run (make shellcheck, make clang-tidy)
 )
 
 with_tests=0

@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # lib.sh — sourced by every integration test script (bash tests/<feature>/test_*.sh).
 #
 # Environment:
@@ -295,6 +296,19 @@ json_field() {
 	"$PYTHON" -c 'import json, sys
 v = json.load(sys.stdin).get(sys.argv[1], "")
 print(json.dumps(v) if isinstance(v, (dict, list)) else v)' "$1"
+}
+
+# words TEXT — TEXT's words on one line, one space apart: what an unquoted `echo $TEXT` prints,
+# without its glob expansion.
+words() {
+	local -a w
+	read -r -d '' -a w <<<"$1"
+	printf '%s\n' "${w[*]}"
+}
+
+# entries DIR — how many entries DIR holds, hidden ones aside (0 when DIR is missing).
+entries() {
+	find "$1" -mindepth 1 -maxdepth 1 ! -name '.*' -printf . 2>/dev/null | wc -c
 }
 
 # status_of ID — the container's status from `state` ("" when state fails).

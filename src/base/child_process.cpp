@@ -76,10 +76,12 @@ int exit_code_of(int wait_status) {
 Result<ChildProcess> spawn(const std::vector<std::string>& argv, const SpawnOptions& options) {
     if (argv.empty()) return fail(ErrorKind::InvalidArgument, "spawn: empty command");
     std::vector<char*> args;
+    args.reserve(argv.size() + 1);
     for (const auto& a : argv)
         args.push_back(const_cast<char*>(a.c_str()));
     args.push_back(nullptr);
     std::vector<char*> envp;
+    envp.reserve(options.env.size() + 1);
     for (const auto& e : options.env)
         envp.push_back(const_cast<char*>(e.c_str()));
     envp.push_back(nullptr);

@@ -21,7 +21,8 @@ int64_t now_ms() {
 }
 
 std::string trimmed(std::string text) {
-    while (!text.empty() && (text.back() == '\n' || text.back() == ' ')) text.pop_back();
+    while (!text.empty() && (text.back() == '\n' || text.back() == ' '))
+        text.pop_back();
     constexpr size_t kMaxOutput = 1024;
     if (text.size() > kMaxOutput) text = "..." + text.substr(text.size() - kMaxOutput);
     return text;
@@ -29,9 +30,11 @@ std::string trimmed(std::string text) {
 
 Result<void> run_hook(const oci::Hook& hook, const std::string& state, std::string_view point) {
     std::string what = std::string(point) + " hook " + hook.path;
-    std::vector<std::string> argv = hook.args.empty() ? std::vector<std::string>{hook.path} : hook.args;
+    std::vector<std::string> argv =
+        hook.args.empty() ? std::vector<std::string>{hook.path} : hook.args;
     int in[2], out[2];
-    if (::pipe2(in, O_CLOEXEC) < 0 || ::pipe2(out, O_CLOEXEC) < 0) return fail_errno(what + ": pipe");
+    if (::pipe2(in, O_CLOEXEC) < 0 || ::pipe2(out, O_CLOEXEC) < 0)
+        return fail_errno(what + ": pipe");
     UniqueFd in_read(in[0]), in_write(in[1]), out_read(out[0]), out_write(out[1]);
     SpawnOptions options;
     options.executable = hook.path;
@@ -52,7 +55,8 @@ Result<void> run_hook(const oci::Hook& hook, const std::string& state, std::stri
     bool out_open = true;
     for (;;) {
         pollfd fds[2] = {{child.pidfd(), POLLIN, 0}, {out_open ? out_read.get() : -1, POLLIN, 0}};
-        int timeout = deadline < 0 ? -1 : static_cast<int>(std::max<int64_t>(0, deadline - now_ms()));
+        int timeout =
+            deadline < 0 ? -1 : static_cast<int>(std::max<int64_t>(0, deadline - now_ms()));
         int n = ::poll(fds, 2, timeout);
         if (n < 0 && errno != EINTR) return fail_errno(what + ": poll");
         if (n == 0) {
@@ -78,7 +82,8 @@ Result<void> run_hook(const oci::Hook& hook, const std::string& state, std::stri
             ::fcntl(out_read.get(), F_SETFL, flags | O_NONBLOCK);
             char buf[4096];
             ssize_t r;
-            while ((r = ::read(out_read.get(), buf, sizeof buf)) > 0) output.append(buf, static_cast<size_t>(r));
+            while ((r = ::read(out_read.get(), buf, sizeof buf)) > 0)
+                output.append(buf, static_cast<size_t>(r));
             break;
         }
     }
@@ -95,7 +100,8 @@ Result<void> run_hook(const oci::Hook& hook, const std::string& state, std::stri
 Result<void> run_hooks(const std::vector<oci::Hook>& hooks, const Json& state,
                        std::string_view point) {
     std::string text = state.dump();
-    for (const auto& hook : hooks) TRY(run_hook(hook, text, point));
+    for (const auto& hook : hooks)
+        TRY(run_hook(hook, text, point));
     return {};
 }
 

@@ -24,7 +24,7 @@ note() { sed 's/^/#   /' >&2; }
 
 [ "$(id -u)" = 0 ] || skip "needs root"
 [ -x "$DOCKERD" ] || skip "no dockerd at $DOCKERD"
-[ -n "$DOCKER" ] && [ -x "$DOCKER" ] || skip "no docker CLI"
+[ -x "$DOCKER" ] || skip "no docker CLI"
 [ -x "$BUSYBOX" ] || skip "no static busybox"
 command -v python3 >/dev/null || skip "no python3 (pty driving, JSON comparisons)"
 if [ ! -x "$BERTH" ]; then
@@ -262,12 +262,12 @@ same_all "run -a stdout" run --rm -a stdout "$IMG" sh -c 'echo o; echo e >&2'
 
 # --- create: flags become the same Config/HostConfig as docker's ---------------------------------
 printf 'FROMFILE=1\n# comment\n' >"$TMP/env.list"
-flags=(--name @flags -e A=1 --env-file "$TMP/env.list" -v /tmp:/hosttmp:ro --mount type=tmpfs,destination=/t,tmpfs-size=64m
+flags=(--name @flags -e A=1 --env-file "$TMP/env.list" -v /tmp:/hosttmp:ro --mount "type=tmpfs,destination=/t,tmpfs-size=64m"
     -w /w -u 1:2 --entrypoint /bin/sh --restart on-failure:3 -m 512m --memory-swap 1g --memory-reservation 256m
     --cpus 1.5 --cpu-shares 512 --cpuset-cpus 0 --pids-limit 100 --cap-add NET_ADMIN --cap-drop MKNOD
     --read-only --init --health-cmd true --health-interval 5s --health-timeout 1m30s --health-retries 3
     --health-start-period 2s -l a=b -l c --ulimit nofile=1024:2048 --log-driver json-file --log-opt max-size=1m
-    --tmpfs /run:rw,size=1m --device /dev/null:/dev/n:rw --sysctl net.ipv4.ip_forward=1 -h hn
+    --tmpfs "/run:rw,size=1m" --device /dev/null:/dev/n:rw --sysctl net.ipv4.ip_forward=1 -h hn
     --stop-signal SIGUSR1 --stop-timeout 7 --network none --security-opt no-new-privileges --group-add 10
     --shm-size 128m --oom-score-adj 100 --privileged -it "$IMG" -c 'echo a b')
 both_raw create "${flags[@]}"

@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # berthd_lib.sh — sourced by daemon tests after ../lib.sh: a private berthd (own root, exec root
 # and socket under $TMP), the docker CLI pointed at it, a busybox image, and a cleanup that
 # leaves no container, monitor or mount behind.
@@ -11,6 +12,7 @@
 DOCKER_BIN=${DOCKER:-$(command -v docker)}
 [ -x "$DOCKER_BIN" ] || skip_all "the docker CLI is not installed"
 [ -x /bin/busybox ] || skip_all "busybox-static is not installed"
+# shellcheck disable=SC2034  # for the tests that source this file
 BERTH=$BERTH_BIN/berth
 BERTHD=$BERTH_BIN/berthd
 SOCK=$TMP/berth.sock
@@ -56,9 +58,9 @@ import_busybox() {
 
 _berthd_cleanup() {
 	if [ -n "${BERTHD_PID:-}" ] && kill -0 "$BERTHD_PID" 2>/dev/null; then
-		local ids
-		ids=$(timeout 20 "$DOCKER_BIN" ps -aq 2>/dev/null)
-		[ -n "$ids" ] && timeout 60 "$DOCKER_BIN" rm -f $ids >/dev/null 2>&1
+		local -a ids
+		mapfile -t ids < <(timeout 20 "$DOCKER_BIN" ps -aq 2>/dev/null)
+		[ ${#ids[@]} -gt 0 ] && timeout 60 "$DOCKER_BIN" rm -f "${ids[@]}" >/dev/null 2>&1
 		kill -TERM "$BERTHD_PID" 2>/dev/null
 		wait "$BERTHD_PID" 2>/dev/null
 	fi

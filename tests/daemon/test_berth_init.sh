@@ -34,7 +34,7 @@ check_match "--version" "^berth-init version " "$(init --version 2>&1)"
 # wait_for_child PID — the PID of berth-init's child once it has started.
 child_of() {
 	local pid
-	pid=$(cat "/proc/$1/task/$1/children" 2>/dev/null | awk '{print $1}')
+	pid=$(awk '{print $1}' "/proc/$1/task/$1/children" 2>/dev/null)
 	[ -n "$pid" ] && echo "$pid"
 }
 
@@ -93,17 +93,17 @@ check "-g: the whole process group gets the signal" wait_until 30 sh -c "! kill 
 pid=$!
 wait_until 30 sh -c "[ \$(cat $TMP/orphans 2>/dev/null | wc -l) -ge 3 ]"
 parents=""
-for o in $(cat "$TMP/orphans"); do
+while read -r o; do
 	parents+="$(awk '{print $4}' "/proc/$o/stat" 2>/dev/null) "
-done
+done <"$TMP/orphans"
 check_eq "orphans are reparented to berth-init" "$pid $pid $pid " "$parents"
 orphans_gone() {
 	local o
-	for o in $(cat "$TMP/orphans"); do [ ! -d "/proc/$o" ] || return 1; done
+	while read -r o; do [ ! -d "/proc/$o" ] || return 1; done <"$TMP/orphans"
 }
 # A reaped orphan is gone from /proc; an unreaped one stays there, a zombie.
 wait_until 30 orphans_gone
-zombies=$(ps -o stat= --ppid $pid | grep -c Z)
+zombies=$(pgrep -c -r Z -P "$pid")
 check_eq "exited orphans are reaped (no zombies)" "0" "$zombies"
 check "... and gone" orphans_gone
 touch "$TMP/done"

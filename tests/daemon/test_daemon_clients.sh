@@ -78,7 +78,7 @@ fi
 
 # ---- out of file descriptors -------------------------------------------------------------------
 read -r soft hard < <(prlimit --pid "$BERTHD_PID" --nofile --noheadings --raw --output=SOFT,HARD)
-open_fds=$(ls "/proc/$BERTHD_PID/fd" | wc -l)
+open_fds=$(find "/proc/$BERTHD_PID/fd" -mindepth 1 -maxdepth 1 | wc -l)
 prlimit --pid "$BERTHD_PID" --nofile=$((open_fds + 8)):"$hard"
 on_exit "prlimit --pid $BERTHD_PID --nofile=$soft:$hard"
 # Silent connections cannot be given up for others (unlike idle keep-alives): accept() fails.

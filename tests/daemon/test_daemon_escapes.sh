@@ -76,7 +76,7 @@ check_eq "exec -w /proc/self/fd/N (N = 3…64) never reaches the host" "" \
 # ---- what the container's processes hold ------------------------------------------------------
 # fds PID — the fd numbers PID holds, as the host sees them.
 fds() {
-	ls "/proc/$1/fd" 2>/dev/null | sort -n | tr '\n' ' ' | sed 's/ $//'
+	find "/proc/$1/fd" -mindepth 1 -maxdepth 1 -printf '%f\n' 2>/dev/null | sort -n | tr '\n' ' ' | sed 's/ $//'
 }
 init_pid=$(docker inspect -f '{{.State.Pid}}' target)
 check_eq "the container's init holds only stdio" "0 1 2" "$(fds "$init_pid")"

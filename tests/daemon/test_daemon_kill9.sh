@@ -114,8 +114,8 @@ for round in $(seq 1 $RM_ROUNDS); do
 	done
 	check_eq "rm round $round (killed at +${kill_after_ms} ms: $there there, $gone gone): each container all there or all gone" \
 		"" "${bad[*]}"
-	remaining=$(docker ps -aq)
-	[ -n "$remaining" ] && docker rm -f $remaining >/dev/null
+	mapfile -t remaining < <(docker ps -aq)
+	[ ${#remaining[@]} -gt 0 ] && docker rm -f "${remaining[@]}" >/dev/null
 	for id in "${ids[@]}"; do
 		wait_until 20 gone_entirely "$id" || echo "# left behind: $id"
 	done

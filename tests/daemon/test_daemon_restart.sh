@@ -26,7 +26,7 @@ docker create --rm --name rm-created busybox true >/dev/null
 docker run -d --rm --name rm-quitter -v "$TMP/trigger:/trigger" busybox \
 	sh -c "while [ ! -e /trigger/go ]; do usleep 20000; done; exit 5" >/dev/null
 check_eq "24 containers running" "24" "$(docker ps -q | wc -l)"
-logged_some() { [ "$(docker logs logger$LOGGERS 2>/dev/null | wc -l)" -ge 10 ]; }
+logged_some() { [ "$(docker logs "logger$LOGGERS" 2>/dev/null | wc -l)" -ge 10 ]; }
 wait_until 20 logged_some
 
 zygote_pid=$(pgrep -f "berth-monitor zygote $EXEC_ROOT" || true)

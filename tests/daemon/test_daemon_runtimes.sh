@@ -75,7 +75,7 @@ runtime_checks() { # NAME
 	out=$(docker run --rm --runtime "$rt" busybox sh -c 'echo out; echo err >&2' 2>"$TMP/err")
 	check_eq "$rt: stdout and stderr kept apart" "out/err" "$out/$(cat "$TMP/err")"
 	out=$(printf 'line1\nline2\n' | docker run --rm -i --runtime "$rt" busybox sh -c 'wc -l')
-	check_eq "$rt: run -i: stdin reaches the container" "2" "$(echo $out)"
+	check_eq "$rt: run -i: stdin reaches the container" "2" "$(words "$out")"
 
 	id=$(docker run -d --runtime "$rt" --name "ticker-$rt" busybox \
 		sh -c 'i=0; while true; do echo tick $i; i=$((i+1)); sleep 0.1; done')

@@ -15,9 +15,9 @@ _leftovers_cleanup() {
 	pkill -KILL -f "sleep $MARK"
 	wait_until 30 no_container_procs
 	local id
-	for id in $(cat "$TMP/ids" 2>/dev/null); do
+	[ -f "$TMP/ids" ] && while read -r id; do
 		find /sys/fs/cgroup -maxdepth 5 -depth -type d -name "$id" -exec rmdir {} \; 2>/dev/null
-	done
+	done <"$TMP/ids"
 	return 0
 }
 on_exit _leftovers_cleanup

@@ -28,7 +28,7 @@ docker run --rm --memory nonsense busybox true 2>/dev/null
 check_eq "run with a bad flag value exits 125" "125" "$?"
 check_eq "run --rm leaves no container" "" "$(docker ps -aq)"
 out=$(printf 'line1\nline2\n' | docker run --rm -i busybox sh -c 'wc -l')
-check_eq "run -i: stdin reaches the container" "2" "$(echo $out)"
+check_eq "run -i: stdin reaches the container" "2" "$(words "$out")"
 check_eq "run -e, -w, -u" "v /tmp 1000" \
 	"$(docker run --rm -e X=v -w /tmp -u app busybox sh -c 'echo $X $(pwd) $(id -u)')"
 check_eq "run --hostname" "boat" "$(docker run --rm --hostname boat busybox hostname)"
@@ -103,7 +103,6 @@ check_eq "renamed" "/ticker2" "$(docker inspect -f '{{.Name}}' "$id")"
 docker rm ticker2 >/dev/null 2>"$TMP/err"
 check_eq "rm of a running container exits 1" "1" "$?"
 check_contains "rm of a running container: docker's message" "container is running" "$(cat "$TMP/err")"
-start=$(date +%s%N)
 check "stop" docker stop -t 1 ticker2
 check_eq "stopped: exited" "exited" "$(docker inspect -f '{{.State.Status}}' ticker2)"
 check_eq "wait on a stopped container: its status" "137" "$(docker wait ticker2)"

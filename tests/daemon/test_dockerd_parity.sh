@@ -19,14 +19,14 @@ if ! start_private_dockerd >"$TMP/dockerd-start.log" 2>&1; then
 fi
 PEER_HOST=$DOCKER_HOST PEER_CLI_CONFIG=$DOCKER_CONFIG
 export DOCKER_HOST=$BERTHD_HOST DOCKER_CONFIG=$BERTHD_CLI_CONFIG
-(export DOCKER_HOST=$PEER_HOST DOCKER_CONFIG=$PEER_CLI_CONFIG; import_busybox)
+DOCKER_HOST=$PEER_HOST DOCKER_CONFIG=$PEER_CLI_CONFIG import_busybox
 
 # same NAME FUNCTION — runs FUNCTION against each daemon and compares what it printed.
 same() {
 	local name=$1 ours theirs
 	shift
 	ours=$("$@" 2>&1)
-	theirs=$(export DOCKER_HOST=$PEER_HOST DOCKER_CONFIG=$PEER_CLI_CONFIG; "$@" 2>&1)
+	theirs=$(DOCKER_HOST=$PEER_HOST DOCKER_CONFIG=$PEER_CLI_CONFIG "$@" 2>&1)
 	check_eq "$name: as dockerd" "$theirs" "$ours"
 }
 

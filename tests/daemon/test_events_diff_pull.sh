@@ -82,7 +82,7 @@ kill|tty|9
 die|tty|137
 destroy|tty|'
 check_eq "docker events: the session's container actions, as dockerd reports them" "$expected" \
-	"$(sed 's/<no value>//g' <<<"$events")"
+	"${events//<no value>/}"
 exec_die=$(docker events --since "$START" --until "$END" --filter event=exec_die --format '{{json .Actor.Attributes}}' | head -n 1)
 check_match "exec_die carries the execID" '"execID":"[0-9a-f]{64}"' "$exec_die"
 commit=$(docker events --since "$START" --until "$END" --filter event=commit --format '{{.Actor.Attributes.imageRef}} {{.Actor.Attributes.imageID}}')

@@ -35,7 +35,7 @@ except docker.errors.NotFound:
     print("notfound ok")
 PY
 )
-echo "$out" | sed 's/^/# /'
+printf '%s\n' "$out" | sed 's/^/# /'
 check_contains "client.ping()" "ping True" "$out"
 check_contains "containers.run(remove=True) returns the output" "run hello sdk" "$out"
 check_contains "logs(stream=True, follow=True)" "logs line 1,line 2,line 3" "$out"

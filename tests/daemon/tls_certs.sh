@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Sourced by the TLS tests (after tests/lib.sh): make_tls_certs makes, with the openssl command,
 #   $CERTS:      CAs ca and other-ca (NAME.pem, NAME-key.pem), and server (127.0.0.1, localhost),
 #                client (from ca) and stranger (from other-ca) as NAME-cert.pem and NAME-key.pem

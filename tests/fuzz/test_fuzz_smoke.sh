@@ -9,7 +9,8 @@
 # run builds everything (its ctest timeout is longer for that).
 source "$(dirname "$0")/../lib.sh"
 
-command -v clang++-16 >/dev/null && command -v clang-16 >/dev/null ||
+command -v clang++-16 >/dev/null || skip_all "clang++-16 is not installed (scripts/install-deps.sh --with-tests)"
+command -v clang-16 >/dev/null ||
 	skip_all "clang-16 is not installed (scripts/install-deps.sh --with-tests)"
 [ -f /usr/lib/llvm-16/lib/clang/16/lib/linux/libclang_rt.fuzzer-x86_64.a ] ||
 	skip_all "libclang-rt-16-dev (libFuzzer) is not installed"

@@ -73,13 +73,13 @@ echo "# image visible after $visible of $ROUNDS killed loads"
 b rmi -f crash/test:1 >/dev/null 2>&1
 b image prune -a -f >/dev/null
 check_eq "after prune no blob is left" 0 "$(find "$STATE/content/blobs" -type f | wc -l)"
-check_eq "no layer is left" 0 "$(ls "$STATE/snapshots/layers" | wc -l)"
-check_eq "no temp dir is left" 0 "$(ls "$STATE/snapshots/tmp" | wc -l)"
+check_eq "no layer is left" 0 "$(entries "$STATE/snapshots/layers")"
+check_eq "no temp dir is left" 0 "$(entries "$STATE/snapshots/tmp")"
 
 # A complete load still works after all that, and a flipped bit is caught.
 check "a complete load succeeds" b load -i "$TMP/image.tar"
 check "verify: all intact" b image verify
-blob=$(ls -S "$STATE/content/blobs/sha256" | head -1)
+blob=$(find "$STATE/content/blobs/sha256" -maxdepth 1 -type f -printf '%s %f\n' | sort -rn | head -n 1 | cut -d' ' -f2)
 "$PYTHON" - "$STATE/content/blobs/sha256/$blob" <<'PY'
 import sys
 path = sys.argv[1]

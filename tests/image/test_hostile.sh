@@ -89,8 +89,7 @@ echo "# symlink_replace: $out"
 b rmi -f hostile/symlink_replace >/dev/null 2>&1
 
 layer hardlink_out "hard('stolen', '$OUTSIDE/file')"
-out=$(try_load hardlink_out)
-if [ $? -eq 0 ]; then
+if out=$(try_load hardlink_out); then
 	# Confined: the link target is looked up inside the layer; the host file must not be linked.
 	check_eq "hardlink to a host path is not linked to the host file" 1 "$(stat -c %h "$OUTSIDE/file")"
 else
@@ -120,6 +119,6 @@ if [ -n "$(b images -q)" ]; then
 fi
 
 check "the store is intact after all attempts" b image verify
-check_eq "and has no layer left over after prune" 0 "$(b image prune -a -f >/dev/null; ls "$STATE/snapshots/layers" | wc -l)"
+check_eq "and has no layer left over after prune" 0 "$(b image prune -a -f >/dev/null; entries "$STATE/snapshots/layers")"
 
 finish

@@ -79,20 +79,20 @@ check "import prints the new image ID" bash -c "[[ '$imported' =~ ^sha256:[0-9a-
 check_eq "--change CMD" '["echo","hi"]' "$(b image inspect --format '{{json .Config.Cmd}}' app:1)"
 check_eq "--change ENV" '["GREETING=hello"]' "$(b image inspect --format '{{json .Config.Env}}' app:1)"
 check_eq "--change WORKDIR" "/srv" "$(b image inspect --format '{{.Config.WorkingDir}}' app:1)"
-layers_before=$(ls "$STATE/snapshots/layers" | wc -l)
-blobs_before=$(ls "$STATE/content/blobs/sha256" | wc -l)
+layers_before=$(entries "$STATE/snapshots/layers")
+blobs_before=$(entries "$STATE/content/blobs/sha256")
 du_before=$(du -sk --exclude=metadata.db\* "$STATE" | cut -f1)
 b import -c 'CMD ["true"]' "$TMP/rootfs.tar" app:2 >/dev/null
 du_after=$(du -sk --exclude=metadata.db\* "$STATE" | cut -f1)
 echo "# store: ${du_before} KiB with one image of a $(du -k "$TMP/rootfs.tar" | cut -f1) KiB layer, ${du_after} KiB with two sharing it"
 check "a second image sharing the layer adds under 64 KiB on disk" test $((du_after - du_before)) -lt 64
-check_eq "a second image with the same layer adds no layer directory" "$layers_before" "$(ls "$STATE/snapshots/layers" | wc -l)"
-check_eq "and only its config and manifest blobs" "$((blobs_before + 2))" "$(ls "$STATE/content/blobs/sha256" | wc -l)"
+check_eq "a second image with the same layer adds no layer directory" "$layers_before" "$(entries "$STATE/snapshots/layers")"
+check_eq "and only its config and manifest blobs" "$((blobs_before + 2))" "$(entries "$STATE/content/blobs/sha256")"
 before=$(b images -q | sort)
 out=$(b import -c 'RUN rm -rf /' "$TMP/rootfs.tar" app:3 2>&1)
 check_contains "a bad --change is refused" "RUN is not a valid change command" "$out"
 check_eq "and nothing was added" "$before" "$(b images -q | sort)"
-check_eq "not even a blob" "$((blobs_before + 2))" "$(ls "$STATE/content/blobs/sha256" | wc -l)"
+check_eq "not even a blob" "$((blobs_before + 2))" "$(entries "$STATE/content/blobs/sha256")"
 
 # ---- bad archives leave the store alone ----------------------------------------------------------
 echo "not a tar" >"$TMP/garbage.tar"
@@ -120,14 +120,14 @@ tar -C "$TMP/bad" -cf "$TMP/bad.tar" manifest.json blobs legacy
 out=$("$BERTH" --root "$TMP/fresh2" load -i "$TMP/bad.tar" 2>&1)
 check_contains "a layer that does not match its diffID is refused" "image config says" "$out"
 check_eq "no image is visible after the refused load" "" "$("$BERTH" --root "$TMP/fresh2" images -q)"
-check_eq "and no layer was kept" 0 "$(ls "$TMP/fresh2/snapshots/layers" | wc -l)"
+check_eq "and no layer was kept" 0 "$(entries "$TMP/fresh2/snapshots/layers")"
 
 # ---- prune --------------------------------------------------------------------------------------------
 b rmi app:1 >/dev/null
 out=$(b image prune -a -f)
 check_contains "prune -a reports reclaimed space" "Total reclaimed space:" "$out"
 check_eq "prune -a leaves no image" "" "$(b images -q)"
-check_eq "and no layer" 0 "$(ls "$STATE/snapshots/layers" | wc -l)"
-check_eq "and no blob" 0 "$(ls "$STATE/content/blobs/sha256" | wc -l)"
+check_eq "and no layer" 0 "$(entries "$STATE/snapshots/layers")"
+check_eq "and no blob" 0 "$(entries "$STATE/content/blobs/sha256")"
 
 finish

@@ -38,7 +38,7 @@ wait_for() {
 
 [ "$(id -u)" = 0 ] || skip "needs root"
 [ -x "$DOCKERD" ] || skip "no dockerd at $DOCKERD"
-[ -n "$DOCKER" ] && [ -x "$DOCKER" ] || skip "no docker CLI"
+[ -x "$DOCKER" ] || skip "no docker CLI"
 [ -x "$BUSYBOX" ] || skip "no static busybox (apt-get install busybox-static)"
 command -v python3 >/dev/null || skip "no python3 (needed for $PEER_PYTHON_USE)"
 if [ ! -x "$RUNTIME" ]; then
@@ -86,6 +86,7 @@ trap 'exit 130' INT TERM
 # of its own, $PD_CGPARENT, so every container cgroup is ours to check and remove)
 start_private_dockerd --add-runtime "$RT=$RUNTIME" ||
     skip "dockerd cannot start on this machine: $PD_START_ERROR"
+# shellcheck disable=SC2034  # for the tests that source this file
 CGPARENT=$PD_CGPARENT
 "$DOCKER" info 2>/dev/null | grep -q "Runtimes:.*\b$RT\b" ||
     { echo "# dockerd does not list runtime $RT" >&2; "$DOCKER" info 2>&1 | note; }

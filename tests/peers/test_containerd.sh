@@ -37,8 +37,8 @@ skip()   { echo "skip - $*"; echo "0 passed, 0 failed"; exit 77; }
 note()   { sed 's/^/#   /' >&2; }
 
 [ "$(id -u)" = 0 ] || skip "needs root"
-[ -n "$CONTAINERD" ] && [ -x "$CONTAINERD" ] || skip "no containerd binary"
-[ -n "$CTR" ] && [ -x "$CTR" ] || skip "no ctr binary"
+[ -x "$CONTAINERD" ] || skip "no containerd binary"
+[ -x "$CTR" ] || skip "no ctr binary"
 command -v "$SHIM" >/dev/null || skip "no $SHIM on PATH"
 [ -x "$BUSYBOX" ] || skip "no static busybox (apt-get install busybox-static)"
 command -v python3 >/dev/null || skip "no python3 (needed for the pty checks)"
@@ -244,7 +244,7 @@ if [ $RC = 0 ] && wait_status "$ID" RUNNING 50; then
     else not_ok "task pid is a live host process ('$*')"; fi
     for _ in $(seq 50); do grep -q started "$TMP/detached.log" 2>/dev/null && break; sleep 0.1; done
     if grep -qx started "$TMP/detached.log" 2>/dev/null; then ok "detached task's stdout reaches its log"
-    else not_ok "detached task's stdout reaches its log"; cat "$TMP/detached.log" 2>&1 | note; fi
+    else not_ok "detached task's stdout reaches its log"; note <"$TMP/detached.log"; fi
 
     run c task exec --fifo-dir "$TMP/fifo" --exec-id e1 "$ID" sh -c 'echo "from-exec $(cat /proc/1/cmdline | tr "\0" " " | cut -c1-8)"; exit 5'
     if [ $RC = 5 ] && [ "$OUT" = "from-exec sh -c tr" ]; then
@@ -271,7 +271,7 @@ if [ $RC = 0 ] && wait_status "$ID" RUNNING 50; then
     if [ $RC = 0 ] && wait_status "$ID" STOPPED 100; then ok "ctr task kill (TERM) stops the task"
     else not_ok "ctr task kill (TERM) stops the task"; show; c task ls 2>&1 | note; fi
     if grep -qx got-term "$TMP/detached.log" 2>/dev/null; then ok "the container's TERM trap ran"
-    else not_ok "the container's TERM trap ran"; cat "$TMP/detached.log" 2>&1 | note; fi
+    else not_ok "the container's TERM trap ran"; note <"$TMP/detached.log"; fi
 
     run c task delete "$ID"
     if [ $RC = 0 ] && [ -z "$(task_status "$ID")" ]; then ok "ctr task delete removes the task"
@@ -279,7 +279,7 @@ if [ $RC = 0 ] && wait_status "$ID" RUNNING 50; then
     run c container delete "$ID"
     if [ $RC = 0 ]; then ok "ctr container delete"; else not_ok "ctr container delete"; show; fi
     if [ ! -e "$RUNC_ROOT/$NS/$ID" ] && [ ! -e "$RUNC_ROOT/$ID" ]; then ok "runtime state dir removed"
-    else not_ok "runtime state dir removed"; ls -la "$RUNC_ROOT"/* 2>&1 | note; fi
+    else not_ok "runtime state dir removed"; find "$RUNC_ROOT" -mindepth 1 -ls 2>&1 | note; fi
 else
     not_ok "ctr run -d: task is RUNNING"; show; c task ls 2>&1 | note; dump_log_tail
     c task delete -f "$ID" >/dev/null 2>&1; c container delete "$ID" >/dev/null 2>&1

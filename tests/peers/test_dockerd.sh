@@ -73,8 +73,8 @@ if [ $RC = 0 ] && [ -n "$OUT" ]; then
         [ "$(d logs "$C" 2>/dev/null)" = started ] && break; sleep 0.1
     done
     run d inspect -f '{{.State.Status}} {{.State.Running}} {{.State.Pid}}' "$C"
-    set -- $OUT
-    if [ "${1:-}" = running ] && [ "${2:-}" = true ] && [ "${3:-0}" -gt 0 ] && kill -0 "${3}" 2>/dev/null; then
+    read -r status running pid _ <<<"$OUT"
+    if [ "${status:-}" = running ] && [ "${running:-}" = true ] && [ "${pid:-0}" -gt 0 ] && kill -0 "$pid" 2>/dev/null; then
         ok "docker inspect: running, with a live host pid"
     else not_ok "docker inspect: running, with a live host pid"; show; fi
     run d logs "$C"

@@ -9,7 +9,7 @@ source "$(dirname "$0")/dockerd_lib.sh"
 
 require_root
 [ -x "$DOCKERD" ] || skip_all "no dockerd at $DOCKERD"
-[ -n "$DOCKER" ] && [ -x "$DOCKER" ] || skip_all "no docker CLI"
+[ -x "$DOCKER" ] || skip_all "no docker CLI"
 [ -x /bin/busybox ] || skip_all "busybox-static is not installed"
 command -v ip >/dev/null || skip_all "no ip (iproute2)"
 

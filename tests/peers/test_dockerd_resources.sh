@@ -67,9 +67,11 @@ run d run --runtime "$RT" --rm --device /dev/loop7:/dev/xloop "$IMG" sh -c 'test
 run d run --runtime "$RT" --rm "$IMG" unshare -U true
 [ "$RC" != 0 ] && [[ "$ERR" == *"not permitted"* ]]; check "default seccomp profile: unshare -U fails with Operation not permitted"
 run d run --runtime "$RT" --rm "$IMG" grep Seccomp: /proc/self/status
-[ "$(echo $OUT)" = "Seccomp: 2" ]; check "default seccomp profile: Seccomp: 2 (filter) in /proc/self/status"
+read -r -d '' -a words <<<"$OUT"
+[ "${words[*]}" = "Seccomp: 2" ]; check "default seccomp profile: Seccomp: 2 (filter) in /proc/self/status"
 run d run --runtime "$RT" --rm --security-opt seccomp=unconfined "$IMG" sh -c 'grep Seccomp: /proc/self/status; unshare -U true && echo unshared'
-[ "$(echo $OUT)" = "Seccomp: 0 unshared" ]; check "seccomp=unconfined: Seccomp: 0 and unshare -U works"
+read -r -d '' -a words <<<"$OUT"
+[ "${words[*]}" = "Seccomp: 0 unshared" ]; check "seccomp=unconfined: Seccomp: 0 and unshare -U works"
 
 # 5. a long-running container with --cpus, --cpuset-cpus and --memory: cgroup files, pause,
 #    update, stats, top

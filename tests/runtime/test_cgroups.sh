@@ -199,7 +199,7 @@ if start_bg "$M" "$id" sleep 1000; then
 	check_eq "ps --format json lists exactly the pids of the container's cgroup" "$want" "$got"
 	initpid=$(rt state "$id" | json_field pid)
 	check_contains "ps --format json includes init ($initpid)" " $initpid " " $got"
-	check "ps: two processes (init + exec'd sleep)" test "$(echo $got | wc -w)" -eq 2
+	check "ps: two processes (init + exec'd sleep)" test "$(words "$got" | wc -w)" -eq 2
 
 	# ---- delete removes the cgroups ----
 	rt kill "$id" KILL >/dev/null 2>&1

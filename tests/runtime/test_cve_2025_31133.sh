@@ -68,7 +68,7 @@ check_ne "/dev/console is a symlink: run with a terminal fails" 0 "$?"
 check_contains "... naming /dev/console" "/dev/console" "$out"
 rm -f "$DEV/console"
 out=$(run_masked)
-check_contains "/dev/console missing: run with a terminal works" done "$out"
+check_contains "/dev/console missing: run with a terminal works" "done" "$out"
 edit_config "$B" 'c["process"]["terminal"] = False'
 
 # Races: /dev/null flips between the null device and a symlink, or a file is bound over it,

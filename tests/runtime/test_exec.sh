@@ -53,7 +53,7 @@ cat >"$TMP/process.json" <<'EOF'
 EOF
 out=$(x --process "$TMP/process.json" "$id")
 check_eq "exec --process FILE runs the process.json's args, env, cwd and user" \
-	"from-process-json pj /tmp 1000" "$(echo $out)"
+	"from-process-json pj /tmp 1000" "$(words "$out")"
 
 # exec -d: returns at once; the process runs on.
 rt exec -d --pid-file "$TMP/exec.pid" "$id" sh -c 'echo detached > /tmp/detached-marker; sleep 1000' \

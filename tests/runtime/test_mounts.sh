@@ -75,7 +75,7 @@ for f in /proc/kcore /proc/keys /proc/timer_list /proc/sched_debug; do
 done
 if [ -n "$masked" ]; then
 	out=$(run_in "$B" sh -c "wc -c < $masked; stat -c %t:%T $masked")
-	check_eq "masked file $masked reads empty and is /dev/null (1:3)" "0 1:3" "$(echo $out)"
+	check_eq "masked file $masked reads empty and is /dev/null (1:3)" "0 1:3" "$(words "$out")"
 else
 	skip "masked file reads empty" "none of the masked /proc files exists on this kernel"
 fi
@@ -167,7 +167,7 @@ for link in / ../../..; do
 	rmdir "$M/rootfs/proc"
 	ln -s "$link" "$M/rootfs/proc"
 	out=$(run_in "$M" sh -c 'cat /proc/self/mounts | head -n 3')
-	echo "# rootfs/proc -> $link: exit $?: $(echo $out | head -c 200)"
+	echo "# rootfs/proc -> $link: exit $?: $(words "$out" | head -c 200)"
 	assert_host_untouched "rootfs/proc -> $link"
 done
 
@@ -188,7 +188,7 @@ c["mounts"] += [
     {"destination": "/../../../../../.." + argv[2] + "/dotdot-dir", "type": "tmpfs", "source": "tmpfs"},
 ]' "$TMP/hostfile" "$HOSTDIR" "$TARGET"
 out=$(run_in "$M" sh -c 'touch /abs-escape/tmpfs/deeper/pwned /rel-escape/rel-dir/pwned; echo done')
-echo "# mounts through escaping symlinks: exit $?: $(echo $out | head -c 200)"
+echo "# mounts through escaping symlinks: exit $?: $(words "$out" | head -c 200)"
 assert_host_untouched "mount destinations through symlinks"
 
 # 3. The process itself writes through a symlink to the host path (must stay in the rootfs).

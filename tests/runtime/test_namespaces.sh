@@ -90,9 +90,9 @@ c["linux"]["namespaces"].append({"type": "user"})
 c["linux"]["uidMappings"] = [{"containerID": 0, "hostID": 100000, "size": 65536}]
 c["linux"]["gidMappings"] = [{"containerID": 0, "hostID": 100000, "size": 65536}]'
 	out=$(run_in "$U" cat /proc/self/uid_map)
-	check_eq "uid_map shows the configured mapping" "0 100000 65536" "$(echo $out)"
+	check_eq "uid_map shows the configured mapping" "0 100000 65536" "$(words "$out")"
 	out=$(run_in "$U" cat /proc/self/gid_map)
-	check_eq "gid_map shows the configured mapping" "0 100000 65536" "$(echo $out)"
+	check_eq "gid_map shows the configured mapping" "0 100000 65536" "$(words "$out")"
 	check_eq "id -u is 0 inside the user namespace" 0 "$(run_in "$U" id -u)"
 	check_eq "id -g is 0 inside the user namespace" 0 "$(run_in "$U" id -g)"
 	check_ne "user namespace differs from the host's" "$(host_ns user)" \
@@ -158,7 +158,7 @@ c["linux"]["timeOffsets"] = {"monotonic": {"secs": int(argv[0]), "nanosecs": 0}}
 c["process"]["oomScoreAdj"] = 500' "$offset"
 		out=$(run_in "$UT" sh -c 'cat /proc/self/oom_score_adj /proc/self/timens_offsets')
 		check_match "user + time namespace: the offsets and oom_score_adj are set" \
-			"^500.*monotonic[[:space:]]+${offset}[[:space:]]+0" "$(echo $out)"
+			"^500.*monotonic[[:space:]]+${offset}[[:space:]]+0" "$(words "$out")"
 	fi
 fi
 

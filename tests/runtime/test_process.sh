@@ -117,7 +117,7 @@ M=$(variant sysctl 'c["linux"]["sysctl"] = {"net.ipv4.ip_forward": "1", "kernel.
     "net.ipv4.ping_group_range": "0 0"}')
 out=$(run_in "$M" sh -c 'cat /proc/sys/net/ipv4/ip_forward /proc/sys/kernel/shmmax')
 check_eq "sysctl: net.ipv4.ip_forward=1 inside the net namespace, kernel.shmmax in the ipc namespace" \
-	"1 123456789" "$(echo $out)"
+	"1 123456789" "$(words "$out")"
 check_eq "sysctl: the host's ip_forward is unchanged" "$host_fwd" "$(cat /proc/sys/net/ipv4/ip_forward)"
 check_eq "sysctl: the host's shmmax is unchanged" "$host_shmmax" "$(cat /proc/sys/kernel/shmmax)"
 # A sysctl of a namespace the container does not own (net without a network namespace) is refused.
@@ -130,7 +130,7 @@ check_eq "sysctl: ... and the host's ip_forward is still unchanged" "$host_fwd" 
 # ---- file descriptors ----
 # An fd open in the caller (9) must not reach the container: only 0 1 2 and the one ls opens.
 exec 9>"$TMP/fd9"
-check_eq "the caller's other fds are closed in the container" "0 1 2 3" "$(echo $(run_in "$B" ls /proc/self/fd))"
+check_eq "the caller's other fds are closed in the container" "0 1 2 3" "$(words "$(run_in "$B" ls /proc/self/fd)")"
 exec 9>&-
 # --preserve-fds 1 passes fd 3 through.
 echo preserved-content >"$TMP/fd3"
@@ -138,7 +138,7 @@ set_args "$B" sh -c 'cat <&3; ls /proc/self/fd'
 id=$(cid preserve)
 out=$(rt run --preserve-fds 1 --bundle "$B" "$id" 3<"$TMP/fd3" </dev/null 2>&1)
 check_contains "--preserve-fds 1: fd 3 is readable in the container" preserved-content "$out"
-check_eq "--preserve-fds 1: fds are 0 1 2 3 (+ ls's own)" "preserved-content 0 1 2 3 4" "$(echo $out)"
+check_eq "--preserve-fds 1: fds are 0 1 2 3 (+ ls's own)" "preserved-content 0 1 2 3 4" "$(words "$out")"
 rt delete --force "$id" >/dev/null 2>&1
 # Without --preserve-fds, fd 3 is closed even if the caller has it open.
 id=$(cid nopreserve)
