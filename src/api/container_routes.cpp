@@ -43,7 +43,10 @@ Result<Json> read_json_body(Exchange& exchange, bool allow_empty) {
 Result<std::optional<int>> int_query(const Request& request, std::string_view name) {
     auto text = request.query_value(name);
     if (!text || text->empty()) return std::optional<int>();
-    if (auto value = parse_int<int>(*text)) return value;
+    // dockerd reads these with Go's strconv.Atoi, which takes one sign, '+' as well as '-'.
+    std::string_view number = *text;
+    if (number.starts_with('+') && !number.substr(1).starts_with('-')) number.remove_prefix(1);
+    if (auto value = parse_int<int>(number)) return value;
     return fail(ErrorKind::InvalidArgument,
                 "invalid value for " + std::string(name) + ": " + *text);
 }

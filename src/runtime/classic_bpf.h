@@ -1,6 +1,7 @@
 // A classic BPF interpreter for seccomp programs, for the unit tests and fuzz targets that hold
-// the compilers to the kernel's decisions (header-only; no program uses it). It refuses what the kernel's checker would refuse (unknown opcodes, loads
-// outside seccomp_data, jumps past the end, running off the end) instead of guessing.
+// the compilers to the kernel's decisions (header-only; no program uses it). It refuses what the
+// kernel's checker would refuse (unknown opcodes, loads outside seccomp_data, jumps past the end,
+// running off the end) instead of guessing.
 #pragma once
 
 #include <linux/filter.h>

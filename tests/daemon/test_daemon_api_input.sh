@@ -97,6 +97,14 @@ check_eq "a small body to a missing route keeps the connection for the next requ
 	"404:1 200:0" "$(curl -sS -o /dev/null -w '%{http_code}:%{num_connects} ' --unix-socket "$SOCK" \
 		-X POST -d '{"a": 1}' http://berth/nonexistent --next -o /dev/null \
 		-w '%{http_code}:%{num_connects}' --unix-socket "$SOCK" http://berth/_ping)"
+# ---- integer query parameters: Go's strconv.Atoi, as dockerd reads them ------------------------
+api POST '/containers/create?name=qint' -d '{"Image": "busybox", "Cmd": ["sleep", "60"]}' >/dev/null
+check_eq "the container to stop starts" 204 "$(api POST /containers/qint/start)"
+check_eq "stop?t=%2B1 (+1) is a timeout of 1, as Go's Atoi reads it" 204 "$(api POST '/containers/qint/stop?t=%2B1')"
+check_eq "stop?t=1x is a 400" 400 "$(api POST '/containers/qint/stop?t=1x')"
+check_eq "stop?t=%2B-1 (+-1) is a 400" 400 "$(api POST '/containers/qint/stop?t=%2B-1')"
+api DELETE '/containers/qint?force=1' >/dev/null
+
 check "berthd is alive" kill -0 "$BERTHD_PID"
 
 finish
