@@ -116,7 +116,7 @@ Result<std::optional<logs::JsonLogWriter>> open_log_writer(const ContainerMonito
 
 // The relay between the container's stdio (or terminal), its log and the attached clients.
 StdioRelay make_relay(const ContainerMonitorConfig& config, const std::string& detach_keys,
-                      StartedProcess& started, ContainerStdio& stdio,
+                      oci_runtime::StartedProcess& started, ContainerStdio& stdio,
                       std::optional<logs::JsonLogWriter>& log_writer) {
     RelayOptions options;
     options.tty = config.tty;
@@ -135,8 +135,8 @@ StdioRelay make_relay(const ContainerMonitorConfig& config, const std::string& d
 
 // How the container ended, saved to exit.json: only a berthd that was away reads it (not flushed:
 // it lives in the exec root, tmpfs where /run is one; a power cut ends every container anyway).
-ExitRecord record_exit(const Result<int>& status, OciRuntime& runtime, const std::string& dir,
-                       const Logger& log) {
+ExitRecord record_exit(const Result<int>& status, oci_runtime::OciRuntime& runtime,
+                       const std::string& dir, const Logger& log) {
     ExitRecord exit;
     if (status) {
         exit.exit_code = exit_code_of(*status);
