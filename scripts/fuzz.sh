@@ -70,7 +70,7 @@ if [ ! -f "$BUILD/CMakeCache.txt" ]; then
 		{ cat "$BUILD.configure.log" >&2; exit 2; }
 	mv "$BUILD.configure.log" "$BUILD/configure.log"
 elif [ -n "${BERTH_WERROR:-}" ]; then
-	cmake -B "$BUILD" "-DBERTH_WERROR=$BERTH_WERROR" >>"$BUILD/configure.log" 2>&1 ||
+	cmake -S "$SRC" -B "$BUILD" "-DBERTH_WERROR=$BERTH_WERROR" >>"$BUILD/configure.log" 2>&1 ||
 		{ tail -n 20 "$BUILD/configure.log" >&2; exit 2; }
 fi
 start=$SECONDS

@@ -15,8 +15,6 @@
 namespace berth::api {
 namespace {
 
-using engine::Engine;
-
 std::string id_param(const Exchange& e) {
     return e.request().param("id");
 }

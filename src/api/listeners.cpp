@@ -121,7 +121,7 @@ Result<void> check_tcp_security(const std::string& address, const DaemonConfig& 
 
 Result<HostAddress> parse_host(std::string_view text, bool tls) {
     HostAddress address;
-    auto bad = [&](std::string why) {
+    auto bad = [&](const std::string& why) {
         return fail(ErrorKind::InvalidArgument, "invalid host " + std::string(text) + ": " + why);
     };
     if (text.starts_with("unix://")) {

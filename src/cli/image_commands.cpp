@@ -24,8 +24,6 @@ namespace berth::cli {
 namespace {
 
 using client::Query;
-using client::url_escape;
-using image::ImageService;
 
 Result<Json> filters_json(const std::vector<std::string>& filters) {
     Json out = Json::object();

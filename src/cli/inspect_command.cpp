@@ -34,8 +34,7 @@ Result<void> print_inspected(const std::vector<std::string>& raws, const std::st
         print(json_indent(array + "]") + "\n");
         return {};
     }
-    std::string body = format;
-    Template tmpl = TRY(Template::parse(parse_format(body).body));
+    Template tmpl = TRY(Template::parse(parse_format(format).body));
     std::string text;
     for (auto& raw : raws)
         text += TRY(tmpl.render(TRY(parse_json(raw, "inspect")))) + "\n";

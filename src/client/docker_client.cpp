@@ -349,7 +349,7 @@ static bool version_too_new(const Response& response) {
 }
 
 Result<Response> DockerClient::request(std::string_view method, std::string_view path,
-                                       std::optional<std::string> body,
+                                       const std::optional<std::string>& body,
                                        std::string_view content_type) {
     // Before the version is known, the request goes out with ours rather than after a /_ping:
     // one round trip less for every short command. A daemon that knows only older versions
@@ -503,7 +503,8 @@ Result<std::unique_ptr<PendingCall>> DockerClient::begin(std::string_view method
     return std::make_unique<PendingResponse>(std::move(connection));
 }
 
-Result<Hijacked> DockerClient::hijack(std::string_view path, std::optional<std::string> body) {
+Result<Hijacked> DockerClient::hijack(std::string_view path,
+                                      const std::optional<std::string>& body) {
     std::string target = TRY(versioned(path));
     auto connection = TRY(connect());
     std::string text = body.value_or("");

@@ -124,7 +124,7 @@ class DockerClient {
 
     // One request with an optional body; the response whatever its status.
     Result<Response> request(std::string_view method, std::string_view path,
-                             std::optional<std::string> body = std::nullopt,
+                             const std::optional<std::string>& body = std::nullopt,
                              std::string_view content_type = "application/json");
     // A request whose non-2xx answer is an error; the body parsed as JSON (null when empty).
     Result<Json> call(std::string_view method, std::string_view path,
@@ -142,7 +142,8 @@ class DockerClient {
                                                std::optional<std::string> body = std::nullopt);
 
     // POST with Upgrade: tcp; expects 101 (or 200, as old daemons answer).
-    Result<Hijacked> hijack(std::string_view path, std::optional<std::string> body = std::nullopt);
+    Result<Hijacked> hijack(std::string_view path,
+                            const std::optional<std::string>& body = std::nullopt);
 
   private:
     Result<Response> send_request(std::string_view method, const std::string& target,

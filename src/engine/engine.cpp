@@ -950,6 +950,7 @@ size_t Engine::running_count() {
 std::vector<std::string> Engine::image_ids_in_use() {
     std::lock_guard lock(mutex_);
     std::vector<std::string> ids;
+    ids.reserve(entries_.size());
     for (auto& [id, entry] : entries_)
         ids.push_back(entry->container.image_id);
     return ids;

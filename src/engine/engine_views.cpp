@@ -212,6 +212,7 @@ Result<std::vector<Json>> Engine::list(const ListOptions& options) {
     std::sort(all.begin(), all.end(),
               [](const Container& a, const Container& b) { return a.created > b.created; });
     std::vector<std::string> ids;
+    ids.reserve(all.size());
     for (const auto& c : all)
         ids.push_back(c.id);
     filter.select_ids(ids);

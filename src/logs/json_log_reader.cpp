@@ -238,6 +238,7 @@ Result<LogFiles> open_log_files(const std::string& path, int max_file) {
 // forwarder ended the read.
 Result<bool> read_existing(LogFiles& files, const LogReadOptions& options, Forwarder& forward) {
     std::vector<Source*> all;
+    all.reserve(files.rotated.size() + 1);
     for (auto& source : files.rotated)
         all.push_back(&source);
     if (files.current.fd) all.push_back(&files.current);

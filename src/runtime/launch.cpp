@@ -188,6 +188,7 @@ Result<void> settle_child(const oci::Spec& spec, const NamespacePlan& plan,
         // runc's default device access (mknod, the standard nodes, ptmx and pts) on top.
         Json resources = spec.linux.resources;
         std::vector<std::string> device_paths;
+        device_paths.reserve(spec.linux.devices.size());
         for (const auto& d : spec.linux.devices)
             device_paths.push_back(d.path);
         cgroups::append_default_device_rules(resources, device_paths);

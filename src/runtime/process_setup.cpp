@@ -226,10 +226,12 @@ void close_fds_on_exec(int first_to_close) {
 Error exec_program(const std::string& path, const oci::Process& process,
                    const std::vector<std::string>& env) {
     std::vector<char*> argv;
+    argv.reserve(process.args.size() + 1);
     for (const auto& a : process.args)
         argv.push_back(const_cast<char*>(a.c_str()));
     argv.push_back(nullptr);
     std::vector<char*> envp;
+    envp.reserve(env.size() + 1);
     for (const auto& e : env)
         envp.push_back(const_cast<char*>(e.c_str()));
     envp.push_back(nullptr);

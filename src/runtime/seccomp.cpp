@@ -368,7 +368,7 @@ struct ContextDeleter {
     void operator()(void* ctx) const { seccomp_release(ctx); }
 };
 
-Error libseccomp_error(std::string what, int rc) {
+Error libseccomp_error(const std::string& what, int rc) {
     return Error::from_errno(what, -rc).context("libseccomp");
 }
 
@@ -392,6 +392,7 @@ Result<bpf::Program> compile_libseccomp_arch(const Profile& p, uint32_t arch) {
 
     for (const bpf::Rule* rule : rules) {
         std::vector<scmp_arg_cmp> cmps;
+        cmps.reserve(rule->conditions.size());
         for (const auto& c : rule->conditions)
             cmps.push_back({c.index, c.op, c.value, c.value_two});
         int rc = seccomp_rule_add_array(ctx.get(), rule->action, rule->native_nr,

@@ -530,6 +530,7 @@ Program dispatch_by_arch(const std::vector<std::pair<uint32_t, Program>>& progra
                          uint32_t bad_arch) {
     Builder b;
     std::vector<Dest> starts;
+    starts.reserve(programs.size());
     for (const auto& [audit, program] : programs)
         starts.push_back(Dest::label(b.append(program)));
     Dest next = Dest::ret(bad_arch);

@@ -56,7 +56,7 @@ Result<std::pair<SyncSocket, SyncSocket>> make_sync_pair() {
 
 Result<void> send_fd(int socket_fd, int fd, std::string_view name) {
     // One byte at least: a message without data carries no fds.
-    TRY(send_with_fds(socket_fd, name.empty() ? std::string_view("", 1) : name,
+    TRY(send_with_fds(socket_fd, name.empty() ? std::string_view("\0", 1) : name,
                       std::span<const int>(&fd, 1), "send fd over socket"));
     return {};
 }

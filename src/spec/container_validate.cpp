@@ -165,7 +165,7 @@ Result<void> validate_modes(const Json& hc) {
     if (network.starts_with("container:"))
         return invalid("HostConfig.NetworkMode \"" + network +
                        "\": sharing another container's network is not supported yet");
-    if (network != "" && network != "default" && network != "bridge" && network != "none" &&
+    if (!network.empty() && network != "default" && network != "bridge" && network != "none" &&
         network != "host") {
         return invalid("HostConfig.NetworkMode \"" + network +
                        "\": networks are not supported yet (bridge networks arrive later; use "
@@ -174,22 +174,22 @@ Result<void> validate_modes(const Json& hc) {
     std::string ipc = string_of(hc, "IpcMode");
     if (ipc == "host" || ipc.starts_with("container:"))
         return invalid("HostConfig.IpcMode \"" + ipc + "\" is not supported yet");
-    if (ipc != "" && ipc != "private" && ipc != "shareable" && ipc != "none")
+    if (!ipc.empty() && ipc != "private" && ipc != "shareable" && ipc != "none")
         return invalid("invalid IPC mode: " + ipc);
     std::string pid = string_of(hc, "PidMode");
     if (pid.starts_with("container:"))
         return invalid("HostConfig.PidMode \"" + pid + "\" is not supported yet");
-    if (pid != "" && pid != "host") return invalid("invalid PID mode: " + pid);
+    if (!pid.empty() && pid != "host") return invalid("invalid PID mode: " + pid);
     std::string uts = string_of(hc, "UTSMode");
-    if (uts != "" && uts != "host") return invalid("invalid UTS mode: " + uts);
+    if (!uts.empty() && uts != "host") return invalid("invalid UTS mode: " + uts);
     std::string cgroupns = string_of(hc, "CgroupnsMode");
-    if (cgroupns != "" && cgroupns != "private" && cgroupns != "host")
+    if (!cgroupns.empty() && cgroupns != "private" && cgroupns != "host")
         return invalid("invalid cgroup namespace mode: " + cgroupns);
     std::string userns = string_of(hc, "UsernsMode");
-    if (userns != "" && userns != "host")
+    if (!userns.empty() && userns != "host")
         return invalid("HostConfig.UsernsMode \"" + userns + "\" is not supported yet");
     std::string isolation = string_of(hc, "Isolation");
-    if (isolation != "" && isolation != "default")
+    if (!isolation.empty() && isolation != "default")
         return invalid("invalid isolation '" + isolation + "' on linux");
     // HostConfig.Runtime is the engine's to check: it knows the daemon's runtimes.
     return {};

@@ -26,7 +26,7 @@ std::vector<std::string> words(std::string_view text) {
     return out;
 }
 
-Json allow(std::string_view names, Json extra = Json::object()) {
+Json allow(std::string_view names, const Json& extra = Json::object()) {
     Json rule = {{"names", words(names)}, {"action", "SCMP_ACT_ALLOW"}};
     rule.update(extra);
     return rule;

@@ -285,6 +285,7 @@ class ChangeCollector {
         hide(placeholders);
         // Every directory above a change is itself reported modified (docker shows them as C).
         std::vector<std::string> paths;
+        paths.reserve(changes_.size());
         for (const auto& [path, kind] : changes_)
             paths.push_back(path);
         for (const auto& path : paths) {

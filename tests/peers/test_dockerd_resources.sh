@@ -76,7 +76,9 @@ read -r -d '' -a words <<<"$OUT"
 # 5. a long-running container with --cpus, --cpuset-cpus and --memory: cgroup files, pause,
 #    update, stats, top
 C=berth-res-live
-COUNTER='i=0; while :; do i=$((i+1)); echo $i >/tmp/count; sleep 0.1; done'
+# Written aside and renamed, so that a freeze between the truncation and the write never leaves
+# the file empty.
+COUNTER='i=0; while :; do i=$((i+1)); echo $i >/tmp/count.new; mv /tmp/count.new /tmp/count; sleep 0.1; done'
 run d run -d --runtime "$RT" --name "$C" --cpus 0.5 --cpuset-cpus 0 --memory 32m "$IMG" sh -c "$COUNTER"
 if [ $RC = 0 ] && [ -n "$OUT" ]; then
     ok "docker run -d --cpus 0.5 --cpuset-cpus 0 --memory 32m"

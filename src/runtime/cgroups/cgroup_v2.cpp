@@ -27,7 +27,8 @@ int errno_of(const Result<void>& r) {
 
 }  // namespace
 
-CgroupV2Manager::CgroupV2Manager(std::string unified, std::string dir, std::shared_ptr<CgroupIo> io)
+CgroupV2Manager::CgroupV2Manager(const std::string& unified, const std::string& dir,
+                                 std::shared_ptr<CgroupIo> io)
     : unified_(clean_path(unified)),
       dir_(clean_path(dir)),
       io_(io ? std::move(io) : real_cgroup_io()) {}

@@ -14,7 +14,8 @@ namespace berth::runtime::cgroups {
 class CgroupV2Manager : public CgroupManager {
   public:
     // `unified` is the cgroup2 mount point, `dir` the container's directory below it.
-    CgroupV2Manager(std::string unified, std::string dir, std::shared_ptr<CgroupIo> io);
+    CgroupV2Manager(const std::string& unified, const std::string& dir,
+                    std::shared_ptr<CgroupIo> io);
 
     CgroupLayout layout() const override { return CgroupLayout::V2; }
     std::string path() const override { return dir_; }
