@@ -646,7 +646,11 @@ std::string encode_path_stat(const PathStat& stat) {
 
 std::string clean_container_path(std::string_view path) {
     // filepath.Clean of the path taken from the root (a relative one cannot climb above it).
-    std::string cleaned = clean_path("/" + std::string(path));
+    // Appended rather than `"/" + std::string(path)`: g++ 12 at -O3 warns falsely on the latter
+    // (-Wrestrict, GCC bug 105651), which -Werror builds would fail on.
+    std::string rooted = "/";
+    rooted += path;
+    std::string cleaned = clean_path(rooted);
     if (!specifies_current_dir(cleaned) && specifies_current_dir(path)) {
         if (!cleaned.ends_with('/')) cleaned += '/';
         cleaned += '.';
