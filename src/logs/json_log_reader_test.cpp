@@ -1,8 +1,10 @@
 #include "logs/json_log_reader.h"
 
 #include <gtest/gtest.h>
+
 #include <sys/eventfd.h>
 #include <sys/socket.h>
+#include "base/test_support.h"
 
 #include <atomic>
 #include <chrono>
@@ -36,14 +38,6 @@ std::string describe(const LogEntry& e) {
 
 class JsonLogReaderTest : public ::testing::Test {
   protected:
-    void SetUp() override {
-        char tmpl[] = "/tmp/berth-jsonlog-XXXXXX";
-        ASSERT_NE(::mkdtemp(tmpl), nullptr);
-        dir_ = tmpl;
-        path_ = dir_ + "/c-json.log";
-    }
-    void TearDown() override { (void)remove_all(dir_); }
-
     JsonLogWriter open(JsonLogOptions options = {}) {
         auto writer = JsonLogWriter::open(path_, options);
         EXPECT_TRUE(writer) << writer.error().message();
@@ -69,8 +63,8 @@ class JsonLogReaderTest : public ::testing::Test {
         ASSERT_TRUE(path_exists(path_ + ".2"));
     }
 
-    std::string dir_;
-    std::string path_;
+    TempDir dir_{"berth-jsonlog"};
+    std::string path_ = dir_ / "c-json.log";
 };
 
 std::vector<std::string> strings(std::initializer_list<const char*> list) {

@@ -1,8 +1,10 @@
 #include "logs/json_log_writer.h"
 
 #include <gtest/gtest.h>
+
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include "base/test_support.h"
 
 #include <csignal>
 
@@ -45,14 +47,6 @@ std::vector<std::string> lines_of(const std::string& text) {
 
 class JsonLogWriterTest : public ::testing::Test {
   protected:
-    void SetUp() override {
-        char tmpl[] = "/tmp/berth-jsonlog-XXXXXX";
-        ASSERT_NE(::mkdtemp(tmpl), nullptr);
-        dir_ = tmpl;
-        path_ = dir_ + "/c-json.log";
-    }
-    void TearDown() override { (void)remove_all(dir_); }
-
     JsonLogWriter open(JsonLogOptions options = {}) {
         auto writer = JsonLogWriter::open(path_, options);
         EXPECT_TRUE(writer) << writer.error().message();
@@ -63,8 +57,8 @@ class JsonLogWriterTest : public ::testing::Test {
         return text ? *text : std::string("<missing>");
     }
 
-    std::string dir_;
-    std::string path_;
+    TempDir dir_{"berth-jsonlog"};
+    std::string path_ = dir_ / "c-json.log";
 };
 
 TEST(JsonLogEscape, PlainTextIsCopied) {
@@ -353,7 +347,7 @@ TEST_F(JsonLogWriterTest, UnlimitedSizeNeverRotates) {
 }
 
 TEST_F(JsonLogWriterTest, OpenFailsWithContext) {
-    auto writer = JsonLogWriter::open(dir_ + "/missing/dir/log", {});
+    auto writer = JsonLogWriter::open(dir_ / "missing/dir/log", {});
     ASSERT_FALSE(writer);
     EXPECT_NE(writer.error().message().find("open log file"), std::string::npos);
 }
